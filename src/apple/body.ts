@@ -1,0 +1,85 @@
+/**
+ * Reading Apple's request bodies safely (spec apple-msp-core.md §1.4–1.5): a cap on the
+ * bytes on the wire, checked before and while reading, and gunzip — when the header says
+ * gzip or the body starts with the gzip magic bytes — as a stream with its own cap on the
+ * inflated size, so a zip bomb stops at the cap instead of filling the isolate's memory.
+ */
+
+export class BodyError extends Error {
+	constructor(
+		readonly kind: 'too_large' | 'inflated_too_large' | 'bad_gzip' | 'bad_json',
+		message: string,
+	) {
+		super(message)
+		this.name = 'BodyError'
+	}
+}
+
+/** Read at most `cap` bytes of a stream; throws BodyError('too_large') beyond it. */
+export async function readCapped(
+	stream: ReadableStream<Uint8Array>,
+	cap: number,
+	kind: 'too_large' | 'inflated_too_large' = 'too_large',
+): Promise<Uint8Array> {
+	const reader = stream.getReader()
+	const chunks: Uint8Array[] = []
+	let total = 0
+	for (;;) {
+		const { done, value } = await reader.read()
+		if (done) break
+		total += value.byteLength
+		if (total > cap) {
+			await reader.cancel().catch(() => {})
+			throw new BodyError(kind, `body exceeds ${cap} bytes`)
+		}
+		chunks.push(value)
+	}
+	if (chunks.length === 1) return chunks[0]!
+	const out = new Uint8Array(total)
+	let off = 0
+	for (const c of chunks) {
+		out.set(c, off)
+		off += c.byteLength
+	}
+	return out
+}
+
+export const isGzip = (b: Uint8Array) => b.byteLength >= 2 && b[0] === 0x1f && b[1] === 0x8b
+
+/** Inflate a gzip buffer as a stream, stopping at `inflatedCap` bytes. */
+export async function gunzipCapped(gz: Uint8Array, inflatedCap: number): Promise<Uint8Array> {
+	const inflated = new Blob([gz]).stream().pipeThrough(new DecompressionStream('gzip'))
+	try {
+		return await readCapped(inflated, inflatedCap, 'inflated_too_large')
+	} catch (err) {
+		if (err instanceof BodyError) throw err
+		throw new BodyError('bad_gzip', 'body is not valid gzip')
+	}
+}
+
+export interface BodyLimits {
+	maxBytes: number
+	maxInflatedBytes: number
+}
+
+/**
+ * The JSON body of an Apple request: checks Content-Length first, reads with the cap,
+ * gunzips when flagged or detected, parses JSON. Throws BodyError.
+ */
+export async function readAppleJson(req: Request, limits: BodyLimits): Promise<unknown> {
+	const declared = req.headers.get('content-length')
+	if (declared !== null && Number(declared) > limits.maxBytes) {
+		throw new BodyError('too_large', `body exceeds ${limits.maxBytes} bytes`)
+	}
+	if (!req.body) throw new BodyError('bad_json', 'empty body')
+	let bytes = await readCapped(req.body, limits.maxBytes)
+	const encoding = req.headers.get('content-encoding')?.toLowerCase()
+	if (encoding === 'gzip' || isGzip(bytes)) {
+		bytes = await gunzipCapped(bytes, limits.maxInflatedBytes)
+	}
+	try {
+		return JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes))
+	} catch {
+		throw new BodyError('bad_json', 'body is not valid UTF-8 JSON')
+	}
+}

@@ -1,0 +1,120 @@
+/**
+ * Business settings as the admin API accepts them (PRODUCT.md "Admin API"). Secrets in
+ * these bodies (IdP client secret) are write-only: stored sealed, never returned.
+ */
+import { z } from 'zod'
+
+export const BusinessIdSchema = z
+	.string()
+	.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'business id: letters, digits, . _ : - (max 128)')
+
+const url = z.string().url().max(2048)
+
+export const RouteSchema = z
+	.object({
+		intent: z.string().min(1).max(512).optional(),
+		group: z.string().min(1).max(512).optional(),
+		webhookUrl: url,
+	})
+	.strict()
+	.refine((r) => r.intent !== undefined || r.group !== undefined, {
+		message: 'a route needs intent, group or both',
+	})
+export type Route = z.infer<typeof RouteSchema>
+
+export const AuthenticationSettingsSchema = z
+	.object({
+		authorizationUrl: url,
+		tokenUrl: url,
+		clientId: z.string().min(1).max(512),
+		clientSecret: z.string().min(1).max(4096),
+		scopes: z.array(z.string().min(1).max(256)).max(50).default([]),
+		userIdUrl: url.optional(),
+	})
+	.strict()
+
+export const ApplePaySettingsSchema = z
+	.object({
+		merchantIdentifier: z.string().min(1).max(256),
+		displayName: z.string().min(1).max(128),
+		domainName: z.string().min(1).max(253),
+		countryCode: z.string().regex(/^[A-Z]{2}$/),
+		currencyCode: z.string().regex(/^[A-Z]{3}$/),
+		supportedNetworks: z.array(z.string().min(1).max(32)).min(1).max(20),
+		merchantCapabilities: z.array(z.string().min(1).max(32)).min(1).max(10),
+	})
+	.strict()
+
+const settingsShape = {
+	name: z.string().min(1).max(200),
+	webhookUrl: url,
+	routes: z.array(RouteSchema).max(50).default([]),
+	authentication: AuthenticationSettingsSchema.optional(),
+	applePay: ApplePaySettingsSchema.optional(),
+	attachmentRetentionDays: z.number().int().min(1).max(365).default(30),
+}
+
+export const CreateBusinessSchema = z.object({ businessId: BusinessIdSchema, ...settingsShape }).strict()
+export type CreateBusiness = z.infer<typeof CreateBusinessSchema>
+
+export const UpdateBusinessSchema = z
+	.object({
+		name: settingsShape.name.optional(),
+		webhookUrl: settingsShape.webhookUrl.optional(),
+		routes: z.array(RouteSchema).max(50).optional(),
+		authentication: AuthenticationSettingsSchema.nullable().optional(),
+		applePay: ApplePaySettingsSchema.nullable().optional(),
+		attachmentRetentionDays: settingsShape.attachmentRetentionDays.unwrap().optional(),
+	})
+	.strict()
+export type UpdateBusiness = z.infer<typeof UpdateBusinessSchema>
+
+/** What the Business object stores (secrets sealed or hashed). */
+export interface StoredAuthentication extends Omit<z.infer<typeof AuthenticationSettingsSchema>, 'clientSecret'> {
+	clientSecretSealed: string
+}
+
+export interface BusinessSettings {
+	businessId: string
+	name: string
+	webhookUrl: string
+	routes: Route[]
+	authentication?: StoredAuthentication
+	applePay?: z.infer<typeof ApplePaySettingsSchema>
+	attachmentRetentionDays: number
+}
+
+export interface WebhookSecret {
+	sealed: string
+	/** Unix ms after which a rotated-out secret stops signing; absent for the current one. */
+	expiresAt?: number
+}
+
+export interface BusinessRecord {
+	settings: BusinessSettings
+	apiKeyHashes: string[]
+	webhookSecrets: WebhookSecret[]
+	/** Endpoints that answered 410 Gone; deliveries to them stop until the URL changes. */
+	disabledEndpoints: string[]
+	createdAt: string
+	updatedAt: string
+}
+
+/** The public view: no hashes, no sealed secrets. */
+export function publicBusiness(r: BusinessRecord) {
+	const { authentication, ...rest } = r.settings
+	return {
+		...rest,
+		...(authentication
+			? { authentication: { ...omit(authentication, 'clientSecretSealed'), clientSecret: '(set)' } }
+			: {}),
+		disabledEndpoints: r.disabledEndpoints,
+		createdAt: r.createdAt,
+		updatedAt: r.updatedAt,
+	}
+}
+
+function omit<T extends object, K extends keyof T>(o: T, k: K): Omit<T, K> {
+	const { [k]: _, ...rest } = o
+	return rest
+}

@@ -1,0 +1,368 @@
+/**
+ * One Durable Object per business + customer: the unit of ordering. It dedupes Apple's
+ * messages on `id` (and interactive replies on session + request), gives every message a
+ * gapless `sequence`, keeps history and state in SQLite, and emits the business events
+ * through an outbox: events are written in the same transaction as the message, then sent
+ * to the queue; whatever is not yet enqueued is re-driven by the alarm, so nothing recorded
+ * is lost (PRODUCT.md "Data flow" 1).
+ */
+import { DurableObject } from 'cloudflare:workers'
+import type { InboundMessage } from '../apple/inbound'
+import type { Env } from '../context'
+import { chooseRoute } from '../business/routing'
+import type { Route } from '../business/schema'
+import { INLINE_EVENT_LIMIT, type DeliverWebhook, type WebhookEvent } from '../delivery/queue-messages'
+import { migrate } from '../lib/sql-migrations'
+import { makeEvent } from './events'
+import { eventsFor, interactiveDedupeKey } from './inbound-events'
+
+const MIGRATIONS = [
+	`CREATE TABLE conversation (
+		id INTEGER PRIMARY KEY CHECK (id = 1),
+		business_id TEXT NOT NULL, customer_id TEXT NOT NULL,
+		status TEXT NOT NULL, capabilities TEXT, device_agent TEXT, locale TEXT,
+		intent TEXT, grp TEXT, route TEXT,
+		last_seq INTEGER NOT NULL DEFAULT 0,
+		started_at TEXT NOT NULL, updated_at TEXT NOT NULL, closed_at TEXT);
+	 CREATE TABLE messages (
+		seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, direction TEXT NOT NULL,
+		type TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL,
+		dedupe_key TEXT UNIQUE, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+	 CREATE TABLE message_aliases (id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+	 CREATE TABLE events (
+		event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL,
+		payload TEXT NOT NULL, enqueued INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);
+	 CREATE INDEX events_pending ON events (enqueued, created_at) WHERE enqueued = 0;`,
+]
+
+/** When the background enqueue has not confirmed, the alarm re-drives after this long. */
+export const OUTBOX_RETRY_MS = 10_000
+const OUTBOX_MAX_BACKOFF_MS = 5 * 60_000
+
+export interface InboundRecord {
+	businessId: string
+	customerId: string
+	messageId: string
+	receivedAt: string
+	/** Latest `capability-list`, or null when the request carried none. */
+	capabilities: string[] | null
+	deviceAgent: string | null
+	message: InboundMessage
+	routing: { webhookUrl: string; routes: Route[] }
+}
+
+export interface ReceiveResult {
+	conversationId: string
+	status: 'recorded' | 'duplicate'
+	sequence: number | null
+}
+
+interface ConversationRow {
+	business_id: string
+	customer_id: string
+	status: 'open' | 'closed'
+	capabilities: string | null
+	device_agent: string | null
+	locale: string | null
+	intent: string | null
+	grp: string | null
+	route: string | null
+	last_seq: number
+	started_at: string
+	updated_at: string
+	closed_at: string | null
+	[k: string]: SqlStorageValue
+}
+
+export interface ConversationState {
+	conversationId: string
+	businessId: string
+	customerId: string
+	status: 'open' | 'closed'
+	capabilities: string[] | null
+	deviceAgent: string | null
+	locale: string | null
+	intent: string | null
+	group: string | null
+	route: { rule: number | null; webhookUrl: string } | null
+	lastSequence: number
+	startedAt: string
+	updatedAt: string
+	closedAt: string | null
+}
+
+const newEventId = () => `msg_${crypto.randomUUID().replace(/-/g, '')}`
+
+export class Conversation extends DurableObject<Env> {
+	private readonly sql: SqlStorage
+	private flushing: Promise<void> | null = null
+	private flushAgain = false
+	/** Mirror of the stored alarm, so arming never pushes an earlier alarm later. */
+	private alarmAt: number | null = null
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env)
+		this.sql = ctx.storage.sql
+		ctx.blockConcurrencyWhile(async () => {
+			migrate(this.sql, MIGRATIONS)
+			this.alarmAt = await ctx.storage.getAlarm()
+		})
+	}
+
+	get conversationId(): string {
+		return this.ctx.id.toString()
+	}
+
+	private row(): ConversationRow | null {
+		return this.sql.exec<ConversationRow>('SELECT * FROM conversation WHERE id = 1').toArray()[0] ?? null
+	}
+
+	state(): ConversationState | null {
+		const r = this.row()
+		if (!r) return null
+		return {
+			conversationId: this.conversationId,
+			businessId: r.business_id,
+			customerId: r.customer_id,
+			status: r.status,
+			capabilities: r.capabilities === null ? null : (JSON.parse(r.capabilities) as string[]),
+			deviceAgent: r.device_agent,
+			locale: r.locale,
+			intent: r.intent,
+			group: r.grp,
+			route: r.route === null ? null : JSON.parse(r.route),
+			lastSequence: r.last_seq,
+			startedAt: r.started_at,
+			updatedAt: r.updated_at,
+			closedAt: r.closed_at,
+		}
+	}
+
+	/**
+	 * Record one inbound Apple message. Returns once the message and its events are durable
+	 * (the RPC reply waits on the output gate); enqueueing happens after, retried by alarm.
+	 */
+	async receive(rec: InboundRecord): Promise<ReceiveResult> {
+		const result = this.ctx.storage.transactionSync(() => this.recordInbound(rec))
+		if (result.status === 'recorded') {
+			this.armAlarm(Date.now() + OUTBOX_RETRY_MS)
+			if (result.started) {
+				// The business's conversation index; off the hot path and idempotent.
+				this.ctx.waitUntil(
+					this.env.BUSINESS.getByName(rec.businessId)
+						.noteConversation(this.conversationId, rec.customerId, rec.receivedAt)
+						.catch((err: unknown) => console.error('conversation index update failed', String(err))),
+				)
+			}
+			this.ctx.waitUntil(this.flushOutbox())
+		}
+		return { conversationId: this.conversationId, status: result.status, sequence: result.sequence }
+	}
+
+	private recordInbound(rec: InboundRecord): ReceiveResult & { started: boolean } {
+		const dup = this.sql
+			.exec<{ seq: number }>(
+				'SELECT seq FROM messages WHERE id = ? UNION ALL SELECT seq FROM message_aliases WHERE id = ?',
+				rec.messageId,
+				rec.messageId,
+			)
+			.toArray()[0]
+		if (dup) return { conversationId: this.conversationId, status: 'duplicate', sequence: dup.seq, started: false }
+
+		const m = rec.message
+		const dedupeKey = interactiveDedupeKey(m)
+		if (dedupeKey) {
+			const original = this.sql
+				.exec<{ seq: number }>('SELECT seq FROM messages WHERE dedupe_key = ?', dedupeKey)
+				.toArray()[0]
+			if (original) {
+				// Apple's repeated interactive reply (new id, same session + request): remember the
+				// id so its own redelivery is recognised, emit nothing.
+				this.sql.exec('INSERT INTO message_aliases (id, seq) VALUES (?, ?)', rec.messageId, original.seq)
+				return { conversationId: this.conversationId, status: 'duplicate', sequence: original.seq, started: false }
+			}
+		}
+
+		const now = rec.receivedAt
+		let row = this.row()
+		const isReopen = row !== null && row.status === 'closed' && m.type !== 'close'
+		const isNew = row === null
+		const intent = 'intent' in m && typeof m.intent === 'string' ? m.intent : null
+		const group = 'group' in m && typeof m.group === 'string' ? m.group : null
+		const locale = 'locale' in m && typeof m.locale === 'string' ? m.locale : null
+
+		if (isNew || isReopen) {
+			// intent/group (and so the route) belong to the conversation's start (core §3.1).
+			const route = chooseRoute(rec.routing, { intent, group })
+			if (isNew) {
+				this.sql.exec(
+					`INSERT INTO conversation (id, business_id, customer_id, status, capabilities, device_agent,
+						locale, intent, grp, route, last_seq, started_at, updated_at)
+					 VALUES (1, ?, ?, 'open', ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+					rec.businessId,
+					rec.customerId,
+					rec.capabilities === null ? null : JSON.stringify(rec.capabilities),
+					rec.deviceAgent,
+					locale,
+					intent,
+					group,
+					JSON.stringify(route),
+					now,
+					now,
+				)
+			} else {
+				this.sql.exec(
+					`UPDATE conversation SET status = 'open', closed_at = NULL, intent = ?, grp = ?, route = ?, started_at = ?
+					 WHERE id = 1`,
+					intent,
+					group,
+					JSON.stringify(route),
+					now,
+				)
+			}
+			row = this.row()!
+		}
+		const conv = row!
+
+		const seq = conv.last_seq + 1
+		const capabilities = rec.capabilities === null ? conv.capabilities : JSON.stringify(rec.capabilities)
+		const closing = m.type === 'close'
+		this.sql.exec(
+			`UPDATE conversation SET last_seq = ?, capabilities = ?, device_agent = COALESCE(?, device_agent),
+				locale = COALESCE(?, locale), updated_at = ?,
+				status = CASE WHEN ? THEN 'closed' ELSE status END,
+				closed_at = CASE WHEN ? THEN ? ELSE closed_at END
+			 WHERE id = 1`,
+			seq,
+			capabilities,
+			rec.deviceAgent,
+			locale,
+			now,
+			closing ? 1 : 0,
+			closing ? 1 : 0,
+			now,
+		)
+		this.sql.exec(
+			`INSERT INTO messages (seq, id, direction, type, payload, status, dedupe_key, created_at, updated_at)
+			 VALUES (?, ?, 'inbound', ?, ?, 'received', ?, ?, ?)`,
+			seq,
+			rec.messageId,
+			m.type,
+			JSON.stringify(m),
+			dedupeKey,
+			now,
+			now,
+		)
+		if (!['text', 'interactive', 'typing_start', 'typing_end', 'close'].includes(m.type)) {
+			console.warn(`unknown Apple message type recorded without an event: ${m.type.slice(0, 64)}`)
+		}
+
+		const state = this.state()!
+		const base = { businessId: rec.businessId, conversationId: this.conversationId, customerId: rec.customerId, sequence: seq }
+		const at = new Date(now)
+		const events: WebhookEvent[] = []
+		if (isNew || isReopen) {
+			events.push(
+				makeEvent('conversation.started', base, {
+					intent: state.intent,
+					group: state.group,
+					locale: state.locale,
+					capabilities: state.capabilities ?? [],
+					device: state.deviceAgent,
+					reopened: isReopen,
+				}, at),
+			)
+		}
+		for (const e of eventsFor(m, rec.messageId)) events.push(makeEvent(e.type, base, e.data, at))
+		for (const e of events) this.insertEvent(seq, e, now)
+		return { conversationId: this.conversationId, status: 'recorded', sequence: seq, started: isNew || isReopen }
+	}
+
+	private insertEvent(seq: number, e: WebhookEvent, now: string): void {
+		this.sql.exec(
+			'INSERT INTO events (event_id, seq, type, payload, enqueued, created_at) VALUES (?, ?, ?, ?, 0, ?)',
+			newEventId(),
+			seq,
+			e.type,
+			JSON.stringify(e),
+			now,
+		)
+	}
+
+	private armAlarm(at: number): void {
+		if (this.alarmAt !== null && this.alarmAt <= at) return
+		this.alarmAt = at
+		// Not awaited: with no await in between, the alarm commits atomically with the rows.
+		void this.ctx.storage.setAlarm(at)
+	}
+
+	/** One event, for a consumer whose queue body carried it by reference. */
+	event(eventId: string): WebhookEvent | null {
+		const row = this.sql.exec<{ payload: string }>('SELECT payload FROM events WHERE event_id = ?', eventId).toArray()[0]
+		return row ? (JSON.parse(row.payload) as WebhookEvent) : null
+	}
+
+	/** Send pending events to the queue in sequence order; one flush at a time. */
+	flushOutbox(): Promise<void> {
+		if (this.flushing) {
+			this.flushAgain = true
+			return this.flushing
+		}
+		this.flushing = (async () => {
+			try {
+				do {
+					this.flushAgain = false
+					await this.flushOnce()
+				} while (this.flushAgain)
+			} finally {
+				this.flushing = null
+			}
+		})()
+		return this.flushing
+	}
+
+	private async flushOnce(): Promise<void> {
+		const pending = this.sql
+			.exec<{ event_id: string; seq: number; type: string; payload: string }>(
+				'SELECT event_id, seq, type, payload FROM events WHERE enqueued = 0 ORDER BY seq, rowid LIMIT 100',
+			)
+			.toArray()
+		if (pending.length === 0) return
+		const state = this.state()
+		if (!state) return
+		const bodies: DeliverWebhook[] = pending.map((p) => ({
+			kind: 'webhook.deliver',
+			eventId: p.event_id,
+			eventType: p.type,
+			businessId: state.businessId,
+			conversationId: this.conversationId,
+			route: { intent: state.intent, group: state.group },
+			event: p.payload.length <= INLINE_EVENT_LIMIT ? (JSON.parse(p.payload) as WebhookEvent) : null,
+		}))
+		await this.env.WEBHOOK_QUEUE.sendBatch(bodies.map((body) => ({ body, contentType: 'json' as const })))
+		const ids = pending.map((p) => p.event_id)
+		this.sql.exec(
+			`UPDATE events SET enqueued = 1 WHERE event_id IN (${ids.map(() => '?').join(',')})`,
+			...ids,
+		)
+		if (pending.length === 100) this.flushAgain = true
+	}
+
+	override async alarm(info?: AlarmInvocationInfo): Promise<void> {
+		this.alarmAt = null
+		try {
+			await this.flushOutbox()
+		} catch (err) {
+			console.error('outbox enqueue failed; retrying by alarm', String(err))
+			const retry = info?.retryCount ?? 0
+			this.armAlarm(Date.now() + Math.min(OUTBOX_RETRY_MS * 2 ** retry, OUTBOX_MAX_BACKOFF_MS))
+			return
+		}
+		if (this.pendingEvents() > 0) this.armAlarm(Date.now() + OUTBOX_RETRY_MS)
+	}
+
+	/** Pending (not yet enqueued) events; for tests and health checks. */
+	pendingEvents(): number {
+		return this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM events WHERE enqueued = 0').one().n
+	}
+}

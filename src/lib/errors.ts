@@ -1,0 +1,42 @@
+/**
+ * Typed failures that map to HTTP responses. Every expected failure is an AppError, so
+ * `app.onError` can answer `{ error: { code, message } }` with the right status and never
+ * leak internals; anything else is logged and becomes a generic 500.
+ */
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+export class AppError extends Error {
+	constructor(
+		readonly status: ContentfulStatusCode,
+		readonly code: string,
+		message: string,
+		readonly details?: unknown,
+	) {
+		super(message)
+		this.name = 'AppError'
+	}
+}
+
+export const badRequest = (message: string, details?: unknown) =>
+	new AppError(400, 'bad_request', message, details)
+export const unauthorized = (message = 'missing credentials') =>
+	new AppError(401, 'unauthorized', message)
+export const forbidden = (message = 'invalid credentials') => new AppError(403, 'forbidden', message)
+export const notFound = (message = 'not found') => new AppError(404, 'not_found', message)
+export const conflict = (message: string) => new AppError(409, 'conflict', message)
+export const payloadTooLarge = (message = 'payload too large') =>
+	new AppError(413, 'payload_too_large', message)
+export const unprocessable = (message: string, details?: unknown) =>
+	new AppError(422, 'unprocessable', message, details)
+export const misconfigured = (message: string) =>
+	new AppError(500, 'misconfigured', message)
+
+export function errorBody(err: AppError) {
+	return {
+		error: {
+			code: err.code,
+			message: err.message,
+			...(err.details === undefined ? {} : { details: err.details }),
+		},
+	}
+}

@@ -1,0 +1,70 @@
+/**
+ * The one way the platform fetches a URL a user gave (webhook endpoints, later rich links
+ * and images): the URL checked by checkOutboundUrl (public addresses only outside
+ * development), a timeout, manual redirects (a 3xx is returned, never followed unless the
+ * caller opts in with each hop re-checked) and a cap on the bytes read back
+ * (webhooks-security.md §5 API7, §7).
+ */
+import { checkOutboundUrl, type Environment } from './safe-url'
+
+export interface SafeFetchOptions {
+	environment: Environment
+	timeoutMs: number
+	/** Response bytes the caller will read at most; larger bodies are cut off with an error. */
+	maxResponseBytes: number
+	/** Redirects to follow (each target re-checked); 0 returns the 3xx itself. */
+	maxRedirects?: number
+	init?: RequestInit
+}
+
+export class ResponseTooLargeError extends Error {
+	constructor(limit: number) {
+		super(`response exceeds ${limit} bytes`)
+		this.name = 'ResponseTooLargeError'
+	}
+}
+
+export async function safeFetch(rawUrl: string, opts: SafeFetchOptions): Promise<Response> {
+	let url = checkOutboundUrl(rawUrl, opts.environment)
+	const signal = AbortSignal.timeout(opts.timeoutMs)
+	for (let hop = 0; ; hop++) {
+		const res = await fetch(url.toString(), { ...opts.init, redirect: 'manual', signal })
+		const location = res.headers.get('location')
+		if (res.status >= 300 && res.status < 400 && location && hop < (opts.maxRedirects ?? 0)) {
+			await res.body?.cancel()
+			url = checkOutboundUrl(new URL(location, url).toString(), opts.environment)
+			continue
+		}
+		const declared = Number(res.headers.get('content-length') ?? '0')
+		if (declared > opts.maxResponseBytes) {
+			await res.body?.cancel()
+			throw new ResponseTooLargeError(opts.maxResponseBytes)
+		}
+		return res
+	}
+}
+
+/** Read a response body up to `limit` bytes; throws ResponseTooLargeError beyond it. */
+export async function readBodyCapped(res: Response, limit: number): Promise<Uint8Array> {
+	const chunks: Uint8Array[] = []
+	let total = 0
+	if (!res.body) return new Uint8Array()
+	const reader = res.body.getReader()
+	for (;;) {
+		const { done, value } = await reader.read()
+		if (done) break
+		total += value.byteLength
+		if (total > limit) {
+			await reader.cancel()
+			throw new ResponseTooLargeError(limit)
+		}
+		chunks.push(value)
+	}
+	const out = new Uint8Array(total)
+	let off = 0
+	for (const c of chunks) {
+		out.set(c, off)
+		off += c.byteLength
+	}
+	return out
+}

@@ -1,0 +1,80 @@
+/**
+ * `POST /message`: everything the customer does reaches us here (spec apple-msp-core.md
+ * §1.3). JWT (401 missing / 403 invalid) → capped, gunzipped body (413 / 400) → zod (400)
+ * → known business (404) → the conversation's Durable Object. `200` only once the message
+ * is durable there; Apple times out at 30 s.
+ */
+import { Hono } from 'hono'
+import { readAppleJson, BodyError } from '../apple/body'
+import { InboundMessageSchema, readInboundHeaders } from '../apple/inbound'
+import { AppleJwtError, verifyAppleJwt } from '../apple/jwt'
+import { loadBusiness } from '../business/directory'
+import { conversationByCustomer } from '../conversation/directory'
+import { getConfig, type AppBindings } from '../context'
+import { badRequest, forbidden, notFound, payloadTooLarge, unauthorized } from '../lib/errors'
+
+/** Wire cap, and cap on the inflated JSON (a DO row holds at most 2 MB; workers-limits.md §4). */
+export const INBOUND_LIMITS = { maxBytes: 1024 * 1024, maxInflatedBytes: 1024 * 1024 }
+
+export const appleInbound = new Hono<AppBindings>()
+
+appleInbound.post('/message', async (c) => {
+	const config = getConfig(c.env)
+	const auth = c.req.header('authorization')
+	const token = auth?.match(/^Bearer\s+(\S+)$/i)?.[1]
+	if (!token) throw unauthorized('missing bearer token')
+	try {
+		const secrets = [config.APPLE_API_SECRET, config.APPLE_API_SECRET_PREVIOUS].filter((s): s is string => !!s)
+		await verifyAppleJwt(token, { mspId: config.MSP_ID, secrets })
+	} catch (err) {
+		if (err instanceof AppleJwtError) throw forbidden(`invalid token: ${err.reason}`)
+		throw err
+	}
+
+	let json: unknown
+	try {
+		json = await readAppleJson(c.req.raw, INBOUND_LIMITS)
+	} catch (err) {
+		if (err instanceof BodyError) {
+			if (err.kind === 'too_large' || err.kind === 'inflated_too_large') throw payloadTooLarge(err.message)
+			throw badRequest(err.message)
+		}
+		throw err
+	}
+	const parsed = InboundMessageSchema.safeParse(json)
+	if (!parsed.success) {
+		throw badRequest('body does not match any Apple message type', parsed.error.issues.slice(0, 10).map((i) => ({
+			path: i.path.join('.'),
+			message: i.message,
+		})))
+	}
+	const message = parsed.data
+	const headers = readInboundHeaders(c.req.raw.headers)
+	const messageId = pick('id', headers.id, message.id)
+	const customerId = pick('source-id', headers.sourceId, message.sourceId)
+	const businessId = pick('destination-id', headers.destinationId, message.destinationId)
+
+	const business = await loadBusiness(c.env, businessId)
+	if (!business) throw notFound('unknown destination-id')
+
+	const result = await conversationByCustomer(c.env, businessId, customerId).receive({
+		businessId,
+		customerId,
+		messageId,
+		receivedAt: new Date().toISOString(),
+		capabilities: headers.capabilities,
+		deviceAgent: headers.deviceAgent,
+		message,
+		routing: { webhookUrl: business.settings.webhookUrl, routes: business.settings.routes },
+	})
+	return c.json({ status: result.status })
+})
+
+/** Header first, body second; both present and different is a malformed request. */
+function pick(name: string, header: string | null, body: string | undefined): string {
+	if (header && body && header !== body) throw badRequest(`${name} header and body disagree`)
+	const value = header ?? body
+	if (!value) throw badRequest(`missing ${name}`)
+	if (value.length > 512) throw badRequest(`${name} too long`)
+	return value
+}

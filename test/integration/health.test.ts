@@ -1,0 +1,7 @@
+import { exports } from 'cloudflare:workers'
+import { expect, it } from 'vitest'
+
+it('answers health', async () => {
+	const res = await exports.default.fetch('https://msp.test/health')
+	expect(await res.json()).toEqual({ ok: true })
+})
