@@ -154,7 +154,10 @@ export class Conversation extends DurableObject<Env> {
 						.catch((err: unknown) => console.error('conversation index update failed', String(err))),
 				)
 			}
-			this.ctx.waitUntil(this.flushOutbox())
+			// A failure here is fine: the events stay in the outbox and the alarm re-drives them.
+			this.ctx.waitUntil(
+				this.flushOutbox().catch((err: unknown) => console.warn('outbox enqueue deferred to alarm:', String(err))),
+			)
 		}
 		return { conversationId: this.conversationId, status: result.status, sequence: result.sequence }
 	}
