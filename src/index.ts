@@ -9,7 +9,7 @@ export { Conversation } from './conversation/conversation-do'
 
 export default {
 	fetch: app.fetch,
-	async queue(batch, env) {
+	async queue(batch, env, _ctx) {
 		switch (batch.queue) {
 			case 'amb-webhooks':
 				return handleWebhookBatch(batch, env)

@@ -97,6 +97,13 @@ export class Conversation extends DurableObject<Env> {
 	private readonly sql: SqlStorage
 	private flushing: Promise<void> | null = null
 	private flushAgain = false
+	/**
+	 * Events the queue accepted whose `enqueued` mark is not written yet. The mark rides on
+	 * the next write (the next message's transaction, or the alarm) instead of costing a
+	 * transaction of its own; if the object dies first, the alarm sends them again with the
+	 * same webhook-id, which at-least-once delivery allows.
+	 */
+	private sentUnmarked = new Set<string>()
 	/** Mirror of the stored alarm, so arming never pushes an earlier alarm later. */
 	private alarmAt: number | null = null
 
@@ -163,6 +170,7 @@ export class Conversation extends DurableObject<Env> {
 	}
 
 	private recordInbound(rec: InboundRecord): ReceiveResult & { started: boolean } {
+		this.persistMarks()
 		const dup = this.sql
 			.exec<{ seq: number }>(
 				'SELECT seq FROM messages WHERE id = ? UNION ALL SELECT seq FROM message_aliases WHERE id = ?',
@@ -327,9 +335,11 @@ export class Conversation extends DurableObject<Env> {
 	private async flushOnce(): Promise<void> {
 		const pending = this.sql
 			.exec<{ event_id: string; seq: number; type: string; payload: string }>(
-				'SELECT event_id, seq, type, payload FROM events WHERE enqueued = 0 ORDER BY seq, rowid LIMIT 100',
+				'SELECT event_id, seq, type, payload FROM events WHERE enqueued = 0 ORDER BY seq, rowid LIMIT 200',
 			)
 			.toArray()
+			.filter((p) => !this.sentUnmarked.has(p.event_id))
+			.slice(0, 100)
 		if (pending.length === 0) return
 		const state = this.state()
 		if (!state) return
@@ -343,18 +353,27 @@ export class Conversation extends DurableObject<Env> {
 			event: p.payload.length <= INLINE_EVENT_LIMIT ? (JSON.parse(p.payload) as WebhookEvent) : null,
 		}))
 		await this.env.WEBHOOK_QUEUE.sendBatch(bodies.map((body) => ({ body, contentType: 'json' as const })))
-		const ids = pending.map((p) => p.event_id)
-		this.sql.exec(
-			`UPDATE events SET enqueued = 1 WHERE event_id IN (${ids.map(() => '?').join(',')})`,
-			...ids,
-		)
+		for (const p of pending) this.sentUnmarked.add(p.event_id)
 		if (pending.length === 100) this.flushAgain = true
+	}
+
+	private persistMarks(): void {
+		if (this.sentUnmarked.size === 0) return
+		const ids = [...this.sentUnmarked]
+		// ≤ 100 bound parameters per statement (workers-limits.md §4).
+		for (let i = 0; i < ids.length; i += 90) {
+			const part = ids.slice(i, i + 90)
+			this.sql.exec(`UPDATE events SET enqueued = 1 WHERE event_id IN (${part.map(() => '?').join(',')})`, ...part)
+		}
+		this.sentUnmarked.clear()
 	}
 
 	override async alarm(info?: AlarmInvocationInfo): Promise<void> {
 		this.alarmAt = null
+		this.persistMarks()
 		try {
 			await this.flushOutbox()
+			this.persistMarks()
 		} catch (err) {
 			console.error('outbox enqueue failed; retrying by alarm', String(err))
 			const retry = info?.retryCount ?? 0
@@ -366,6 +385,7 @@ export class Conversation extends DurableObject<Env> {
 
 	/** Pending (not yet enqueued) events; for tests and health checks. */
 	pendingEvents(): number {
-		return this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM events WHERE enqueued = 0').one().n
+		const rows = this.sql.exec<{ event_id: string }>('SELECT event_id FROM events WHERE enqueued = 0').toArray()
+		return rows.filter((r) => !this.sentUnmarked.has(r.event_id)).length
 	}
 }

@@ -1,0 +1,180 @@
+#!/usr/bin/env node
+/**
+ * amb-edge benchmarks (`npm run bench`). Bundles the Worker and a baseline Worker, serves both
+ * with Miniflare's API (workerd, no wrangler proxy), drives them from this process over
+ * loopback with keep-alive connections, and prints throughput and p50/p99 latency of the
+ * product's paths as ratios against baselines measured in the same run, rounds interleaved.
+ * Latencies are measured by this client (send → full response), not corrected like wrk's.
+ *
+ * BENCH_SECONDS (default 5) per scenario per round, BENCH_ROUNDS (default 3), BENCH_CONCURRENCY (32).
+ */
+import { build } from 'esbuild'
+import { Miniflare } from 'miniflare'
+import { gzipSync } from 'node:zlib'
+import { createHmac, randomUUID, randomBytes } from 'node:crypto'
+import http from 'node:http'
+import { mkdirSync } from 'node:fs'
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32)
+const OUT = 'bench/.build'
+const MSP_ID = 'bench-msp'
+const SECRET = randomBytes(32).toString('base64')
+const ADMIN_TOKEN = randomBytes(24).toString('hex')
+const COMPAT = { compatibilityDate: '2026-04-20', compatibilityFlags: ['nodejs_compat'] }
+
+async function bundle(entry, outfile) {
+	await build({
+		entryPoints: [entry],
+		outfile,
+		bundle: true,
+		format: 'esm',
+		platform: 'neutral',
+		target: 'es2022',
+		conditions: ['workerd', 'worker', 'browser'],
+		mainFields: ['module', 'main'],
+		external: ['cloudflare:*', 'node:*'],
+		logLevel: 'warning',
+	})
+}
+
+const b64url = (b) => Buffer.from(b).toString('base64url')
+function jwt(claims) {
+	const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))
+	const body = b64url(JSON.stringify(claims))
+	const sig = createHmac('sha256', Buffer.from(SECRET, 'base64')).update(`${head}.${body}`).digest('base64url')
+	return `${head}.${body}.${sig}`
+}
+
+function request(agent, url, { method = 'POST', headers = {}, body }) {
+	return new Promise((resolve, reject) => {
+		const req = http.request(url, { method, headers, agent }, (res) => {
+			res.resume()
+			res.on('end', () => resolve(res.statusCode))
+		})
+		req.on('error', reject)
+		req.end(body)
+	})
+}
+
+/** Runs `next()`-produced requests with CONCURRENCY workers for SECONDS; returns rps and latencies. */
+async function load(url, next) {
+	const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY })
+	const lat = []
+	let errors = 0
+	const end = performance.now() + SECONDS * 1000
+	await Promise.all(
+		Array.from({ length: CONCURRENCY }, async () => {
+			while (performance.now() < end) {
+				const t0 = performance.now()
+				const status = await request(agent, url, next())
+				lat.push(performance.now() - t0)
+				if (status !== 200) errors++
+			}
+		}),
+	)
+	agent.destroy()
+	lat.sort((a, b) => a - b)
+	const pct = (p) => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))]
+	return { rps: lat.length / SECONDS, p50: pct(0.5), p99: pct(0.99), errors, n: lat.length }
+}
+
+async function main() {
+	mkdirSync(OUT, { recursive: true })
+	await bundle('src/index.ts', `${OUT}/worker.js`)
+	await bundle('bench/baseline-worker.ts', `${OUT}/baseline.js`)
+
+	const baseline = new Miniflare({
+		...COMPAT,
+		modules: true,
+		scriptPath: `${OUT}/baseline.js`,
+		bindings: { APPLE_API_SECRET: SECRET, MSP_ID },
+		durableObjects: { LOG: { className: 'Log', useSQLite: true } },
+		queueProducers: { QUEUE: 'bench-queue' },
+		port: 0,
+	})
+	const product = new Miniflare({
+		...COMPAT,
+		modules: true,
+		scriptPath: `${OUT}/worker.js`,
+		bindings: { MSP_ID, APPLE_API_SECRET: SECRET, ADMIN_TOKEN, DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'), ENVIRONMENT: 'development' },
+		durableObjects: { CONVERSATION: { className: 'Conversation', useSQLite: true }, BUSINESS: { className: 'Business', useSQLite: true } },
+		// Producer only: the benchmark measures the inbound path up to the durable enqueue, like
+		// the DO + Queue baseline; webhook delivery is not part of Apple's round trip.
+		queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks' },
+		r2Buckets: ['ATTACHMENTS'],
+		port: 0,
+	})
+	const [baseUrl, prodUrl] = [await baseline.ready, await product.ready]
+
+	const businessId = 'bench-business'
+	const created = await fetch(new URL('/admin/businesses', prodUrl), {
+		method: 'POST',
+		headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+		body: JSON.stringify({ businessId, name: 'Bench', webhookUrl: 'http://127.0.0.1:9/hook' }),
+	})
+	if (created.status !== 201) throw new Error(`setup failed: ${created.status} ${await created.text()}`)
+
+	const token = jwt({ aud: MSP_ID, iat: Math.floor(Date.now() / 1000) })
+	const customers = Array.from({ length: 1000 }, (_, i) => `urn:mbid:bench-${i}`)
+	let i = 0
+	const appleMessage = () => {
+		const id = randomUUID()
+		const sourceId = customers[i++ % customers.length]
+		const body = gzipSync(JSON.stringify({ v: 1, id, type: 'text', sourceId, destinationId: businessId, body: 'Hello from the benchmark 👋', locale: 'en_US' }))
+		return {
+			headers: {
+				authorization: `Bearer ${token}`,
+				'content-type': 'application/json',
+				'content-encoding': 'gzip',
+				id,
+				'source-id': sourceId,
+				'destination-id': businessId,
+				'capability-list': 'LIST,TIME,QUICK,FORM,AUTH2',
+				'device-agent': 'iPhone OS',
+			},
+			body,
+		}
+	}
+
+	const scenarios = [
+		['bare Hono route', new URL('/bare', baseUrl), () => ({ body: '' })],
+		['+ HS256 verify + gunzip + zod', new URL('/verify', baseUrl), appleMessage],
+		['+ one DO SQLite write + one Queue send', new URL('/verify-do-queue', baseUrl), appleMessage],
+		['amb-edge POST /message (inbound path)', new URL('/message', prodUrl), appleMessage],
+	]
+	const results = new Map(scenarios.map(([name]) => [name, []]))
+	for (let r = 0; r < ROUNDS; r++) {
+		for (const [name, url, next] of scenarios) {
+			const res = await load(url, next)
+			if (res.errors > 0) console.warn(`  ${name}: ${res.errors} non-200 responses`)
+			results.get(name).push(res)
+		}
+	}
+	await baseline.dispose()
+	await product.dispose()
+
+	const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+	const summary = [...results].map(([name, rs]) => ({ name, rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)) }))
+	const bare = summary[0]
+	const floor = summary[2]
+	console.log(`\namb-edge benchmark — ${ROUNDS} rounds × ${SECONDS}s, ${CONCURRENCY} connections, Miniflare API (workerd), medians`)
+	console.log('scenario'.padEnd(44), 'req/s'.padStart(8), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), '  ×bare rps', '  ×DO+Queue floor rps', '  p50/p99 ×floor')
+	for (const s of summary) {
+		console.log(
+			s.name.padEnd(44),
+			s.rps.toFixed(0).padStart(8),
+			s.p50.toFixed(2).padStart(8),
+			s.p99.toFixed(2).padStart(8),
+			`  ${(s.rps / bare.rps).toFixed(3)}`.padEnd(12),
+			`  ${(s.rps / floor.rps).toFixed(2)}`.padEnd(22),
+			`  ${(s.p50 / floor.p50).toFixed(2)} / ${(s.p99 / floor.p99).toFixed(2)}`,
+		)
+	}
+}
+
+main().catch((err) => {
+	console.error(err)
+	process.exit(1)
+})
