@@ -10,7 +10,10 @@ import { AppError, errorBody } from './lib/errors'
 import { admin } from './routes/admin'
 import { appleInbound } from './routes/apple-inbound'
 import { requireBusiness } from './routes/business-auth'
+import { conversations } from './routes/conversations'
 import { deliveries } from './routes/deliveries'
+import { messages } from './routes/messages'
+import { templates } from './routes/templates'
 
 export const app = new Hono<AppBindings>()
 
@@ -35,4 +38,7 @@ app.route('/admin', admin)
 const v1 = new Hono<AppBindings>()
 v1.use('*', requireBusiness)
 v1.route('/deliveries', deliveries)
+v1.route('/messages', messages)
+v1.route('/conversations', conversations)
+v1.route('/templates', templates)
 app.route('/v1', v1)

@@ -19,7 +19,43 @@ const MIGRATIONS = [
 		webhook_url TEXT NOT NULL, attempts INTEGER NOT NULL, last_status INTEGER,
 		last_error TEXT, failed_at TEXT NOT NULL, replayed_at TEXT, queue_body TEXT NOT NULL);
 	 CREATE INDEX dead_letters_failed ON dead_letters (failed_at, id);`,
+	`CREATE TABLE templates (
+		id TEXT PRIMARY KEY, name TEXT NOT NULL, message TEXT NOT NULL,
+		data_ref TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);`,
 ]
+
+/**
+ * A stored template as it crosses RPC: free-form JSON travels as text (`unknown` does not
+ * survive RPC typing); templates/stored.ts parses it.
+ */
+export interface StoredTemplateRow {
+	id: string
+	name: string
+	messageJson: string
+	/** Apple's reusable reference for this template's large payload (spec core §4.8), if any. */
+	dataRefJson: string | null
+	createdAt: string
+	updatedAt: string
+}
+
+interface TemplateRow {
+	id: string
+	name: string
+	message: string
+	data_ref: string | null
+	created_at: string
+	updated_at: string
+	[k: string]: SqlStorageValue
+}
+
+const toTemplate = (r: TemplateRow): StoredTemplateRow => ({
+	id: r.id,
+	name: r.name,
+	messageJson: r.message,
+	dataRefJson: r.data_ref,
+	createdAt: r.created_at,
+	updatedAt: r.updated_at,
+})
 
 export interface DeadLetterInput {
 	id: string
@@ -220,5 +256,45 @@ export class Business extends DurableObject<Env> {
 		if (!row) return null
 		this.sql.exec('UPDATE dead_letters SET replayed_at = ? WHERE id = ?', new Date().toISOString(), id)
 		return JSON.parse(row.queue_body)
+	}
+
+	putTemplate(id: string, name: string, messageJson: string, create: boolean): StoredTemplateRow | null {
+		const now = new Date().toISOString()
+		const exists = this.sql.exec('SELECT 1 FROM templates WHERE id = ?', id).toArray().length > 0
+		if (create === exists) return null
+		if (create) {
+			this.sql.exec(
+				'INSERT INTO templates (id, name, message, data_ref, created_at, updated_at) VALUES (?, ?, ?, NULL, ?, ?)',
+				id,
+				name,
+				messageJson,
+				now,
+				now,
+			)
+		} else {
+			// New content invalidates Apple's stored reference to the old payload.
+			this.sql.exec('UPDATE templates SET name = ?, message = ?, data_ref = NULL, updated_at = ? WHERE id = ?', name, messageJson, now, id)
+		}
+		return this.getTemplate(id)
+	}
+
+	getTemplate(id: string): StoredTemplateRow | null {
+		const row = this.sql.exec<TemplateRow>('SELECT * FROM templates WHERE id = ?', id).toArray()[0]
+		return row ? toTemplate(row) : null
+	}
+
+	listTemplates(limit: number, after: string | null): StoredTemplateRow[] {
+		return this.sql
+			.exec<TemplateRow>('SELECT * FROM templates WHERE ? IS NULL OR id > ? ORDER BY id LIMIT ?', after, after, limit)
+			.toArray()
+			.map(toTemplate)
+	}
+
+	deleteTemplate(id: string): boolean {
+		return this.sql.exec('DELETE FROM templates WHERE id = ?', id).rowsWritten > 0
+	}
+
+	setTemplateDataRef(id: string, dataRefJson: string): void {
+		this.sql.exec('UPDATE templates SET data_ref = ? WHERE id = ?', dataRefJson, id)
 	}
 }

@@ -15,6 +15,19 @@ import { INLINE_EVENT_LIMIT, type DeliverWebhook, type WebhookEvent } from '../d
 import { migrate } from '../lib/sql-migrations'
 import { makeEvent } from './events'
 import { eventsFor, interactiveDedupeKey } from './inbound-events'
+import {
+	IDEMPOTENCY_TTL_MS,
+	nextSendAttemptAt,
+	type OutboundJob,
+	type SendInput,
+	type SendOutcome,
+	type SendResponse,
+	type MessageRecord,
+	type MessagePage,
+} from './outbound'
+import { getConfig } from '../context'
+import { outboundToken } from '../lib/outbound-token'
+import { sendToApple, type AppleSendResult } from '../apple/gateway-client'
 
 const MIGRATIONS = [
 	`CREATE TABLE conversation (
@@ -33,6 +46,11 @@ const MIGRATIONS = [
 		event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL,
 		payload TEXT NOT NULL, enqueued INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);
 	 CREATE INDEX events_pending ON events (enqueued, created_at) WHERE enqueued = 0;`,
+	`CREATE TABLE outbound (
+		seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL, job TEXT NOT NULL,
+		attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, last_error TEXT);
+	 CREATE TABLE idempotency (
+		key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL);`,
 ]
 
 /** When the background enqueue has not confirmed, the alarm re-drives after this long. */
@@ -95,6 +113,8 @@ const newEventId = () => `msg_${crypto.randomUUID().replace(/-/g, '')}`
 
 export class Conversation extends DurableObject<Env> {
 	private readonly sql: SqlStorage
+	private pumping: Promise<void> | null = null
+	private pumpAgain = false
 	private flushing: Promise<void> | null = null
 	private flushAgain = false
 	/**
@@ -371,6 +391,7 @@ export class Conversation extends DurableObject<Env> {
 	override async alarm(info?: AlarmInvocationInfo): Promise<void> {
 		this.alarmAt = null
 		this.persistMarks()
+		await this.pumpSends()
 		try {
 			await this.flushOutbox()
 			this.persistMarks()
@@ -387,5 +408,205 @@ export class Conversation extends DurableObject<Env> {
 	pendingEvents(): number {
 		const rows = this.sql.exec<{ event_id: string }>('SELECT event_id FROM events WHERE enqueued = 0').toArray()
 		return rows.filter((r) => !this.sentUnmarked.has(r.event_id)).length
+	}
+
+	// ── Outbound (business → customer) ────────────────────────────────────────────────────
+
+	/**
+	 * Accept one business message for this customer. Sends are serialised here: each gets the
+	 * next sequence and reaches Apple strictly after the ones accepted before it (PRODUCT.md
+	 * "Data flow" 3). The Idempotency-Key is answered from storage for 24 h.
+	 */
+	send(input: SendInput): SendOutcome {
+		const outcome = this.ctx.storage.transactionSync((): SendOutcome => {
+			this.persistMarks()
+			const now = Date.now()
+			if (input.idempotencyKey) {
+				this.sql.exec('DELETE FROM idempotency WHERE created_at < ?', now - IDEMPOTENCY_TTL_MS)
+				const prior = this.sql
+					.exec<{ request_hash: string; response: string }>('SELECT request_hash, response FROM idempotency WHERE key = ?', input.idempotencyKey)
+					.toArray()[0]
+				if (prior) {
+					return prior.request_hash === input.requestHash
+						? { kind: 'replayed', response: JSON.parse(prior.response) as SendResponse }
+						: { kind: 'idempotency_conflict' }
+				}
+			}
+			const conv = this.row()
+			if (!conv || conv.business_id !== input.businessId) return { kind: 'no_conversation' }
+			if (conv.status === 'closed') return { kind: 'closed' }
+			const seq = conv.last_seq + 1
+			const at = new Date(now).toISOString()
+			this.sql.exec('UPDATE conversation SET last_seq = ?, updated_at = ? WHERE id = 1', seq, at)
+			this.sql.exec(
+				`INSERT INTO messages (seq, id, direction, type, payload, status, dedupe_key, created_at, updated_at)
+				 VALUES (?, ?, 'outbound', ?, ?, 'queued', NULL, ?, ?)`,
+				seq,
+				input.job.messageId,
+				input.messageType,
+				JSON.stringify({ request: JSON.parse(input.request) as unknown, rendered: input.rendered, apple: input.job.appleBody }),
+				at,
+				at,
+			)
+			this.sql.exec(
+				'INSERT INTO outbound (seq, message_id, job, attempts, next_attempt_at) VALUES (?, ?, ?, 0, ?)',
+				seq,
+				input.job.messageId,
+				JSON.stringify(input.job),
+				now,
+			)
+			const response: SendResponse = {
+				id: input.job.messageId,
+				conversationId: this.conversationId,
+				sequence: seq,
+				status: 'queued',
+				rendered: input.rendered,
+			}
+			if (input.idempotencyKey) {
+				this.sql.exec(
+					'INSERT INTO idempotency (key, request_hash, response, created_at) VALUES (?, ?, ?, ?)',
+					input.idempotencyKey,
+					input.requestHash,
+					JSON.stringify(response),
+					now,
+				)
+			}
+			return { kind: 'accepted', response }
+		})
+		if (outcome.kind === 'accepted') {
+			// The alarm is the safety net if this object dies before the pump runs.
+			this.armAlarm(Date.now() + OUTBOX_RETRY_MS)
+			this.ctx.waitUntil(this.pumpSends())
+		}
+		return outcome
+	}
+
+	/** Send queued messages to Apple in sequence order; one pump at a time. */
+	pumpSends(): Promise<void> {
+		if (this.pumping) {
+			this.pumpAgain = true
+			return this.pumping
+		}
+		this.pumping = (async () => {
+			try {
+				do {
+					this.pumpAgain = false
+					while (await this.sendHead()) {
+						// keep going while the head of the line was settled
+					}
+				} while (this.pumpAgain)
+			} catch (err) {
+				console.error('send pump failed; the alarm retries', String(err))
+			} finally {
+				this.pumping = null
+			}
+			await this.flushOutbox().catch((err: unknown) => console.warn('outbox enqueue deferred to alarm:', String(err)))
+		})()
+		return this.pumping
+	}
+
+	/** Attempt the oldest queued send. True when it was settled (sent or failed for good). */
+	private async sendHead(): Promise<boolean> {
+		const head = this.sql
+			.exec<{ seq: number; job: string; attempts: number; next_attempt_at: number }>(
+				'SELECT seq, job, attempts, next_attempt_at FROM outbound ORDER BY seq LIMIT 1',
+			)
+			.toArray()[0]
+		if (!head) return false
+		if (head.next_attempt_at > Date.now()) {
+			this.armAlarm(head.next_attempt_at)
+			return false
+		}
+		const job = JSON.parse(head.job) as OutboundJob
+		const config = getConfig(this.env)
+		let result: AppleSendResult
+		try {
+			result = await sendToApple({
+				gatewayUrl: config.APPLE_GATEWAY_URL,
+				token: await outboundToken(config),
+				body: job.appleBody,
+				autoReply: job.autoReply,
+				includeDataRef: job.includeDataRef,
+			})
+		} catch (err) {
+			result = { outcome: 'retryable', status: null, error: String(err), retryAfterSeconds: null }
+		}
+		const attempts = head.attempts + 1
+		const retryAt = result.outcome === 'retryable' ? nextSendAttemptAt(attempts, result.retryAfterSeconds, Date.now()) : null
+		this.ctx.storage.transactionSync(() => {
+			if (result.outcome === 'retryable' && retryAt !== null) {
+				this.sql.exec(
+					'UPDATE outbound SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE seq = ?',
+					attempts,
+					retryAt,
+					`${result.status ?? 'network'}: ${result.error}`.slice(0, 1000),
+					head.seq,
+				)
+				this.sql.exec("UPDATE messages SET status = 'retrying', updated_at = ? WHERE seq = ?", new Date().toISOString(), head.seq)
+				return
+			}
+			this.sql.exec('DELETE FROM outbound WHERE seq = ?', head.seq)
+			const sent = result.outcome === 'accepted'
+			const at = new Date()
+			this.sql.exec('UPDATE messages SET status = ?, updated_at = ? WHERE seq = ?', sent ? 'sent' : 'failed', at.toISOString(), head.seq)
+			const conv = this.row()!
+			const base = { businessId: conv.business_id, conversationId: this.conversationId, customerId: conv.customer_id, sequence: head.seq }
+			const common = { messageId: job.messageId, type: job.messageType, rendered: job.rendered, attempts }
+			const event = result.outcome === 'accepted'
+				? makeEvent('message.sent', base, { ...common, dataRef: result.dataRef }, at)
+				: makeEvent('message.failed', base, {
+						...common,
+						appleStatus: result.status,
+						appleBody: result.error,
+						reason: result.outcome === 'rejected' ? 'apple_rejected' : 'retries_exhausted',
+					}, at)
+			this.insertEvent(head.seq, event, at.toISOString())
+			this.armAlarm(Date.now() + OUTBOX_RETRY_MS)
+		})
+		if (result.outcome === 'accepted' && result.dataRef && job.templateId) {
+			// Keep Apple's reference with the template so the next send reuses it (spec core §4.8).
+			const businessId = this.row()!.business_id
+			await this.env.BUSINESS.getByName(businessId)
+				.setTemplateDataRef(job.templateId, JSON.stringify(result.dataRef))
+				.catch((err: unknown) => console.warn('template dataRef not stored', String(err)))
+		}
+		if (retryAt !== null) {
+			this.armAlarm(retryAt)
+			return false
+		}
+		return true
+	}
+
+	/**
+	 * Messages in sequence order, both directions, with status; cursor = sequence. Returned
+	 * as a JSON string of a MessagePage: free-form content does not survive RPC typing.
+	 */
+	messages(opts: { limit: number; after: number | null; before: number | null; order: 'asc' | 'desc' }): string {
+		const rows = this.sql
+			.exec<{ seq: number; id: string; direction: string; type: string; payload: string; status: string; created_at: string; updated_at: string }>(
+				`SELECT seq, id, direction, type, payload, status, created_at, updated_at FROM messages
+				 WHERE (? IS NULL OR seq > ?) AND (? IS NULL OR seq < ?)
+				 ORDER BY seq ${opts.order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`,
+				opts.after,
+				opts.after,
+				opts.before,
+				opts.before,
+				opts.limit + 1,
+			)
+			.toArray()
+		const page = rows.slice(0, opts.limit).map(
+			(r): MessageRecord => ({
+				id: r.id,
+				sequence: r.seq,
+				direction: r.direction as MessageRecord['direction'],
+				type: r.type,
+				status: r.status,
+				content: JSON.parse(r.payload) as unknown,
+				createdAt: r.created_at,
+				updatedAt: r.updated_at,
+			}),
+		)
+		const result: MessagePage = { data: page, hasMore: rows.length > opts.limit }
+		return JSON.stringify(result)
 	}
 }

@@ -21,7 +21,7 @@ type Responder = (req: Request, body: string) => Response | Promise<Response>
 export class WebhookReceiver {
 	readonly received: Received[] = []
 	readonly unhandled: string[] = []
-	private responders = new Map<string, Responder>()
+	private responders = new Map<string, { respond: Responder; record: boolean }>()
 	private original = globalThis.fetch
 
 	install(): this {
@@ -36,8 +36,8 @@ export class WebhookReceiver {
 				throw new TypeError(`unhandled test fetch: ${req.url}`)
 			}
 			const body = await req.text()
-			const res = await responder(req, body)
-			if (res.status >= 200 && res.status < 300) {
+			const res = await responder.respond(req, body)
+			if (responder.record && res.status >= 200 && res.status < 300) {
 				this.received.push({
 					url: req.url,
 					headers: Object.fromEntries(req.headers),
@@ -50,10 +50,13 @@ export class WebhookReceiver {
 		return this
 	}
 
-	/** Answer requests to `urlOrOrigin` (exact path or whole origin). */
-	on(urlOrOrigin: string, responder: Responder = () => new Response('ok')): this {
+	/**
+	 * Answer requests to `urlOrOrigin` (exact path or whole origin). Successful requests are
+	 * recorded as webhook deliveries unless `record` is false (e.g. the fake Apple gateway).
+	 */
+	on(urlOrOrigin: string, responder: Responder = () => new Response('ok'), record = true): this {
 		const u = new URL(urlOrOrigin)
-		this.responders.set(u.pathname === '/' && !urlOrOrigin.endsWith('/') ? u.origin : u.origin + u.pathname, responder)
+		this.responders.set(u.pathname === '/' && !urlOrOrigin.endsWith('/') ? u.origin : u.origin + u.pathname, { respond: responder, record })
 		return this
 	}
 

@@ -1,0 +1,74 @@
+/**
+ * Types and timing of outbound sends held by the conversation object. A job is everything
+ * needed to (re)send one message to Apple; Apple 429/5xx/timeouts are retried with backoff
+ * while later messages wait behind it, so order holds (issue: "keeping order").
+ */
+export const IDEMPOTENCY_TTL_MS = 24 * 3600_000
+
+/** Retry delays for Apple: 2 s, 10 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h; then failed. */
+export const SEND_RETRY_MS = [2_000, 10_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000] as const
+
+/** When to try again after `attempts` failures, or null when it is time to give up. */
+export function nextSendAttemptAt(attempts: number, retryAfterSeconds: number | null, now: number, random = Math.random): number | null {
+	const base = SEND_RETRY_MS[attempts - 1]
+	if (base === undefined) return null
+	const jittered = base * (0.8 + 0.4 * random())
+	return now + Math.max(jittered, (retryAfterSeconds ?? 0) * 1000)
+}
+
+export type Rendered = 'original' | 'fallback' | 'text'
+
+export interface OutboundJob {
+	messageId: string
+	messageType: string
+	rendered: Rendered
+	appleBody: { id: string; sourceId: string; destinationId: string; type: string } & Record<string, unknown>
+	autoReply: boolean
+	includeDataRef: boolean
+	/** The template this message came from; Apple's dataRef for it is stored back on it. */
+	templateId?: string | null
+	/** Outbound attachment ids still to encrypt and upload at send time. */
+	attachmentIds?: string[]
+}
+
+export interface SendInput {
+	businessId: string
+	idempotencyKey: string | null
+	requestHash: string
+	messageType: string
+	rendered: Rendered
+	/** The business's message as accepted (JSON text), kept in history. */
+	request: string
+	job: OutboundJob
+}
+
+export interface SendResponse {
+	id: string
+	conversationId: string
+	sequence: number
+	status: 'queued'
+	rendered: Rendered
+}
+
+export type SendOutcome =
+	| { kind: 'accepted'; response: SendResponse }
+	| { kind: 'replayed'; response: SendResponse }
+	| { kind: 'idempotency_conflict' }
+	| { kind: 'no_conversation' }
+	| { kind: 'closed' }
+
+export interface MessageRecord {
+	id: string
+	sequence: number
+	direction: 'inbound' | 'outbound'
+	type: string
+	status: string
+	content: unknown
+	createdAt: string
+	updatedAt: string
+}
+
+export interface MessagePage {
+	data: MessageRecord[]
+	hasMore: boolean
+}
