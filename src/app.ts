@@ -12,6 +12,7 @@ import { appleInbound } from './routes/apple-inbound'
 import { requireBusiness } from './routes/business-auth'
 import { conversations } from './routes/conversations'
 import { deliveries } from './routes/deliveries'
+import { docs } from './routes/docs'
 import { messages } from './routes/messages'
 import { templates } from './routes/templates'
 
@@ -33,6 +34,7 @@ app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no such route
 
 app.get('/health', (c) => c.json({ ok: true }))
 app.route('/', appleInbound)
+app.route('/', docs)
 app.route('/admin', admin)
 
 const v1 = new Hono<AppBindings>()

@@ -19,5 +19,5 @@ export default {
 				throw new Error(`unknown queue ${batch.queue}`)
 		}
 	},
-	scheduled: (controller, env) => runCron(controller, env),
+	scheduled: (controller, env, _ctx) => runCron(controller, env),
 } satisfies ExportedHandler<Env, unknown>

@@ -1,0 +1,14 @@
+/**
+ * Types of the business API for TypeScript clients, derived from the zod schemas the server
+ * validates with (import type { SendMessageRequest } from 'amb-edge/src/business-api').
+ */
+import type { z } from 'zod'
+import type { BusinessMessageSchema } from './apple/outbound'
+import type { SendMessageSchema } from './routes/messages'
+import type { TemplateBodySchema } from './routes/templates'
+
+export type BusinessMessageInput = z.input<typeof BusinessMessageSchema>
+export type SendMessageRequest = z.input<typeof SendMessageSchema>
+export type TemplateRequest = z.input<typeof TemplateBodySchema>
+export type { SendResponse } from './conversation/outbound'
+export type { WebhookEvent } from './delivery/queue-messages'
