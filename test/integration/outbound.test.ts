@@ -169,6 +169,34 @@ describe('POST /v1/messages → Apple', () => {
 	})
 })
 
+describe('more message types', () => {
+	it('typing sends typing_start / typing_end with no body', async () => {
+		const c = await startConversation()
+		await send(c, { type: 'typing', active: true })
+		await send(c, { type: 'typing', active: false })
+		await hooks.until(() => ofCustomer(c, 'message.sent').length === 2)
+		expect(apple.calls.map((x) => [x.body.type, 'body' in x.body])).toEqual([['typing_start', false], ['typing_end', false]])
+	})
+
+	it('fetches image URLs safely and sends them as base64 images', async () => {
+		const png = Uint8Array.from(atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='), (ch) => ch.charCodeAt(0))
+		hooks.on('http://img.localhost/ok.png', () => new Response(png, { headers: { 'content-type': 'image/png' } }), false)
+		hooks.on('http://img.localhost/huge.png', () => new Response(new Uint8Array(300_000), { headers: { 'content-type': 'image/png' } }), false)
+		hooks.on('http://img.localhost/page.html', () => new Response('<html>', { headers: { 'content-type': 'text/html' } }), false)
+		const c = await startConversation()
+		const picker = (image: string) => ({ type: 'listPicker', title: 'Pick', sections: [{ title: 'S', items: [{ id: 'a', title: 'A', image }, { id: 'b', title: 'B' }] }] })
+		expect((await send(c, picker('http://img.localhost/ok.png'))).status).toBe(202)
+		await hooks.until(() => ofCustomer(c, 'message.sent').length === 1)
+		const images = (apple.calls[0]!.body as { interactiveData: { data: { images: { identifier: string; data: string }[] } } }).interactiveData.data.images
+		expect(images).toHaveLength(1)
+		expect(images[0]!.data.replace(/=+$/, '')).toBe(btoa(String.fromCharCode(...png)).replace(/=+$/, ''))
+		expect((await send(c, picker('http://img.localhost/huge.png'))).status).toBe(422)
+		expect((await send(c, picker('http://img.localhost/page.html'))).status).toBe(422)
+		expect((await send(c, picker('http://10.0.0.1/x.png'))).status).toBe(422)
+		expect(apple.calls).toHaveLength(1)
+	})
+})
+
 describe('reading conversations', () => {
 	it('lists conversations and pages messages in both directions', async () => {
 		const c = await startConversation()
