@@ -10,7 +10,7 @@
  */
 import { build } from 'esbuild'
 import { Miniflare } from 'miniflare'
-import { gzipSync } from 'node:zlib'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { createHmac, randomUUID, randomBytes } from 'node:crypto'
 import http from 'node:http'
 import { mkdirSync } from 'node:fs'
@@ -70,7 +70,7 @@ async function load(url, next) {
 				const t0 = performance.now()
 				const status = await request(agent, url, next())
 				lat.push(performance.now() - t0)
-				if (status !== 200) errors++
+				if (status !== 200 && status !== 202) errors++
 			}
 		}),
 	)
@@ -94,11 +94,18 @@ async function main() {
 		queueProducers: { QUEUE: 'bench-queue' },
 		port: 0,
 	})
+	// Apple's gateway for outbound sends: a loopback server that accepts everything.
+	const appleServer = http.createServer((req, res) => {
+		req.resume()
+		req.on('end', () => res.writeHead(200).end())
+	})
+	await new Promise((r) => appleServer.listen(0, '127.0.0.1', r))
+	const appleUrl = `http://127.0.0.1:${appleServer.address().port}`
 	const product = new Miniflare({
 		...COMPAT,
 		modules: true,
 		scriptPath: `${OUT}/worker.js`,
-		bindings: { MSP_ID, APPLE_API_SECRET: SECRET, ADMIN_TOKEN, DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'), ENVIRONMENT: 'development' },
+		bindings: { MSP_ID, APPLE_API_SECRET: SECRET, ADMIN_TOKEN, DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'), ENVIRONMENT: 'development', APPLE_GATEWAY_URL: appleUrl },
 		durableObjects: { CONVERSATION: { className: 'Conversation', useSQLite: true }, BUSINESS: { className: 'Business', useSQLite: true } },
 		// Producer only: the benchmark measures the inbound path up to the durable enqueue, like
 		// the DO + Queue baseline; webhook delivery is not part of Apple's round trip.
@@ -138,11 +145,29 @@ async function main() {
 		}
 	}
 
+	// Outbound: customers must write first, so open the conversations before measuring sends.
+	const { apiKey } = await created.json()
+	const sendCustomers = customers.slice(0, 100)
+	for (const c of sendCustomers) {
+		const m = appleMessage()
+		m.headers['source-id'] = c
+		const body = JSON.parse(gunzipSync(m.body))
+		m.body = gzipSync(JSON.stringify({ ...body, sourceId: c }))
+		const r = await fetch(new URL('/message', prodUrl), { method: 'POST', headers: m.headers, body: m.body })
+		if (r.status !== 200) throw new Error(`opening conversation failed: ${r.status}`)
+	}
+	let j = 0
+	const sendMessage = () => ({
+		headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+		body: JSON.stringify({ customerId: sendCustomers[j++ % sendCustomers.length], message: { type: 'text', text: 'Your order has shipped 📦' } }),
+	})
+
 	const scenarios = [
 		['bare Hono route', new URL('/bare', baseUrl), () => ({ body: '' })],
 		['+ HS256 verify + gunzip + zod', new URL('/verify', baseUrl), appleMessage],
 		['+ one DO SQLite write + one Queue send', new URL('/verify-do-queue', baseUrl), appleMessage],
 		['amb-edge POST /message (inbound path)', new URL('/message', prodUrl), appleMessage],
+		['amb-edge POST /v1/messages (outbound send)', new URL('/v1/messages', prodUrl), sendMessage],
 	]
 	const results = new Map(scenarios.map(([name]) => [name, []]))
 	for (let r = 0; r < ROUNDS; r++) {
@@ -154,6 +179,7 @@ async function main() {
 	}
 	await baseline.dispose()
 	await product.dispose()
+	appleServer.close()
 
 	const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 	const summary = [...results].map(([name, rs]) => ({ name, rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)) }))
