@@ -10,176 +10,37 @@
  * Text attachments are not rendered here: the platform uploads them and builds the body with
  * textBodyWithAttachments().
  */
-import type { z } from 'zod'
-import {
-	APPLE_BUSINESS_EXTENSION_BID,
-	type AppleMessageBody,
-	AppleMessageBodySchema,
-	type AppleBubbleSchema,
-} from './apple-body'
+import { APPLE_BUSINESS_EXTENSION_BID, type AppleMessageBody, AppleMessageBodySchema } from './apple-body'
 import { rfc3339ToAppleTime } from './apple-time'
-import {
-	type AppleMessage,
-	type ApplePayMessage,
-	type AuthenticateMessage,
-	type Bubble,
-	type FormMessage,
-	type FormPage,
-	formPageIds,
-	type IMessageAppMessage,
-	type ListPickerMessage,
-	type QuickReplyMessage,
-	type RenderableMessage,
-	type RichLinkMessage,
-	type TimePickerMessage,
+import type {
+	AppleMessage,
+	ApplePayMessage,
+	AuthenticateMessage,
+	Bubble,
+	IMessageAppMessage,
+	ListPickerMessage,
+	QuickReplyMessage,
+	RenderableMessage,
+	RichLinkMessage,
+	TimePickerMessage,
 } from './business-message'
-import { type ResolvedImage, type ResolvedImages, resolveImage } from './image-ref'
+import { renderForm } from './render-form'
+import {
+	bubble,
+	compact,
+	envelope,
+	imageOrThrow,
+	imageTable,
+	interactive,
+	type RenderContext,
+	RenderError,
+	titledBubbles,
+} from './render-parts'
 
-/** Merchant half of an Apple Pay request, from the business's settings and a fresh merchant session (§5.5). */
-export interface ApplePayContext {
-	merchantIdentifier: string
-	supportedNetworks: string[]
-	merchantCapabilities: string[]
-	countryCode: string
-	currencyCode: string
-	/** Apple Pay's opaque session object, placed verbatim; a new one per transaction. */
-	merchantSession: Record<string, unknown>
-	endpoints: {
-		paymentGatewayUrl: string
-		fallbackUrl?: string
-		orderTrackingUrl?: string
-		paymentMethodUpdateUrl?: string
-		shippingContactUpdateUrl?: string
-		shippingMethodUpdateUrl?: string
-	}
-}
+export type { ApplePayContext, AuthenticateContext, RenderContext } from './render-parts'
+export { RenderError } from './render-parts'
 
-/**
- * OAuth data of an authentication request (§5.6), chosen by the platform with authFlowFor():
- * AUTH2 sends a redirect URI; the legacy flow sends a P-384 public key and the client secret.
- */
-export type AuthenticateContext =
-	| { flow: 'auth2'; state: string; redirectURI: string; scope: string[] }
-	| { flow: 'legacy'; state: string; responseEncryptionKey: string; clientSecret: string; scope: string[] }
-
-export interface RenderContext {
-	/** Body `id`; the platform sends the same value in the `id` header (core §7). */
-	messageId: string
-	/** `sourceId`: the business id, never the MSP id (core §7). */
-	businessId: string
-	/** `destinationId`: the customer's opaque `urn:mbid:` id. */
-	customerId: string
-	/** A fresh UUID per interactive message; replies echo it (§2.3). */
-	requestIdentifier: string
-	/** URL image references → fetched images. Inline base64 images need no entry. */
-	images: ResolvedImages
-	locale?: string
-	/** Required for `applePay`. */
-	applePay?: ApplePayContext
-	/** Required for `authenticate`. */
-	authenticate?: AuthenticateContext
-}
-
-/** A message the renderer cannot turn into a body: missing image or context. `path` is inside the message. */
-export class RenderError extends Error {
-	constructor(
-		readonly path: string,
-		message: string,
-	) {
-		super(`${path}: ${message}`)
-		this.name = 'RenderError'
-	}
-}
-
-const INTERACTIVE_VERSION = '1.0'
-/** `dynamic.version`: WEBEX send/reply samples and COREZOID use 1.1; CW-FORK's 1.2 is one source ([U], §5.8). */
-const FORM_VERSION = '1.1'
 const OBJECT_REPLACEMENT = '\uFFFC'
-
-type AppleBubble = z.infer<typeof AppleBubbleSchema>
-type AppleImage = { identifier: string; data: string }
-type Interactive = Extract<AppleMessageBody, { type: 'interactive' }>
-type InteractiveData = NonNullable<Interactive['interactiveData']>
-type InteractiveDataData = NonNullable<InteractiveData['data']>
-
-/** Drops undefined members so the JSON has only the keys that mean something. */
-function compact<T extends object>(o: T): T {
-	for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k]
-	return o
-}
-
-/** `data.images`: each distinct image once, identifiers "0", "1", … in order of first use (§2.3). */
-function imageTable(images: ResolvedImages) {
-	const ids = new Map<string, string>()
-	const entries: AppleImage[] = []
-	return {
-		idFor(ref: string | undefined, path: string): string | undefined {
-			if (ref === undefined) return undefined
-			const known = ids.get(ref)
-			if (known !== undefined) return known
-			const id = String(entries.length)
-			entries.push({ identifier: id, data: imageOrThrow(ref, images, path).data })
-			ids.set(ref, id)
-			return id
-		},
-		entries,
-	}
-}
-type ImageTable = ReturnType<typeof imageTable>
-
-function imageOrThrow(ref: string, images: ResolvedImages, path: string): ResolvedImage {
-	const image = resolveImage(ref, images)
-	if (image === null) throw new RenderError(path, 'image URL was not resolved before rendering')
-	return image
-}
-
-/** A bubble of an Apple-provided type: the override's fields win over the message's defaults. */
-function bubble(
-	defaults: { title: string; subtitle?: string; style?: AppleBubble['style'] },
-	override: Bubble | undefined,
-	table: ImageTable,
-	path: string,
-): AppleBubble {
-	return compact({
-		title: override?.title ?? defaults.title,
-		subtitle: override?.subtitle ?? defaults.subtitle,
-		style: override?.style ?? defaults.style,
-		imageIdentifier: table.idFor(override?.image, `${path}.image`),
-	})
-}
-
-function envelope(ctx: RenderContext) {
-	return compact({
-		v: 1 as const,
-		id: ctx.messageId,
-		sourceId: ctx.businessId,
-		destinationId: ctx.customerId,
-		locale: ctx.locale,
-	})
-}
-
-function interactive(
-	ctx: RenderContext,
-	table: ImageTable | null,
-	data: Partial<InteractiveDataData>,
-	bubbles: { receivedMessage?: AppleBubble; replyMessage?: AppleBubble } = {},
-): AppleMessageBody {
-	return {
-		...envelope(ctx),
-		type: 'interactive',
-		interactiveData: compact({
-			bid: APPLE_BUSINESS_EXTENSION_BID,
-			data: compact({
-				version: INTERACTIVE_VERSION,
-				requestIdentifier: ctx.requestIdentifier,
-				images: table && table.entries.length > 0 ? table.entries : undefined,
-				...data,
-			}),
-			receivedMessage: bubbles.receivedMessage,
-			replyMessage: bubbles.replyMessage,
-		}),
-	}
-}
 
 function richLink(m: RichLinkMessage, ctx: RenderContext): AppleMessageBody {
 	const path = m.image !== undefined ? 'image' : 'imageUrl'
@@ -213,8 +74,7 @@ function quickReply(m: QuickReplyMessage, ctx: RenderContext): AppleMessageBody 
 /** §5.2: item `order` counts within its section and `style` is "default", as in Apple's samples. */
 function listPicker(m: ListPickerMessage, ctx: RenderContext): AppleMessageBody {
 	const table = imageTable(ctx.images)
-	const receivedMessage = bubble({ title: m.title, subtitle: m.subtitle, style: 'icon' }, m.receivedMessage, table, 'receivedMessage')
-	const replyMessage = bubble({ title: m.title, style: 'icon' }, m.replyMessage, table, 'replyMessage')
+	const bubbles = titledBubbles(m, table)
 	const sections = m.sections.map((section, s) => ({
 		title: section.title,
 		order: s,
@@ -230,14 +90,13 @@ function listPicker(m: ListPickerMessage, ctx: RenderContext): AppleMessageBody 
 			}),
 		),
 	}))
-	return interactive(ctx, table, { listPicker: { sections } }, { receivedMessage, replyMessage })
+	return interactive(ctx, table, { listPicker: { sections } }, bubbles)
 }
 
 /** §5.3: slots in UTC with minute precision; `timezoneOffset` pins the display zone. */
 function timePicker(m: TimePickerMessage, ctx: RenderContext): AppleMessageBody {
 	const table = imageTable(ctx.images)
-	const receivedMessage = bubble({ title: m.title, subtitle: m.subtitle, style: 'icon' }, m.receivedMessage, table, 'receivedMessage')
-	const replyMessage = bubble({ title: m.title, style: 'icon' }, m.replyMessage, table, 'replyMessage')
+	const bubbles = titledBubbles(m, table)
 	const timeslots = m.slots.map((slot, i) => {
 		const startTime = rfc3339ToAppleTime(slot.start)
 		if (startTime === null) throw new RenderError(`slots[${i}].start`, 'not an RFC 3339 date-time')
@@ -250,77 +109,7 @@ function timePicker(m: TimePickerMessage, ctx: RenderContext): AppleMessageBody 
 		location: m.location && compact({ ...m.location }),
 		timeslots,
 	})
-	return interactive(ctx, table, { event }, { receivedMessage, replyMessage })
-}
-
-function formPage(page: FormPage, p: number, ids: string[], table: ImageTable) {
-	const branching = page.type === 'select' && page.items.some((item) => item.nextPageId !== undefined)
-	// A page without nextPageIdentifier is the last one (§5.8), so linear forms chain by default.
-	const next = page.nextPageId ?? (branching ? undefined : ids[p + 1])
-	const common = compact({
-		pageIdentifier: ids[p]!,
-		type: page.type,
-		title: page.title,
-		subtitle: page.subtitle,
-		nextPageIdentifier: next,
-		submitForm: page.submitForm ?? (next === undefined && !branching ? true : undefined),
-	})
-	switch (page.type) {
-		case 'select':
-			return {
-				...common,
-				multipleSelection: page.multipleSelection ?? false,
-				items: page.items.map((item, i) =>
-					compact({
-						identifier: item.id,
-						title: item.title,
-						value: item.value ?? item.title,
-						imageIdentifier: table.idFor(item.image, `pages[${p}].items[${i}].image`),
-						nextPageIdentifier: item.nextPageId,
-					}),
-				),
-			}
-		case 'picker':
-			return compact({
-				...common,
-				pickerTitle: page.pickerTitle,
-				selectedItemIndex: page.selectedItemIndex,
-				items: page.items.map((item) => ({ identifier: item.id, title: item.title, value: item.value ?? item.title })),
-			})
-		case 'datePicker':
-		case 'input':
-			return compact({ ...common, hintText: page.hintText, options: page.options && compact({ ...page.options }) })
-	}
-}
-
-/** §5.8: Apple's `dynamic` experience with the `messageForms` template. */
-function form(m: FormMessage, ctx: RenderContext): AppleMessageBody {
-	const table = imageTable(ctx.images)
-	const receivedMessage = bubble({ title: m.title, subtitle: m.subtitle, style: 'icon' }, m.receivedMessage, table, 'receivedMessage')
-	const replyMessage = bubble({ title: m.title, style: 'icon' }, m.replyMessage, table, 'replyMessage')
-	const ids = formPageIds(m)
-	const splash =
-		m.splash &&
-		compact({
-			header: m.splash.header,
-			splashtext: m.splash.text,
-			buttonTitle: m.splash.buttonTitle,
-			imageIdentifier: table.idFor(m.splash.image, 'splash.image'),
-		})
-	const pages = m.pages.map((page, p) => formPage(page, p, ids, table))
-	const dynamic = {
-		version: FORM_VERSION,
-		template: 'messageForms',
-		private: m.private ?? false,
-		data: compact({
-			title: m.title,
-			startPageIdentifier: m.startPageId ?? ids[0],
-			showSummary: m.showSummary ?? false,
-			splash,
-			pages,
-		}),
-	}
-	return interactive(ctx, table, { dynamic }, { receivedMessage, replyMessage })
+	return interactive(ctx, table, { event }, bubbles)
 }
 
 /**
@@ -452,7 +241,7 @@ export function renderAppleBody(message: RenderableMessage, ctx: RenderContext):
 		case 'timePicker':
 			return timePicker(message, ctx)
 		case 'form':
-			return form(message, ctx)
+			return renderForm(message, ctx)
 		case 'iMessageApp':
 			return iMessageApp(message, ctx)
 		case 'applePay':

@@ -70,7 +70,7 @@ function timePickerText(m: TimePickerMessage): string {
 
 function formText(m: FormMessage): string {
 	const questions = m.pages.map((page) => {
-		const label = [page.title, page.subtitle].filter(Boolean).join(': ')
+		const label = [page.title, page.subtitle].filter(Boolean).join(': ') || 'Question'
 		const choices = page.type === 'select' || page.type === 'picker' ? ` (${page.items.map((i) => i.title).join(', ')})` : ''
 		return `${label}${choices}`
 	})
