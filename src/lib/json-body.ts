@@ -2,11 +2,19 @@
 import type { Context } from 'hono'
 import type { z } from 'zod'
 import { readCapped, BodyError } from '../apple/body'
-import { badRequest, payloadTooLarge } from './errors'
+import { AppError, badRequest, payloadTooLarge } from './errors'
 
 export const DEFAULT_JSON_LIMIT = 256 * 1024
 
-export async function readJson<S extends z.ZodType>(c: Context, schema: S, limit = DEFAULT_JSON_LIMIT): Promise<z.output<S>> {
+/**
+ * `classify` may turn validation issues into a more specific error (e.g. 422); otherwise 400.
+ */
+export async function readJson<S extends z.ZodType>(
+	c: Context,
+	schema: S,
+	limit = DEFAULT_JSON_LIMIT,
+	classify?: (issues: z.core.$ZodIssue[]) => AppError | null,
+): Promise<z.output<S>> {
 	const declared = Number(c.req.header('content-length') ?? '0')
 	if (declared > limit) throw payloadTooLarge(`body exceeds ${limit} bytes`)
 	let text: string
@@ -25,6 +33,8 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S, limit
 	}
 	const parsed = schema.safeParse(json)
 	if (!parsed.success) {
+		const specific = classify?.(parsed.error.issues)
+		if (specific) throw specific
 		throw badRequest(
 			'body failed validation',
 			parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message })),

@@ -11,7 +11,7 @@ import { BusinessMessageSchema } from '../apple/outbound'
 import { conversationByCustomer } from '../conversation/directory'
 import { getConfig } from '../context'
 import { sha256Hex } from '../lib/crypto'
-import { badRequest, conflict, notFound } from '../lib/errors'
+import { badRequest, conflict, notFound, unprocessable } from '../lib/errors'
 import { readJson } from '../lib/json-body'
 import { prepareSend } from '../messaging/prepare-send'
 import type { BusinessBindings } from './business-auth'
@@ -23,6 +23,22 @@ export const SendMessageSchema = z.strictObject({
 
 export const messages = new Hono<BusinessBindings>()
 
+/**
+ * A well-formed message with a key Apple does not know (e.g. `listPickerItem` for `items`)
+ * is one of Apple's known rejections: 422 naming the key, like the rest of preflight.
+ */
+function wrongKeysAre422(issues: z.core.$ZodIssue[]) {
+	if (issues.length === 0 || !issues.every((i) => i.code === 'unrecognized_keys' || (i.code === 'invalid_union' && i.errors.length > 0 && i.errors.some((branch) => branch.length > 0 && branch.every((b) => b.code === 'unrecognized_keys'))))) return null
+	const keys = issues.flatMap((i) =>
+		i.code === 'unrecognized_keys'
+			? i.keys.map((k) => `${[...i.path, k].join('.')}`)
+			: i.code === 'invalid_union'
+				? i.errors.flat().flatMap((b) => (b.code === 'unrecognized_keys' ? b.keys.map((k) => [...i.path, ...b.path, k].join('.')) : []))
+				: [],
+	)
+	return unprocessable('Apple would reject this message', [...new Set(keys)].map((path) => ({ path, message: 'unknown key; check the spelling against the API' })))
+}
+
 /** Messages carry base64 images; 2 MB leaves room under the DO row limit (workers-limits.md §4). */
 const SEND_BODY_LIMIT = 2 * 1024 * 1024
 
@@ -31,7 +47,7 @@ messages.post('/', async (c) => {
 	const idempotencyKey = c.req.header('idempotency-key') ?? null
 	if (idempotencyKey !== null && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) throw badRequest('Idempotency-Key must be 1–255 visible ASCII characters')
 	const raw = c.req.raw.clone()
-	const input = await readJson(c, SendMessageSchema, SEND_BODY_LIMIT)
+	const input = await readJson(c, SendMessageSchema, SEND_BODY_LIMIT, wrongKeysAre422)
 	const requestHash = await sha256Hex(await raw.text())
 	const business = c.var.business
 	const stub = conversationByCustomer(c.env, business.settings.businessId, input.customerId)

@@ -88,10 +88,14 @@ describe('POST /v1/messages → Apple', () => {
 		expect(apple.calls).toHaveLength(0)
 	})
 
-	it('400 for a message that matches no type, e.g. the wrong key listPickerItem', async () => {
+	it('422 naming a wrong key such as listPickerItem; 400 for a malformed message', async () => {
 		const c = await startConversation()
-		const res = await send(c, { type: 'listPicker', title: 'T', sections: [{ title: 'S', listPickerItem: [{ id: 'a', title: 'A' }] }] })
-		expect(res.status).toBe(400)
+		const res = await send(c, { type: 'listPicker', title: 'T', sections: [{ title: 'S', items: [{ id: 'a', title: 'A' }], listPickerItem: [{ id: 'a', title: 'A' }] }] })
+		expect(res.status).toBe(422)
+		const body = (await res.json()) as { error: { details: { path: string }[] } }
+		expect(body.error.details.map((d) => d.path)).toEqual(['message.sections.0.listPickerItem'])
+		expect((await send(c, { type: 'listPicker', title: 42 })).status).toBe(400)
+		expect((await send(c, { type: 'hologram' })).status).toBe(400)
 		expect(apple.calls).toHaveLength(0)
 	})
 
