@@ -12,6 +12,7 @@ import type { Env } from '../context'
 import { chooseRoute } from '../business/routing'
 import type { Route } from '../business/schema'
 import { INLINE_EVENT_LIMIT, type DeliverWebhook, type WebhookEvent } from '../delivery/queue-messages'
+import { Coalesced } from '../lib/coalesced'
 import { migrate } from '../lib/sql-migrations'
 import { makeEvent } from './events'
 import { eventsFor, interactiveDedupeKey } from './inbound-events'
@@ -113,10 +114,12 @@ const newEventId = () => `msg_${crypto.randomUUID().replace(/-/g, '')}`
 
 export class Conversation extends DurableObject<Env> {
 	private readonly sql: SqlStorage
-	private pumping: Promise<void> | null = null
-	private pumpAgain = false
-	private flushing: Promise<void> | null = null
-	private flushAgain = false
+	private readonly outbox = new Coalesced(() => this.flushOnce())
+	private readonly pump = new Coalesced(async () => {
+		while (await this.sendHead()) {
+			// keep going while the head of the line was settled
+		}
+	})
 	/**
 	 * Events the queue accepted whose `enqueued` mark is not written yet. The mark rides on
 	 * the next write (the next message's transaction, or the alarm) instead of costing a
@@ -335,21 +338,7 @@ export class Conversation extends DurableObject<Env> {
 
 	/** Send pending events to the queue in sequence order; one flush at a time. */
 	flushOutbox(): Promise<void> {
-		if (this.flushing) {
-			this.flushAgain = true
-			return this.flushing
-		}
-		this.flushing = (async () => {
-			try {
-				do {
-					this.flushAgain = false
-					await this.flushOnce()
-				} while (this.flushAgain)
-			} finally {
-				this.flushing = null
-			}
-		})()
-		return this.flushing
+		return this.outbox.run()
 	}
 
 	private async flushOnce(): Promise<void> {
@@ -374,7 +363,7 @@ export class Conversation extends DurableObject<Env> {
 		}))
 		await this.env.WEBHOOK_QUEUE.sendBatch(bodies.map((body) => ({ body, contentType: 'json' as const })))
 		for (const p of pending) this.sentUnmarked.add(p.event_id)
-		if (pending.length === 100) this.flushAgain = true
+		if (pending.length === 100) this.outbox.again()
 	}
 
 	private persistMarks(): void {
@@ -481,28 +470,14 @@ export class Conversation extends DurableObject<Env> {
 		return outcome
 	}
 
-	/** Send queued messages to Apple in sequence order; one pump at a time. */
-	pumpSends(): Promise<void> {
-		if (this.pumping) {
-			this.pumpAgain = true
-			return this.pumping
+	/** Send queued messages to Apple in sequence order; one pump at a time, then flush events. */
+	async pumpSends(): Promise<void> {
+		try {
+			await this.pump.run()
+		} catch (err) {
+			console.error('send pump failed; the alarm retries', String(err))
 		}
-		this.pumping = (async () => {
-			try {
-				do {
-					this.pumpAgain = false
-					while (await this.sendHead()) {
-						// keep going while the head of the line was settled
-					}
-				} while (this.pumpAgain)
-			} catch (err) {
-				console.error('send pump failed; the alarm retries', String(err))
-			} finally {
-				this.pumping = null
-			}
-			await this.flushOutbox().catch((err: unknown) => console.warn('outbox enqueue deferred to alarm:', String(err)))
-		})()
-		return this.pumping
+		await this.flushOutbox().catch((err: unknown) => console.warn('outbox enqueue deferred to alarm:', String(err)))
 	}
 
 	/** Attempt the oldest queued send. True when it was settled (sent or failed for good). */
