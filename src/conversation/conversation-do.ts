@@ -55,7 +55,7 @@ const MIGRATIONS = [
 ]
 
 /** When the background enqueue has not confirmed, the alarm re-drives after this long. */
-export const OUTBOX_RETRY_MS = 10_000
+export const OUTBOX_RETRY_MS = 30_000
 const OUTBOX_MAX_BACKOFF_MS = 5 * 60_000
 
 export interface InboundRecord {
