@@ -1,0 +1,67 @@
+/**
+ * Time picker (spec apple-msp-interactive.md §5.3): key `event` with `timeslots[]` of
+ * `{identifier, startTime, duration}`. `startTime` is UTC without seconds, offset written
+ * `+0000`: `yyyy-MM-dd'T'HH:mm+0000` (PRODUCT.md "Protocol decisions": that form outbound).
+ * Pickers with past slots or without a title are rejected (§5.3, LP guidelines).
+ */
+import { z } from 'zod'
+import { fail } from '../../lib/rejection'
+import { parseRule } from '../zod-check'
+import { nonEmptyString } from './common'
+
+const START_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})\+0000$/
+
+const Slot = z.object({
+	identifier: nonEmptyString,
+	startTime: z.string(),
+	duration: z.number().int().positive('duration is a positive number of seconds'),
+})
+
+const Event = z.object({
+	identifier: z.string().optional(),
+	title: z.string().optional(),
+	timezoneOffset: z.number().int().optional(),
+	location: z
+		.object({
+			latitude: z.number().min(-90).max(90).optional(),
+			longitude: z.number().min(-180).max(180).optional(),
+			radius: z.number().nonnegative().optional(),
+			title: z.string().optional(),
+		})
+		.optional(),
+	timeslots: z.array(Slot).min(1, 'a time picker needs at least one time slot'),
+})
+
+/** Milliseconds since the epoch for a valid `startTime`, else null. */
+export function parseStartTime(s: string): number | null {
+	const m = START_TIME.exec(s)
+	if (!m) return null
+	const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number]
+	const ms = Date.UTC(y, mo - 1, d, h, mi)
+	const back = new Date(ms)
+	// Reject 2026-02-30 and 25:00 rather than letting Date roll them over.
+	if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || back.getUTCHours() !== h || back.getUTCMinutes() !== mi) {
+		return null
+	}
+	return ms
+}
+
+export function checkTimePicker(value: unknown, receivedTitle: string | undefined, nowMs: number): void {
+	if (!receivedTitle?.trim()) {
+		fail(400, 'time_picker_title_missing', 'a time picker needs interactiveData.receivedMessage.title')
+	}
+	const ev = parseRule(Event, value, 'time_picker_schema', 'interactiveData.data.event')
+	for (const [i, slot] of ev.timeslots.entries()) {
+		const at = parseStartTime(slot.startTime)
+		if (at === null) {
+			fail(
+				400,
+				'time_slot_format',
+				`event.timeslots[${i}].startTime ${JSON.stringify(slot.startTime)} must be formatted yyyy-MM-dd'T'HH:mm+0000 (UTC, no seconds)`,
+			)
+		}
+		if ((at as number) < nowMs) fail(400, 'time_slot_past', `event.timeslots[${i}].startTime ${slot.startTime} is in the past`)
+	}
+	const ids = ev.timeslots.map((s) => s.identifier)
+	if (new Set(ids).size !== ids.length) fail(400, 'time_picker_schema', 'time slot identifiers must be unique')
+}

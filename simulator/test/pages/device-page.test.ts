@@ -1,0 +1,113 @@
+import { exports } from 'cloudflare:workers'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { authenticate, customApp, form, listPicker, payment, quickReply, timePicker } from '../helpers/fixtures'
+import { BUSINESS_ID, PNG_B64, envelope, expectAccepted, fetchSim, knownCustomer, send } from '../helpers/gateway'
+import { mockOutside } from '../helpers/msp-mock'
+import { api, enc } from '../helpers/sim-api'
+
+let msp: ReturnType<typeof mockOutside>
+beforeEach(() => {
+	msp = mockOutside()
+})
+afterEach(() => msp.restore())
+
+const interactive = (customer: string, interactiveData: Record<string, unknown>, path?: string) =>
+	send(envelope(customer, 'interactive', { interactiveData }), path ? { path } : {})
+
+async function html(path: string): Promise<string> {
+	const res = await fetchSim(path)
+	expect(res.status).toBe(200)
+	expect(res.headers.get('content-type')).toMatch(/text\/html/)
+	return res.text()
+}
+
+describe('device page', () => {
+	it('renders every kind of business message with stable test ids', async () => {
+		const customer = await knownCustomer()
+		await expectAccepted(await send(envelope(customer, 'text', { body: 'Hello <b>there</b>' })))
+		await expectAccepted(
+			await send(envelope(customer, 'richLink', { richLinkData: { url: 'https://example.com/p', title: 'iPad Pro', assets: { image: { data: PNG_B64, mimeType: 'image/png' } } } })),
+		)
+		await expectAccepted(await interactive(customer, quickReply(3)))
+		await expectAccepted(await interactive(customer, listPicker()))
+		await expectAccepted(await interactive(customer, timePicker()))
+		await expectAccepted(await interactive(customer, form()))
+		await expectAccepted(await interactive(customer, authenticate(), '/v1/authenticate'))
+		await expectAccepted(await interactive(customer, customApp()))
+		const s = await fetchSim('/paymentservices/paymentSession', {
+			method: 'POST',
+			body: JSON.stringify({ merchantIdentifier: 'm', domainName: 'msp.example', displayName: 'Shop', initiative: 'messaging', initiativeContext: 'https://msp.example/gw' }),
+		})
+		await expectAccepted(await interactive(customer, payment((await s.json()) as Record<string, unknown>, 'https://msp.example/gw')))
+		await expectAccepted(await send(envelope(customer, 'typing_start')))
+		await send(envelope(customer, 'close'))
+
+		const page = await html(`/device?customer=${enc(customer)}&business=${enc(BUSINESS_ID)}`)
+		expect(page).toContain('Hello &lt;b&gt;there&lt;/b&gt;')
+		for (const id of [
+			'device-page',
+			'phone',
+			'thread',
+			'composer-input',
+			'composer-file',
+			'emoji-toggle',
+			'close-conversation',
+			'device-select',
+			'rich-link',
+			'quick-reply-item',
+			'open-list-picker',
+			'list-picker-dialog',
+			'list-picker-item',
+			'time-picker-dialog',
+			'time-slot',
+			'form-dialog',
+			'form-page',
+			'form-next',
+			'apple-pay-sheet',
+			'apple-pay-confirm',
+			'signin-sheet',
+			'signin-submit',
+			'imessage-app-dialog',
+			'tapback-love',
+			'business-typing',
+			'rejection',
+			'switch-duplicate',
+			'rejection-log',
+			'rejection-log-entry',
+		]) {
+			expect(page, id).toContain(`data-testid="${id}"`)
+		}
+		expect(page).toContain('data-rule="type_receive_only"')
+	})
+
+	it('serves the thread fragment with customer messages and their delivery status', async () => {
+		const customer = await knownCustomer()
+		await api('POST', `/customers/${enc(customer)}/messages`, { businessId: BUSINESS_ID, text: 'Hi there', typing: false })
+		const fragment = await html(`/device/thread?customer=${enc(customer)}&business=${enc(BUSINESS_ID)}`)
+		expect(fragment).toContain('data-sender="customer"')
+		expect(fragment).toContain('>Delivered<')
+		expect(fragment).not.toContain('<html')
+	})
+
+	it('shows an empty state without customers and redirects / to /device', async () => {
+		const res = await fetchSim('/', { redirect: 'manual' })
+		expect(res.status).toBe(302)
+		expect(res.headers.get('location')).toBe('/device')
+	})
+})
+
+describe('live updates over the WebSocket', () => {
+	it('notifies open pages when the business sends to a customer', async () => {
+		const customer = await knownCustomer()
+		const res = await exports.default.fetch('http://sim.test/sim/ws', { headers: { upgrade: 'websocket' } })
+		expect(res.status).toBe(101)
+		const ws = res.webSocket as WebSocket
+		ws.accept()
+		const notices: Array<{ kind: string; customerId?: string }> = []
+		ws.addEventListener('message', (e) => notices.push(JSON.parse(String(e.data))))
+		await expectAccepted(await send(envelope(customer, 'text', { body: 'ping' })))
+		// The event is delivered in another request context: poll rather than await a promise.
+		await vi.waitFor(() => expect(notices).toContainEqual({ kind: 'messages', customerId: customer }))
+		ws.close()
+	})
+})
