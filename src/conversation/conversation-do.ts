@@ -15,7 +15,7 @@ import { INLINE_EVENT_LIMIT, type DeliverWebhook, type WebhookEvent } from '../d
 import { Coalesced } from '../lib/coalesced'
 import { migrate } from '../lib/sql-migrations'
 import { makeEvent } from './events'
-import { eventsFor, interactiveDedupeKey } from './inbound-events'
+import { eventsFor, interactiveDedupeKey, type StoredRequest } from './inbound-events'
 import {
 	IDEMPOTENCY_TTL_MS,
 	nextSendAttemptAt,
@@ -52,6 +52,9 @@ const MIGRATIONS = [
 		attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, last_error TEXT);
 	 CREATE TABLE idempotency (
 		key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL);`,
+	`CREATE TABLE requests (
+		request_id TEXT PRIMARY KEY, message_id TEXT NOT NULL, template_id TEXT,
+		request TEXT NOT NULL, created_at TEXT NOT NULL);`,
 ]
 
 /** When the background enqueue has not confirmed, the alarm re-drives after this long. */
@@ -307,7 +310,7 @@ export class Conversation extends DurableObject<Env> {
 				}, at),
 			)
 		}
-		for (const e of eventsFor(m, rec.messageId)) events.push(makeEvent(e.type, base, e.data, at))
+		for (const e of eventsFor(m, rec.messageId, (id) => this.storedRequest(id))) events.push(makeEvent(e.type, base, e.data, at))
 		for (const e of events) this.insertEvent(seq, e, now)
 		return { conversationId: this.conversationId, status: 'recorded', sequence: seq, started: isNew || isReopen }
 	}
@@ -328,6 +331,14 @@ export class Conversation extends DurableObject<Env> {
 		this.alarmAt = at
 		// Not awaited: with no await in between, the alarm commits atomically with the rows.
 		void this.ctx.storage.setAlarm(at)
+	}
+
+	/** The interactive request we sent with this requestIdentifier, for matching a reply. */
+	private storedRequest(requestId: string): StoredRequest | null {
+		const row = this.sql
+			.exec<{ message_id: string; template_id: string | null; request: string }>('SELECT message_id, template_id, request FROM requests WHERE request_id = ?', requestId)
+			.toArray()[0]
+		return row ? { messageId: row.message_id, templateId: row.template_id, request: JSON.parse(row.request) as unknown } : null
 	}
 
 	/** One event, for a consumer whose queue body carried it by reference. */
@@ -424,32 +435,46 @@ export class Conversation extends DurableObject<Env> {
 			const conv = this.row()
 			if (!conv || conv.business_id !== input.businessId) return { kind: 'no_conversation' }
 			if (conv.status === 'closed') return { kind: 'closed' }
-			const seq = conv.last_seq + 1
 			const at = new Date(now).toISOString()
-			this.sql.exec('UPDATE conversation SET last_seq = ?, updated_at = ? WHERE id = 1', seq, at)
-			this.sql.exec(
-				`INSERT INTO messages (seq, id, direction, type, payload, status, dedupe_key, created_at, updated_at)
-				 VALUES (?, ?, 'outbound', ?, ?, 'queued', NULL, ?, ?)`,
-				seq,
-				input.job.messageId,
-				input.messageType,
-				JSON.stringify({ request: JSON.parse(input.request) as unknown, rendered: input.rendered, apple: input.job.appleBody }),
-				at,
-				at,
-			)
-			this.sql.exec(
-				'INSERT INTO outbound (seq, message_id, job, attempts, next_attempt_at) VALUES (?, ?, ?, 0, ?)',
-				seq,
-				input.job.messageId,
-				JSON.stringify(input.job),
-				now,
-			)
+			const first = conv.last_seq + 1
+			input.jobs.forEach((job, i) => {
+				const seq = first + i
+				const content = i === 0
+					? { request: JSON.parse(input.request) as unknown, rendered: input.rendered, apple: job.appleBody }
+					: { rendered: job.rendered, apple: job.appleBody }
+				this.sql.exec(
+					`INSERT INTO messages (seq, id, direction, type, payload, status, dedupe_key, created_at, updated_at)
+					 VALUES (?, ?, 'outbound', ?, ?, 'queued', NULL, ?, ?)`,
+					seq,
+					job.messageId,
+					job.messageType,
+					JSON.stringify(content),
+					at,
+					at,
+				)
+				this.sql.exec('INSERT INTO outbound (seq, message_id, job, attempts, next_attempt_at) VALUES (?, ?, ?, 0, ?)', seq, job.messageId, JSON.stringify(job), now)
+				const requestId = job.request?.requestIdentifier
+				if (typeof requestId === 'string') {
+					// What the customer's reply will be matched against (interactive §2.3).
+					this.sql.exec(
+						'INSERT OR REPLACE INTO requests (request_id, message_id, template_id, request, created_at) VALUES (?, ?, ?, ?, ?)',
+						requestId,
+						job.messageId,
+						job.templateId ?? null,
+						JSON.stringify(job.request),
+						at,
+					)
+				}
+			})
+			this.sql.exec('UPDATE conversation SET last_seq = ?, updated_at = ? WHERE id = 1', first + input.jobs.length - 1, at)
+			const [primary, ...links] = input.jobs
 			const response: SendResponse = {
-				id: input.job.messageId,
+				id: primary!.messageId,
 				conversationId: this.conversationId,
-				sequence: seq,
+				sequence: first,
 				status: 'queued',
 				rendered: input.rendered,
+				richLinks: links.map((l, i) => ({ id: l.messageId, sequence: first + 1 + i, url: String((l.appleBody.richLinkData as { url?: unknown } | undefined)?.url ?? '') })),
 			}
 			if (input.idempotencyKey) {
 				this.sql.exec(

@@ -4,6 +4,7 @@
  * Durable Object.
  */
 import type { InboundInteractive, InboundMessage, InboundText } from '../apple/inbound'
+import { normaliseReply } from '../apple/replies'
 import { parseTapback } from '../apple/tapback'
 import type { EventType } from './events'
 
@@ -12,19 +13,16 @@ export interface PlannedEvent {
 	data: Record<string, unknown>
 }
 
-/** Kind of an interactive reply, from the type key inside `data` (interactive §2.1). */
-export function interactiveKind(data: Record<string, unknown> | undefined): string {
-	if (!data) return 'unknown'
-	const keys: [string, string][] = [
-		['listPicker', 'listPicker'],
-		['event', 'timePicker'],
-		['quick-reply', 'quickReply'],
-		['payment', 'applePay'],
-		['authenticate', 'authenticate'],
-		['dynamic', 'form'],
-	]
-	for (const [key, kind] of keys) if (key in data) return kind
-	return 'unknown'
+/** The interactive message a reply answers, as stored when we sent it. */
+export interface StoredRequest {
+	messageId: string
+	templateId: string | null
+	request: unknown
+}
+
+/** `requestIdentifier` of a reply (or `sessionIdentifier` for iMessage apps, replies.ts). */
+function replyRequestId(data: InboundInteractive['interactiveData']): string | null {
+	return data?.data?.requestIdentifier ?? data?.sessionIdentifier ?? null
 }
 
 /** Duplicate interactive replies share sessionIdentifier + requestIdentifier (core §1.6). */
@@ -37,7 +35,7 @@ export function interactiveDedupeKey(m: InboundMessage): string | null {
 	return session && request ? `${session}\u0000${request}` : null
 }
 
-export function eventsFor(m: InboundMessage, messageId: string): PlannedEvent[] {
+export function eventsFor(m: InboundMessage, messageId: string, lookup: (requestId: string) => StoredRequest | null = () => null): PlannedEvent[] {
 	switch (m.type) {
 		case 'text': {
 			const text = m as InboundText
@@ -65,16 +63,23 @@ export function eventsFor(m: InboundMessage, messageId: string): PlannedEvent[] 
 		}
 		case 'interactive': {
 			const { interactiveDataRef: ref, interactiveData: inline } = m as InboundInteractive
-			const data = inline?.data as Record<string, unknown> | undefined
+			if (!inline) {
+				// Over 10 KB: the reply is fetched by reference before it can be normalised (core §4.8).
+				return [{ type: 'interactive.received', data: { messageId, kind: 'unknown', requestId: null, byReference: true, raw: ref ?? null } }]
+			}
+			const requestId = replyRequestId(inline)
+			const stored = requestId ? lookup(requestId) : null
+			const reply = normaliseReply(inline, stored?.request)
 			return [
 				{
 					type: 'interactive.received',
 					data: {
 						messageId,
-						kind: inline ? interactiveKind(data) : 'unknown',
-						requestId: inline?.data?.requestIdentifier ?? null,
-						byReference: ref !== undefined,
-						raw: inline ?? ref ?? null,
+						...reply,
+						requestMessageId: stored?.messageId ?? null,
+						templateId: stored?.templateId ?? null,
+						byReference: false,
+						raw: inline,
 					},
 				},
 			]

@@ -27,6 +27,8 @@ export interface OutboundJob {
 	includeDataRef: boolean
 	/** The template this message came from; Apple's dataRef for it is stored back on it. */
 	templateId?: string | null
+	/** What a reply to this interactive message is matched against (apple/replies.ts), or null. */
+	request: Record<string, unknown> | null
 	/** Outbound attachment ids still to encrypt and upload at send time. */
 	attachmentIds?: string[]
 }
@@ -39,7 +41,8 @@ export interface SendInput {
 	rendered: Rendered
 	/** The business's message as accepted (JSON text), kept in history. */
 	request: string
-	job: OutboundJob
+	/** The message, then any rich links for URLs in its text; consecutive sequences. */
+	jobs: OutboundJob[]
 }
 
 export interface SendResponse {
@@ -48,6 +51,8 @@ export interface SendResponse {
 	sequence: number
 	status: 'queued'
 	rendered: Rendered
+	/** Rich links sent after the text, one per URL found in it. */
+	richLinks: { id: string; sequence: number; url: string }[]
 }
 
 export type SendOutcome =

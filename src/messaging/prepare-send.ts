@@ -13,8 +13,11 @@ import {
 	renderAppleBody,
 	RenderError,
 	type BusinessMessage,
+	type RenderableMessage,
+	type ResolvedImages,
 	type ResolvedMessage,
 } from '../apple/outbound'
+import { requestForMatching } from '../apple/replies'
 import { businessStub } from '../business/directory'
 import type { BusinessRecord } from '../business/schema'
 import type { ConversationState } from '../conversation/conversation-do'
@@ -24,6 +27,7 @@ import { unprocessable } from '../lib/errors'
 import { parseTemplate } from '../templates/stored'
 import { MissingVariablesError, substitute } from '../templates/substitute'
 import { fetchImages, ImageFetchError } from './images'
+import { completeRichLink, richLinksForText } from './rich-links'
 
 /** Interactive JSON above this goes with `include-data-ref` (spec core §1.5, §4.8). */
 export const DATA_REF_THRESHOLD_BYTES = 10 * 1024
@@ -31,7 +35,8 @@ export const DATA_REF_THRESHOLD_BYTES = 10 * 1024
 export interface PreparedSend {
 	messageType: string
 	rendered: Rendered
-	job: OutboundJob
+	/** The message itself, then the rich links for URLs in its text; sent in this order. */
+	jobs: OutboundJob[]
 }
 
 const issues = (list: { path: string; message: string }[]) => list.map((i) => ({ path: `message.${i.path}`.replace(/\.$/, ''), message: i.message }))
@@ -63,34 +68,10 @@ async function resolveTemplate(env: Env, business: BusinessRecord, message: Busi
 	return { message: parsed.data, templateId: stored.id, reusableDataRef: hasVariables ? null : stored.dataRef }
 }
 
-export async function prepareSend(
-	env: Env,
-	config: Config,
-	business: BusinessRecord,
-	state: ConversationState,
-	requested: BusinessMessage,
-): Promise<PreparedSend> {
-	const { message, templateId, reusableDataRef } = await resolveTemplate(env, business, requested)
-	if (message.type === 'applePay' || message.type === 'authenticate') {
-		throw unprocessable(`${message.type} needs the hosted flows, which this deployment does not offer yet`, [{ path: 'message.type', message: 'not supported yet' }])
-	}
-	const resolved = message as ResolvedMessage
-	const fit = fitToDevice(resolved, { capabilities: state.capabilities, deviceAgent: state.deviceAgent })
-
-	let images
-	try {
-		images = await fetchImages([...collectImageRefs(resolved), ...collectImageRefs(fit.message)], config.ENVIRONMENT)
-	} catch (err) {
-		if (err instanceof ImageFetchError) throw unprocessable('image could not be fetched', [{ path: 'message', message: `${err.url}: ${err.message}` }])
-		throw err
-	}
-	const problems = preflight(message, { now: Date.now(), images })
-	if (problems.length > 0) throw unprocessable('Apple would reject this message', issues(problems))
-
-	const messageId = crypto.randomUUID()
+function render(message: RenderableMessage, messageId: string, business: BusinessRecord, state: ConversationState, images: ResolvedImages): OutboundJob['appleBody'] {
 	let appleBody
 	try {
-		appleBody = renderAppleBody(fit.message, {
+		appleBody = renderAppleBody(message, {
 			messageId,
 			businessId: business.settings.businessId,
 			customerId: state.customerId,
@@ -108,28 +89,67 @@ export async function prepareSend(
 		console.error('rendered body failed Apple schema', checked.error.issues.slice(0, 5))
 		throw unprocessable('message cannot be rendered for Apple', checked.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })))
 	}
-	const body = appleBody as OutboundJob['appleBody']
+	return appleBody as OutboundJob['appleBody']
+}
+
+export async function prepareSend(
+	env: Env,
+	config: Config,
+	business: BusinessRecord,
+	state: ConversationState,
+	requested: BusinessMessage,
+): Promise<PreparedSend> {
+	const resolvedTemplate = await resolveTemplate(env, business, requested)
+	const { templateId, reusableDataRef } = resolvedTemplate
+	let message = resolvedTemplate.message
+	if (message.type === 'applePay' || message.type === 'authenticate') {
+		throw unprocessable(`${message.type} needs the hosted flows, which this deployment does not offer yet`, [{ path: 'message.type', message: 'not supported yet' }])
+	}
+	const links = { environment: config.ENVIRONMENT, bucket: env.ATTACHMENTS }
+	if (message.type === 'richLink') {
+		const { fallback, ...link } = message
+		const completed = await completeRichLink(link, links)
+		message = (fallback ? { ...completed, fallback } : completed) as BusinessMessage
+	}
+	const resolved = message as ResolvedMessage
+	const fit = fitToDevice(resolved, { capabilities: state.capabilities, deviceAgent: state.deviceAgent })
+	const followUps = fit.message.type === 'text' && fit.rendered === 'original' ? await richLinksForText(fit.message, links) : []
+
+	let images
+	try {
+		images = await fetchImages([...collectImageRefs(resolved), ...collectImageRefs(fit.message), ...followUps.flatMap(collectImageRefs)], config.ENVIRONMENT)
+	} catch (err) {
+		if (err instanceof ImageFetchError) throw unprocessable('image could not be fetched', [{ path: 'message', message: `${err.url}: ${err.message}` }])
+		throw err
+	}
+	const problems = preflight(message, { now: Date.now(), images })
+	if (problems.length > 0) throw unprocessable('Apple would reject this message', issues(problems))
+
+	const messageId = crypto.randomUUID()
+	const rendered: Rendered = message.type === 'text' && requested.type === 'richLink' ? 'text' : fit.rendered
+	const base = { messageType: requested.type, rendered, autoReply: fit.message.bot === true, templateId }
+	const body = render(fit.message, messageId, business, state, images)
 	const interactive = body.type === 'interactive'
+	let primary: OutboundJob
 	if (interactive && reusableDataRef && fit.rendered === 'original') {
 		// Apple keeps the payload; resend it by reference (spec core §4.8).
 		const { interactiveData: _drop, ...envelope } = body as Record<string, unknown>
 		const byRef = { ...envelope, interactiveDataRef: reusableDataRef } as unknown as OutboundJob['appleBody']
-		return { messageType: requested.type, rendered: fit.rendered, job: { messageId, messageType: requested.type, rendered: fit.rendered, appleBody: byRef, autoReply: fit.message.bot === true, includeDataRef: false, templateId } }
-	}
-	const large = interactive && JSON.stringify(body).length > DATA_REF_THRESHOLD_BYTES
-	return {
-		messageType: requested.type,
-		rendered: fit.rendered,
-		job: {
+		primary = { ...base, messageId, appleBody: byRef, includeDataRef: false, request: null }
+	} else {
+		const large = interactive && JSON.stringify(body).length > DATA_REF_THRESHOLD_BYTES
+		primary = {
+			...base,
 			messageId,
-			messageType: requested.type,
-			rendered: fit.rendered,
 			appleBody: body,
-			autoReply: fit.message.bot === true,
 			// Templates are reused: ask Apple for a reference the next send can use.
 			includeDataRef: interactive && (large || templateId !== null),
-			templateId,
-		},
+			request: requestForMatching(body),
+		}
 	}
+	const linkJobs = followUps.map((link): OutboundJob => {
+		const id = crypto.randomUUID()
+		return { messageId: id, messageType: 'richLink', rendered: 'original', autoReply: link.bot === true, templateId: null, appleBody: render(link, id, business, state, images), includeDataRef: false, request: null }
+	})
+	return { messageType: requested.type, rendered, jobs: [primary, ...linkJobs] }
 }
-

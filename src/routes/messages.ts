@@ -61,7 +61,7 @@ messages.post('/', async (c) => {
 		messageType: prepared.messageType,
 		rendered: prepared.rendered,
 		request: JSON.stringify(input.message),
-		job: prepared.job,
+		jobs: prepared.jobs,
 	})
 	switch (outcome.kind) {
 		case 'accepted':
