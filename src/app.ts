@@ -8,6 +8,7 @@ import { HTTPException } from 'hono/http-exception'
 import type { AppBindings } from './context'
 import { AppError, errorBody } from './lib/errors'
 import { admin } from './routes/admin'
+import { attachments, signedAttachments } from './routes/attachments'
 import { appleInbound } from './routes/apple-inbound'
 import { requireBusiness } from './routes/business-auth'
 import { conversations } from './routes/conversations'
@@ -35,11 +36,13 @@ app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no such route
 app.get('/health', (c) => c.json({ ok: true }))
 app.route('/', appleInbound)
 app.route('/', docs)
+app.route('/', signedAttachments)
 app.route('/admin', admin)
 
 const v1 = new Hono<AppBindings>()
 v1.use('*', requireBusiness)
 v1.route('/deliveries', deliveries)
+v1.route('/attachments', attachments)
 v1.route('/messages', messages)
 v1.route('/conversations', conversations)
 v1.route('/templates', templates)

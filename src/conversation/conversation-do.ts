@@ -7,7 +7,7 @@
  * is lost (PRODUCT.md "Data flow" 1).
  */
 import { DurableObject } from 'cloudflare:workers'
-import type { InboundMessage } from '../apple/inbound'
+import type { InboundInteractive, InboundMessage, InboundText } from '../apple/inbound'
 import type { Env } from '../context'
 import { chooseRoute } from '../business/routing'
 import type { Route } from '../business/schema'
@@ -16,6 +16,10 @@ import { Coalesced } from '../lib/coalesced'
 import { migrate } from '../lib/sql-migrations'
 import { makeEvent } from './events'
 import { eventsFor, interactiveDedupeKey, type StoredRequest } from './inbound-events'
+import { stageOnce, type StagingJob, type StagingResult } from './inbound-staging'
+import { mmcsClientFor } from '../attachments/client'
+import { bodyWithAttachmentMarkers, OutboundAttachmentError, prepareOutboundAttachment, type AppleAttachment } from '../attachments/outbound'
+import { unpinAttachment } from '../attachments/purge'
 import {
 	IDEMPOTENCY_TTL_MS,
 	nextSendAttemptAt,
@@ -55,7 +59,14 @@ const MIGRATIONS = [
 	`CREATE TABLE requests (
 		request_id TEXT PRIMARY KEY, message_id TEXT NOT NULL, template_id TEXT,
 		request TEXT NOT NULL, created_at TEXT NOT NULL);`,
+	`ALTER TABLE events ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
+	 CREATE TABLE staging (
+		seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, job TEXT NOT NULL,
+		attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, last_error TEXT);`,
 ]
+
+/** Staging retries: 5 s, 30 s, 2 min, 10 min, then the event leaves with the failure marked. */
+const STAGING_RETRY_MS = [5_000, 30_000, 120_000, 600_000] as const
 
 /** When the background enqueue has not confirmed, the alarm re-drives after this long. */
 export const OUTBOX_RETRY_MS = 30_000
@@ -71,6 +82,10 @@ export interface InboundRecord {
 	deviceAgent: string | null
 	message: InboundMessage
 	routing: { webhookUrl: string; routes: Route[] }
+	/** Public origin of the Worker, for signed attachment links. */
+	origin: string
+	/** The business's attachmentRetentionDays. */
+	retentionDays: number
 }
 
 export interface ReceiveResult {
@@ -118,6 +133,11 @@ const newEventId = () => `msg_${crypto.randomUUID().replace(/-/g, '')}`
 export class Conversation extends DurableObject<Env> {
 	private readonly sql: SqlStorage
 	private readonly outbox = new Coalesced(() => this.flushOnce())
+	private readonly stager = new Coalesced(async () => {
+		while (await this.stageHead()) {
+			// keep going while staged messages are released
+		}
+	})
 	private readonly pump = new Coalesced(async () => {
 		while (await this.sendHead()) {
 			// keep going while the head of the line was settled
@@ -189,13 +209,15 @@ export class Conversation extends DurableObject<Env> {
 			}
 			// A failure here is fine: the events stay in the outbox and the alarm re-drives them.
 			this.ctx.waitUntil(
-				this.flushOutbox().catch((err: unknown) => console.warn('outbox enqueue deferred to alarm:', String(err))),
+				result.staging
+					? this.stageInbound()
+					: this.flushOutbox().catch((err: unknown) => console.warn('outbox enqueue deferred to alarm:', String(err))),
 			)
 		}
 		return { conversationId: this.conversationId, status: result.status, sequence: result.sequence }
 	}
 
-	private recordInbound(rec: InboundRecord): ReceiveResult & { started: boolean } {
+	private recordInbound(rec: InboundRecord): ReceiveResult & { started: boolean; staging?: boolean } {
 		this.persistMarks()
 		const dup = this.sql
 			.exec<{ seq: number }>(
@@ -311,19 +333,94 @@ export class Conversation extends DurableObject<Env> {
 			)
 		}
 		for (const e of eventsFor(m, rec.messageId, (id) => this.storedRequest(id))) events.push(makeEvent(e.type, base, e.data, at))
-		for (const e of events) this.insertEvent(seq, e, now)
-		return { conversationId: this.conversationId, status: 'recorded', sequence: seq, started: isNew || isReopen }
+		const staging = this.stagingFor(rec, m)
+		for (const e of events) {
+			// The event that waits for attachments / a by-reference reply is held, and with it every later one.
+			const held = staging !== null && (e.type === 'message.received' || e.type === 'interactive.received')
+			const eventId = this.insertEvent(seq, e, now, held)
+			if (held) {
+				this.sql.exec('INSERT INTO staging (seq, event_id, job, attempts, next_attempt_at) VALUES (?, ?, ?, 0, ?)', seq, eventId, JSON.stringify(staging), Date.now())
+			}
+		}
+		return { conversationId: this.conversationId, status: 'recorded', sequence: seq, started: isNew || isReopen, staging: staging !== null }
 	}
 
-	private insertEvent(seq: number, e: WebhookEvent, now: string): void {
+	private insertEvent(seq: number, e: WebhookEvent, now: string, blocked = false): string {
+		const id = newEventId()
 		this.sql.exec(
-			'INSERT INTO events (event_id, seq, type, payload, enqueued, created_at) VALUES (?, ?, ?, ?, 0, ?)',
-			newEventId(),
+			'INSERT INTO events (event_id, seq, type, payload, enqueued, created_at, blocked) VALUES (?, ?, ?, ?, 0, ?, ?)',
+			id,
 			seq,
 			e.type,
 			JSON.stringify(e),
 			now,
+			blocked ? 1 : 0,
 		)
+		return id
+	}
+
+	/** The staging an inbound message needs before its event can leave, or null. */
+	private stagingFor(rec: InboundRecord, m: InboundMessage): StagingJob | null {
+		const common = { businessId: rec.businessId, conversationId: this.conversationId, messageId: rec.messageId, origin: rec.origin, retentionDays: rec.retentionDays }
+		if (m.type === 'text') {
+			const attachments = (m as InboundText).attachments ?? []
+			return attachments.length > 0 ? { ...common, kind: 'attachments', attachments } : null
+		}
+		if (m.type === 'interactive') {
+			const ref = (m as InboundInteractive).interactiveDataRef
+			return ref ? { ...common, kind: 'dataref', dataRef: ref } : null
+		}
+		return null
+	}
+
+	/** Stage the oldest held message. True when it was released (its event can leave). */
+	private async stageHead(): Promise<boolean> {
+		const head = this.sql
+			.exec<{ seq: number; event_id: string; job: string; attempts: number; next_attempt_at: number }>(
+				'SELECT seq, event_id, job, attempts, next_attempt_at FROM staging ORDER BY seq LIMIT 1',
+			)
+			.toArray()[0]
+		if (!head) return false
+		if (head.next_attempt_at > Date.now()) {
+			this.armAlarm(head.next_attempt_at)
+			return false
+		}
+		const attempts = head.attempts + 1
+		const finalAttempt = attempts > STAGING_RETRY_MS.length
+		let result: StagingResult
+		try {
+			result = await stageOnce(this.env, JSON.parse(head.job) as StagingJob, finalAttempt, (id) => this.storedRequest(id))
+		} catch (err) {
+			result = { done: false, reason: String(err) }
+			if (finalAttempt) result = { done: true, patch: { stagingError: String(err).slice(0, 500) } }
+		}
+		if (!result.done) {
+			const at = Date.now() + STAGING_RETRY_MS[attempts - 1]!
+			this.sql.exec('UPDATE staging SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE seq = ?', attempts, at, result.reason.slice(0, 1000), head.seq)
+			this.armAlarm(at)
+			return false
+		}
+		const patch = result.patch
+		this.ctx.storage.transactionSync(() => {
+			const row = this.sql.exec<{ payload: string }>('SELECT payload FROM events WHERE event_id = ?', head.event_id).toArray()[0]
+			if (row) {
+				const event = JSON.parse(row.payload) as WebhookEvent
+				event.data = { ...event.data, ...patch }
+				this.sql.exec('UPDATE events SET payload = ?, blocked = 0 WHERE event_id = ?', JSON.stringify(event), head.event_id)
+			}
+			this.sql.exec('DELETE FROM staging WHERE seq = ?', head.seq)
+		})
+		return true
+	}
+
+	/** Stage held inbound messages in order, then send what was released. */
+	async stageInbound(): Promise<void> {
+		try {
+			await this.stager.run()
+		} catch (err) {
+			console.error('staging failed; the alarm retries', String(err))
+		}
+		await this.flushOutbox().catch((err: unknown) => console.warn('outbox enqueue deferred to alarm:', String(err)))
 	}
 
 	private armAlarm(at: number): void {
@@ -354,12 +451,15 @@ export class Conversation extends DurableObject<Env> {
 
 	private async flushOnce(): Promise<void> {
 		const pending = this.sql
-			.exec<{ event_id: string; seq: number; type: string; payload: string }>(
-				'SELECT event_id, seq, type, payload FROM events WHERE enqueued = 0 ORDER BY seq, rowid LIMIT 200',
+			.exec<{ event_id: string; seq: number; type: string; payload: string; blocked: number }>(
+				'SELECT event_id, seq, type, payload, blocked FROM events WHERE enqueued = 0 ORDER BY seq, rowid LIMIT 200',
 			)
 			.toArray()
 			.filter((p) => !this.sentUnmarked.has(p.event_id))
-			.slice(0, 100)
+		// Events leave in sequence order: nothing passes a message still being staged.
+		const firstHeld = pending.findIndex((p) => p.blocked === 1)
+		if (firstHeld !== -1) pending.splice(firstHeld)
+		pending.splice(100)
 		if (pending.length === 0) return
 		const state = this.state()
 		if (!state) return
@@ -391,6 +491,7 @@ export class Conversation extends DurableObject<Env> {
 	override async alarm(info?: AlarmInvocationInfo): Promise<void> {
 		this.alarmAt = null
 		this.persistMarks()
+		await this.stageInbound()
 		await this.pumpSends()
 		try {
 			await this.flushOutbox()
@@ -521,13 +622,17 @@ export class Conversation extends DurableObject<Env> {
 		const config = getConfig(this.env)
 		let result: AppleSendResult
 		try {
-			result = await sendToApple({
-				gatewayUrl: config.APPLE_GATEWAY_URL,
-				token: await outboundToken(config),
-				body: job.appleBody,
-				autoReply: job.autoReply,
-				includeDataRef: job.includeDataRef,
-			})
+			const prepared = await this.withAttachments(head.seq, job)
+			result =
+				'outcome' in prepared
+					? prepared
+					: await sendToApple({
+							gatewayUrl: config.APPLE_GATEWAY_URL,
+							token: await outboundToken(config),
+							body: prepared.body,
+							autoReply: job.autoReply,
+							includeDataRef: job.includeDataRef,
+						})
 		} catch (err) {
 			result = { outcome: 'retryable', status: null, error: String(err), retryAfterSeconds: null }
 		}
@@ -546,6 +651,7 @@ export class Conversation extends DurableObject<Env> {
 				return
 			}
 			this.sql.exec('DELETE FROM outbound WHERE seq = ?', head.seq)
+			if (job.attachmentIds?.length) this.ctx.waitUntil(this.unpin(job))
 			const sent = result.outcome === 'accepted'
 			const at = new Date()
 			this.sql.exec('UPDATE messages SET status = ?, updated_at = ? WHERE seq = ?', sent ? 'sent' : 'failed', at.toISOString(), head.seq)
@@ -575,6 +681,44 @@ export class Conversation extends DurableObject<Env> {
 			return false
 		}
 		return true
+	}
+
+	/**
+	 * The Apple body of a job, with its attachments encrypted and uploaded (spec core §5.2) on
+	 * the first attempt and kept for retries; or a final/retryable failure to settle with.
+	 */
+	private async withAttachments(seq: number, job: OutboundJob): Promise<{ body: OutboundJob['appleBody'] } | AppleSendResult> {
+		const ids = job.attachmentIds ?? []
+		if (ids.length === 0) return { body: job.appleBody }
+		if (!job.preparedAttachments) {
+			const businessId = this.row()!.business_id
+			const client = mmcsClientFor(this.env, businessId)
+			const prepared: AppleAttachment[] = []
+			for (const id of ids) {
+				try {
+					prepared.push(await prepareOutboundAttachment(this.env, businessId, id, client))
+				} catch (err) {
+					if (!(err instanceof OutboundAttachmentError)) throw err
+					return err.retryable
+						? { outcome: 'retryable', status: err.status, error: `attachment ${id}: ${err.message}`, retryAfterSeconds: null }
+						: { outcome: 'rejected', status: err.status ?? 0, error: `attachment ${id}: ${err.message}` }
+				}
+			}
+			job.preparedAttachments = prepared
+			this.sql.exec('UPDATE outbound SET job = ? WHERE seq = ?', JSON.stringify(job), seq)
+		}
+		const text = typeof job.appleBody.body === 'string' ? job.appleBody.body : ''
+		return {
+			body: { ...job.appleBody, body: bodyWithAttachmentMarkers(text, ids.length), attachments: job.preparedAttachments },
+		}
+	}
+
+	private async unpin(job: OutboundJob): Promise<void> {
+		const businessId = this.row()?.business_id
+		if (!businessId) return
+		await Promise.all((job.attachmentIds ?? []).map((attachmentId) => unpinAttachment(this.env, { businessId, attachmentId, holder: job.messageId }))).catch(
+			(err: unknown) => console.warn('unpin failed; the pin expires by itself', String(err)),
+		)
 	}
 
 	/**

@@ -29,8 +29,18 @@ export interface OutboundJob {
 	templateId?: string | null
 	/** What a reply to this interactive message is matched against (apple/replies.ts), or null. */
 	request: Record<string, unknown> | null
-	/** Outbound attachment ids still to encrypt and upload at send time. */
+	/** Outbound attachment ids (POST /v1/attachments) to encrypt and upload at send time. */
 	attachmentIds?: string[]
+	/** Their Apple dictionaries once uploaded, so a retry does not upload again. */
+	preparedAttachments?: {
+		name: string
+		mimeType: string
+		size: string
+		'signature-base64': string
+		url: string
+		owner: string
+		key: string
+	}[]
 }
 
 export interface SendInput {

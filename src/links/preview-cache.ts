@@ -7,6 +7,7 @@
  * URL does not cost a fetch per message either. The cache is best effort: any R2 error or
  * unreadable entry counts as a miss.
  */
+import { listAll } from '../attachments/purge'
 import { z } from 'zod'
 import { sha256Hex } from '../lib/crypto'
 
@@ -70,4 +71,15 @@ export async function writeCache(bucket: R2Bucket, url: string, entry: CacheEntr
 	} catch {
 		// A preview that could not be cached is still a preview.
 	}
+}
+
+/** Cron task: delete cached previews past their expiry (reads skip them anyway; this frees R2). */
+export async function purgeExpiredPreviews(bucket: R2Bucket, now = Date.now()): Promise<number> {
+	const doomed: string[] = []
+	for await (const o of listAll(bucket, 'unfurl/')) {
+		const at = Date.parse(o.customMetadata?.expiresAt ?? '')
+		if (!Number.isFinite(at) || at <= now) doomed.push(o.key)
+	}
+	for (let i = 0; i < doomed.length; i += 1000) await bucket.delete(doomed.slice(i, i + 1000))
+	return doomed.length
 }

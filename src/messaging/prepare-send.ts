@@ -28,6 +28,10 @@ import { parseTemplate } from '../templates/stored'
 import { MissingVariablesError, substitute } from '../templates/substitute'
 import { fetchImages, ImageFetchError } from './images'
 import { completeRichLink, richLinksForText } from './rich-links'
+import { pinAttachment } from '../attachments/purge'
+
+/** Longer than the whole send retry schedule (conversation/outbound.ts SEND_RETRY_MS). */
+export const ATTACHMENT_PIN_MS = 2 * 24 * 3600_000
 
 /** Interactive JSON above this goes with `include-data-ref` (spec core §1.5, §4.8). */
 export const DATA_REF_THRESHOLD_BYTES = 10 * 1024
@@ -126,6 +130,12 @@ export async function prepareSend(
 	if (problems.length > 0) throw unprocessable('Apple would reject this message', issues(problems))
 
 	const messageId = crypto.randomUUID()
+	const attachmentIds = fit.message.type === 'text' ? (fit.message.attachments ?? []) : []
+	for (const [i, attachmentId] of attachmentIds.entries()) {
+		// Pinned past the send's whole retry window, so the retention purge cannot break it.
+		const ok = await pinAttachment(env, { businessId: business.settings.businessId, attachmentId, holder: messageId, untilMs: Date.now() + ATTACHMENT_PIN_MS })
+		if (!ok) throw unprocessable('unknown or expired attachment', [{ path: `message.attachments.${i}`, message: 'upload it with POST /v1/attachments first' }])
+	}
 	const rendered: Rendered = message.type === 'text' && requested.type === 'richLink' ? 'text' : fit.rendered
 	const base = { messageType: requested.type, rendered, autoReply: fit.message.bot === true, templateId }
 	const body = render(fit.message, messageId, business, state, images)
@@ -142,6 +152,7 @@ export async function prepareSend(
 			...base,
 			messageId,
 			appleBody: body,
+			...(attachmentIds.length > 0 ? { attachmentIds } : {}),
 			// Templates are reused: ask Apple for a reference the next send can use.
 			includeDataRef: interactive && (large || templateId !== null),
 			request: requestForMatching(body),

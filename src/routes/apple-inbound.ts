@@ -66,6 +66,8 @@ appleInbound.post('/message', async (c) => {
 		deviceAgent: headers.deviceAgent,
 		message,
 		routing: { webhookUrl: business.settings.webhookUrl, routes: business.settings.routes },
+		origin: new URL(c.req.url).origin,
+		retentionDays: business.settings.attachmentRetentionDays,
 	})
 	return c.json({ status: result.status })
 })

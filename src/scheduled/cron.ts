@@ -4,13 +4,19 @@
  * needs a global scan of conversations.
  */
 import { getConfig, type Env } from '../context'
+import { purgeExpiredAttachments } from '../attachments/purge'
 import { refreshOutboundToken } from '../lib/outbound-token'
+import { purgeExpiredPreviews } from '../links/preview-cache'
 
 export type CronTask = (env: Env, scheduledTime: number) => Promise<unknown>
 
 export const cronTasks: CronTask[] = [
 	// Re-mint the MSP → Apple token early so none older than an hour is ever used (core §2.4).
 	async (env) => refreshOutboundToken(getConfig(env)),
+	// Staged attachments past their retention; pinned ones (a send in flight) are kept.
+	async (env, t) => purgeExpiredAttachments(env, t),
+	// Rich-link previews past their cache lifetime.
+	async (env, t) => purgeExpiredPreviews(env.ATTACHMENTS, t),
 ]
 
 export async function runCron(controller: ScheduledController, env: Env): Promise<void> {

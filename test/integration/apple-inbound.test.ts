@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { appleToken, customerId, gzip, postApple, textMessage } from '../helpers/apple'
-import { nothingStored } from '../helpers/conversation'
+import { runInDurableObject } from 'cloudflare:test'
+import { conversationOf, nothingStored } from '../helpers/conversation'
 import { createBusiness, type CreatedBusiness } from '../helpers/platform'
 import { WebhookReceiver } from '../helpers/webhook-receiver'
 
@@ -119,9 +120,13 @@ describe('POST /message body handling (spec core §1.4, §4)', () => {
 			}),
 		)
 		expect(res.status).toBe(200)
-		const got = await hooks.until((r) => r.some((x) => x.json.type === 'message.received'))
-		const event = got.find((x) => x.json.type === 'message.received')!.json.data
-		expect(event.attachments).toEqual([{ index: 0, name: 'a.jpg', mimeType: 'image/jpeg', size: 1234 }])
+		// The attachment waits for staging (download + decrypt), normalised to the short keys.
+		const staged = await runInDurableObject(conversationOf(biz.businessId, c), (_i, state) =>
+			state.storage.sql.exec<{ job: string }>('SELECT job FROM staging').toArray().map((r) => JSON.parse(r.job) as { attachments: unknown[] }),
+		)
+		expect(staged[0]!.attachments).toEqual([
+			{ name: 'a.jpg', mimeType: 'image/jpeg', size: 1234, key: '00' + 'AB'.repeat(32), url: 'https://p1.example/x', owner: 'o', signatureBase64: 'AQ==' },
+		])
 	})
 })
 

@@ -1,0 +1,123 @@
+/**
+ * Attachment endpoints (PRODUCT.md "Business API"):
+ *
+ * - `POST /v1/attachments` — raw body, `Content-Type` (or sniffed), `?name=`; streamed into R2,
+ *   up to MAX_ATTACHMENT_BYTES. Above it: 413 and nothing stored, whether Content-Length says
+ *   so up front (refused before a byte is read) or a chunked body grows past it (the multipart
+ *   upload is aborted). → `201 { id, name, mimeType, size, expiresAt }`.
+ * - `GET /v1/attachments/{id}` — the bytes, streamed from R2. Keys are namespaced by the
+ *   authenticated business, so another business's id is simply not found.
+ * - `GET /attachments/signed/{token}` (public) — the same bytes behind the signed, expiring
+ *   link carried in `message.received` (links.ts).
+ *
+ * Files are served as downloads with `nosniff` and a sandboxing CSP: customers can send any
+ * file (HTML included), and it must never run as a page of the MSP's origin.
+ */
+import { Hono, type Context } from 'hono'
+import { payloadTooLarge, AppError, notFound } from '../lib/errors'
+import type { AppBindings } from '../context'
+import { verifyDownloadToken } from '../attachments/links'
+import {
+	MAX_ATTACHMENT_BYTES,
+	TooLargeError,
+	attachmentKey,
+	cleanName,
+	expiresAtFor,
+	newAttachmentId,
+	openAttachment,
+	peek,
+	putKnownLength,
+	putUnknownLength,
+	type AttachmentMeta,
+} from '../attachments/r2-staging'
+import { SNIFF_BYTES, declaredMime, extensionFor, resolveMime } from '../attachments/sniff'
+import type { BusinessBindings } from './business-auth'
+
+export const attachments = new Hono<BusinessBindings>()
+
+attachments.post('/', async (c) => {
+	const settings = c.var.business.settings
+	const declaredLength = parseLength(c.req.header('content-length'))
+	const body = c.req.raw.body
+	if (declaredLength !== null && declaredLength > MAX_ATTACHMENT_BYTES) {
+		await body?.cancel().catch(() => {})
+		throw tooLarge()
+	}
+	const contentType = c.req.header('content-type')
+	const rawName = c.req.query('name')
+	// Sniff only when the request does not say what it is (or says "some bytes").
+	const needSniff = declaredMime(contentType) === null
+	const { head, rest } = needSniff ? await peek(body, SNIFF_BYTES) : { head: new Uint8Array(), rest: body }
+	const mimeType = resolveMime(contentType, head, rawName)
+	const ext = extensionFor(mimeType)
+	const name = cleanName(rawName, ext ? `attachment.${ext}` : 'attachment')
+
+	const id = newAttachmentId()
+	const key = attachmentKey(settings.businessId, id)
+	const now = Date.now()
+	const base: Omit<AttachmentMeta, 'size'> = {
+		name,
+		mimeType,
+		createdAt: now,
+		expiresAt: expiresAtFor(now, settings.attachmentRetentionDays),
+		direction: 'outbound',
+	}
+	let size: number
+	try {
+		if (declaredLength !== null) {
+			// Untouched body of known length: R2 takes it as is. After a sniff, the head is re-sent first.
+			await putKnownLength(c.env.ATTACHMENTS, key, { head, rest, direct: !needSniff }, { ...base, size: declaredLength })
+			size = declaredLength
+		} else {
+			;({ size } = await putUnknownLength(c.env.ATTACHMENTS, key, { head, rest }, base, MAX_ATTACHMENT_BYTES))
+		}
+	} catch (err) {
+		if (err instanceof TooLargeError) throw tooLarge()
+		console.error('attachment upload failed', err instanceof Error ? `${err.name}: ${err.message}` : String(err))
+		throw new AppError(503, 'storage_unavailable', 'the upload could not be stored; try again')
+	}
+	return c.json({ id, name, mimeType, size, expiresAt: new Date(base.expiresAt).toISOString() }, 201)
+})
+
+attachments.get('/:id', async (c) => {
+	const file = await openAttachment(c.env, c.var.business.settings.businessId, c.req.param('id'))
+	if (!file) throw notFound('unknown attachment')
+	return fileResponse(c, file.body, file.meta)
+})
+
+/** The public side of the signed links; mounted at the root (`app.route('/', signedAttachments)`). */
+export const signedAttachments = new Hono<AppBindings>()
+
+signedAttachments.get('/attachments/signed/:token', async (c) => {
+	const check = await verifyDownloadToken(c.env, c.req.param('token'))
+	if (!check.ok) {
+		if (check.reason === 'expired') throw new AppError(410, 'link_expired', 'this download link has expired')
+		throw new AppError(403, 'invalid_link', 'this download link is not valid')
+	}
+	const file = await openAttachment(c.env, check.businessId, check.attachmentId)
+	if (!file) throw notFound('unknown attachment')
+	return fileResponse(c, file.body, file.meta)
+})
+
+function fileResponse(c: Context, body: ReadableStream<Uint8Array>, meta: AttachmentMeta): Response {
+	c.header('content-type', meta.mimeType)
+	c.header('content-disposition', contentDisposition(meta.name))
+	c.header('x-content-type-options', 'nosniff')
+	c.header('content-security-policy', "default-src 'none'; sandbox")
+	c.header('cache-control', 'private, no-store')
+	// R2's body has a known length, so workerd sends Content-Length itself.
+	return c.body(body, 200)
+}
+
+/** RFC 6266: an ASCII `filename` fallback plus the exact UTF-8 name in `filename*` (RFC 8187). */
+export function contentDisposition(name: string): string {
+	const fallback = name.replace(/[^\x20-\x7e]|["\\%;]/g, '_')
+	const exact = encodeURIComponent(name).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`)
+	return `attachment; filename="${fallback}"; filename*=UTF-8''${exact}`
+}
+
+function parseLength(header: string | undefined): number | null {
+	return header !== undefined && /^\d{1,16}$/.test(header.trim()) ? Number(header.trim()) : null
+}
+
+const tooLarge = () => payloadTooLarge(`attachments are limited to ${MAX_ATTACHMENT_BYTES} bytes (100 MB)`)
