@@ -1,5 +1,5 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 // Test-only values: a fixed Apple secret and admin token (never real ones), development
 // mode so webhook receivers on loopback are allowed.
@@ -33,6 +33,8 @@ export default defineConfig({
 	],
 	test: {
 		include: ['test/**/*.test.ts'],
+		// Browser and end-to-end suites run in Node with their own configs.
+		exclude: [...configDefaults.exclude, 'test/e2e/**', 'test/browser/**'],
 		teardownTimeout: 60_000,
 	},
 })

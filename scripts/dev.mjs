@@ -54,10 +54,10 @@ export function startWorkers({ mspPort = MSP_PORT, simPort = SIM_PORT, stdio = '
 		spawn('npx', ['wrangler', 'dev', '--port', String(mspPort), '--inspector-port', String(mspPort + 1000), ...common,
 			'--var', 'ENVIRONMENT:development',
 			'--var', `APPLE_GATEWAY_URL:http://localhost:${simPort}`,
-			'--var', `APPLE_PAY_GATEWAY_URL:http://localhost:${simPort}`], { stdio }),
+			'--var', `APPLE_PAY_GATEWAY_URL:http://localhost:${simPort}`], { stdio, detached: true }),
 		spawn('npx', ['wrangler', 'dev', '-c', 'simulator/wrangler.toml', '--port', String(simPort), '--inspector-port', String(simPort + 1000), ...common,
 			'--var', `MSP_URL:http://localhost:${mspPort}`,
-			'--var', `PUBLIC_URL:http://localhost:${simPort}`], { stdio }),
+			'--var', `PUBLIC_URL:http://localhost:${simPort}`], { stdio, detached: true }),
 	]
 }
 
@@ -101,7 +101,8 @@ export async function provisionDemo({ adminToken, mspPort = MSP_PORT, simPort = 
 if (import.meta.url === `file://${process.argv[1]}`) {
 	const vars = ensureDevVars()
 	const procs = startWorkers()
-	const stop = () => procs.forEach((p) => p.kill('SIGINT'))
+	// wrangler runs workerd as a child: signal whole process groups so nothing is left behind.
+	const stop = () => procs.forEach((p) => { try { process.kill(-p.pid, 'SIGINT') } catch { p.kill('SIGINT') } })
 	process.on('SIGINT', stop)
 	process.on('SIGTERM', stop)
 	for (const p of procs) p.on('exit', (code) => { stop(); process.exitCode = code ?? 0 })
