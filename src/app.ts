@@ -14,6 +14,7 @@ import { requireBusiness } from './routes/business-auth'
 import { conversations } from './routes/conversations'
 import { deliveries } from './routes/deliveries'
 import { docs } from './routes/docs'
+import { hosted } from './routes/hosted'
 import { messages } from './routes/messages'
 import { templates } from './routes/templates'
 
@@ -37,6 +38,7 @@ app.get('/health', (c) => c.json({ ok: true }))
 app.route('/', appleInbound)
 app.route('/', docs)
 app.route('/', signedAttachments)
+app.route('/', hosted)
 app.route('/admin', admin)
 
 const v1 = new Hono<AppBindings>()

@@ -17,6 +17,8 @@ export interface AppleSendRequest {
 	body: { id: string; sourceId: string; destinationId: string; type: string } & Record<string, unknown>
 	autoReply?: boolean
 	includeDataRef?: boolean
+	/** `/v1/message`, or `/v1/authenticate` for authentication requests (interactive §5.6). */
+	path?: '/v1/message' | '/v1/authenticate'
 	fetch?: typeof fetch
 	timeoutMs?: number
 }
@@ -48,7 +50,7 @@ export async function sendToApple(req: AppleSendRequest): Promise<AppleSendResul
 	if (req.includeDataRef) headers['include-data-ref'] = 'true'
 	let res: Response
 	try {
-		res = await doFetch(new URL('/v1/message', req.gatewayUrl).toString(), {
+		res = await doFetch(new URL(req.path ?? '/v1/message', req.gatewayUrl).toString(), {
 			method: 'POST',
 			headers,
 			body: JSON.stringify(req.body),

@@ -18,6 +18,7 @@ import { InboundInteractiveDataSchema, type InboundInteractiveData } from '../ap
 import { MmcsError, locatorSignature, type MmcsClient } from '../apple/mmcs'
 import type { Env } from '../context'
 import { DEFAULT_LINK_TTL_MS, signedDownloadUrl } from './links'
+import { GENERIC_MIME, declaredMime } from './sniff'
 import {
 	DEFAULT_RETENTION_DAYS,
 	MAX_ATTACHMENT_BYTES,
@@ -93,7 +94,9 @@ export interface StageInboundRequest extends RetryOptions {
 export async function stageInboundAttachment(env: Env, req: StageInboundRequest): Promise<StagedInbound> {
 	const a = req.attachment
 	const name = cleanName(a.name)
-	const mimeType = a.mimeType
+	// Apple's type as given (e.g. its `image/jpg`), but only if it is a well-formed type: it
+	// becomes a response header of the download endpoints.
+	const mimeType = declaredMime(a.mimeType) ?? GENERIC_MIME
 	const size = a.size
 	const id = req.attachmentId ?? newAttachmentId()
 	const key = attachmentKey(req.businessId, id)

@@ -71,11 +71,14 @@ export function expiresAtFor(now: number, retentionDays = DEFAULT_RETENTION_DAYS
  * MAX_NAME_CHARS, never empty.
  */
 export function cleanName(raw: string | null | undefined, fallback = 'attachment'): string {
-	const cleaned = (raw ?? '')
+	const replaced = (raw ?? '')
 		.normalize('NFC')
 		.replace(/[\u0000-\u001f\u007f/\\]/g, '_')
 		.trim()
+	// Cut by code points and replace lone surrogates: they would break encodeURIComponent.
+	const cleaned = Array.from(replaced.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'))
 		.slice(0, MAX_NAME_CHARS)
+		.join('')
 	return cleaned && cleaned !== '.' && cleaned !== '..' ? cleaned : fallback
 }
 

@@ -7,6 +7,27 @@ import { DurableObject } from 'cloudflare:workers'
 import type { Env } from '../context'
 import { migrate } from '../lib/sql-migrations'
 import type { BusinessRecord, BusinessSettings, WebhookSecret } from './schema'
+import { runHostedHousekeeping } from '../hosted/housekeeping'
+import {
+	HOSTED_MIGRATION,
+	claimAccountAlias,
+	claimHostedRequest,
+	dropHostedRequest,
+	getAccountAlias,
+	getHostedRequest,
+	listAccountLinks,
+	markHostedEmitted,
+	nextHostedWake,
+	putHostedRequest,
+	recordAccountLink,
+	settleHostedRequest,
+	type AccountAlias,
+	type AccountLink,
+	type HostedClaim,
+	type HostedKind,
+	type HostedRequest,
+	type HostedRequestInput,
+} from '../hosted/store'
 
 const MIGRATIONS = [
 	`CREATE TABLE business (id INTEGER PRIMARY KEY CHECK (id = 1), record TEXT NOT NULL);
@@ -22,6 +43,8 @@ const MIGRATIONS = [
 	`CREATE TABLE templates (
 		id TEXT PRIMARY KEY, name TEXT NOT NULL, message TEXT NOT NULL,
 		data_ref TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);`,
+	// Hosted flows: pending auth / Apple Pay requests and account links (src/hosted/store.ts).
+	HOSTED_MIGRATION,
 ]
 
 /**
@@ -296,5 +319,66 @@ export class Business extends DurableObject<Env> {
 
 	setTemplateDataRef(id: string, dataRefJson: string): void {
 		this.sql.exec('UPDATE templates SET data_ref = ? WHERE id = ?', dataRefJson, id)
+	}
+
+	// --- Hosted flows (src/hosted/store.ts holds the SQL; these are the RPC surface). ---
+
+	async putHostedRequest(input: HostedRequestInput): Promise<boolean> {
+		const ok = putHostedRequest(this.sql, input, Date.now())
+		if (ok) await this.armHostedAlarm()
+		return ok
+	}
+
+	claimHostedRequest(requestId: string, kind: HostedKind, check: { nonce?: string; conversationId?: string }): HostedClaim {
+		return claimHostedRequest(this.sql, requestId, kind, check, Date.now())
+	}
+
+	async settleHostedRequest(requestId: string, outcomeJson: string): Promise<{ first: boolean; request: HostedRequest } | null> {
+		const settled = settleHostedRequest(this.sql, requestId, outcomeJson, Date.now())
+		// The outcome is handed over right after this call; the alarm is the retry if that fails.
+		if (settled?.first) await this.armHostedAlarm()
+		return settled
+	}
+
+	markHostedEmitted(requestId: string, summaryJson: string): void {
+		markHostedEmitted(this.sql, requestId, summaryJson)
+	}
+
+	hostedRequest(requestId: string): HostedRequest | null {
+		return getHostedRequest(this.sql, requestId)
+	}
+
+	dropHostedRequest(requestId: string): boolean {
+		return dropHostedRequest(this.sql, requestId)
+	}
+
+	/** On the object named by a Messages for Business account id (landing page). */
+	claimAccountAlias(businessId: string, linkedBy: string): { status: 'linked' | 'already' | 'conflict'; alias: AccountAlias } {
+		return claimAccountAlias(this.sql, businessId, linkedBy, new Date().toISOString())
+	}
+
+	accountAlias(): AccountAlias | null {
+		return getAccountAlias(this.sql)
+	}
+
+	recordAccountLink(link: AccountLink): { status: 'linked' | 'already'; link: AccountLink } {
+		return recordAccountLink(this.sql, link)
+	}
+
+	accountLinks(): AccountLink[] {
+		return listAccountLinks(this.sql)
+	}
+
+	private async armHostedAlarm(): Promise<void> {
+		const next = nextHostedWake(this.sql, Date.now())
+		if (next === null) return
+		const current = await this.ctx.storage.getAlarm()
+		if (current === null || current > next) await this.ctx.storage.setAlarm(next)
+	}
+
+	/** Only hosted requests use the alarm so far: expiry, outcome outbox, purge. */
+	override async alarm(): Promise<void> {
+		const next = await runHostedHousekeeping(this.sql, this.env)
+		if (next !== null) await this.ctx.storage.setAlarm(next)
 	}
 }

@@ -31,6 +31,7 @@ import {
 	type MessagePage,
 } from './outbound'
 import { getConfig } from '../context'
+import type { HostedOutcomeInput } from '../hosted/outcome'
 import { outboundToken } from '../lib/outbound-token'
 import { sendToApple, type AppleSendResult } from '../apple/gateway-client'
 
@@ -86,6 +87,8 @@ export interface InboundRecord {
 	origin: string
 	/** The business's attachmentRetentionDays. */
 	retentionDays: number
+	/** A reply to one of our hosted requests: its outcome event (src/hosted) replaces the raw one. */
+	hostedReply?: boolean
 }
 
 export interface ReceiveResult {
@@ -332,7 +335,10 @@ export class Conversation extends DurableObject<Env> {
 				}, at),
 			)
 		}
-		for (const e of eventsFor(m, rec.messageId, (id) => this.storedRequest(id))) events.push(makeEvent(e.type, base, e.data, at))
+		for (const e of eventsFor(m, rec.messageId, (id) => this.storedRequest(id))) {
+			if (rec.hostedReply && e.type === 'interactive.received') continue
+			events.push(makeEvent(e.type, base, e.data, at))
+		}
 		const staging = this.stagingFor(rec, m)
 		for (const e of events) {
 			// The event that waits for attachments / a by-reference reply is held, and with it every later one.
@@ -436,6 +442,45 @@ export class Conversation extends DurableObject<Env> {
 			.exec<{ message_id: string; template_id: string | null; request: string }>('SELECT message_id, template_id, request FROM requests WHERE request_id = ?', requestId)
 			.toArray()[0]
 		return row ? { messageId: row.message_id, templateId: row.template_id, request: JSON.parse(row.request) as unknown } : null
+	}
+
+	/**
+	 * A hosted flow's outcome (src/hosted/outcome.ts): authentication or Apple Pay settled
+	 * outside Apple's /message (our redirect URI, the payment gateway, or the decrypted
+	 * legacy token). Recorded once per (kind, request) as `interactive.received`, sequenced
+	 * and delivered like any inbound event. The Business object retries until this answers.
+	 */
+	async recordHostedOutcome(input: HostedOutcomeInput): Promise<{ status: 'recorded' | 'duplicate' | 'no_conversation' }> {
+		const status = this.ctx.storage.transactionSync((): 'recorded' | 'duplicate' | 'no_conversation' => {
+			this.persistMarks()
+			const conv = this.row()
+			if (!conv) return 'no_conversation'
+			const dedupeKey = `hosted\u0000${input.kind}\u0000${input.requestId}`
+			if (this.sql.exec('SELECT 1 FROM messages WHERE dedupe_key = ?', dedupeKey).toArray().length > 0) return 'duplicate'
+			const seq = conv.last_seq + 1
+			const messageId = `hosted_${input.kind}_${input.requestId}`
+			this.sql.exec('UPDATE conversation SET last_seq = ?, updated_at = ? WHERE id = 1', seq, input.at)
+			// The history keeps the outcome, not an access token the business may have asked for.
+			const { accessToken: _token, ...summary } = input.data
+			this.sql.exec(
+				`INSERT INTO messages (seq, id, direction, type, payload, status, dedupe_key, created_at, updated_at)
+				 VALUES (?, ?, 'inbound', 'interactive', ?, 'received', ?, ?, ?)`,
+				seq,
+				messageId,
+				JSON.stringify({ hostedOutcome: summary }),
+				dedupeKey,
+				input.at,
+				input.at,
+			)
+			const base = { businessId: conv.business_id, conversationId: this.conversationId, customerId: conv.customer_id, sequence: seq }
+			this.insertEvent(seq, makeEvent('interactive.received', base, { messageId, ...input.data }, new Date(input.at)), input.at)
+			return 'recorded'
+		})
+		if (status === 'recorded') {
+			this.armAlarm(Date.now() + OUTBOX_RETRY_MS)
+			this.ctx.waitUntil(this.flushOutbox().catch((err: unknown) => console.warn('outbox enqueue deferred to alarm:', String(err))))
+		}
+		return { status }
 	}
 
 	/** One event, for a consumer whose queue body carried it by reference. */
@@ -632,6 +677,7 @@ export class Conversation extends DurableObject<Env> {
 							body: prepared.body,
 							autoReply: job.autoReply,
 							includeDataRef: job.includeDataRef,
+							...(job.endpoint ? { path: job.endpoint } : {}),
 						})
 		} catch (err) {
 			result = { outcome: 'retryable', status: null, error: String(err), retryAfterSeconds: null }

@@ -25,6 +25,8 @@ export interface OutboundJob {
 	appleBody: { id: string; sourceId: string; destinationId: string; type: string } & Record<string, unknown>
 	autoReply: boolean
 	includeDataRef: boolean
+	/** Apple's endpoint: authentication goes to /v1/authenticate (spec interactive §5.6). */
+	endpoint?: '/v1/message' | '/v1/authenticate'
 	/** The template this message came from; Apple's dataRef for it is stored back on it. */
 	templateId?: string | null
 	/** What a reply to this interactive message is matched against (apple/replies.ts), or null. */

@@ -13,6 +13,8 @@ import {
 	renderAppleBody,
 	RenderError,
 	type BusinessMessage,
+	appleEndpointFor,
+	type RenderContext,
 	type RenderableMessage,
 	type ResolvedImages,
 	type ResolvedMessage,
@@ -29,6 +31,7 @@ import { MissingVariablesError, substitute } from '../templates/substitute'
 import { fetchImages, ImageFetchError } from './images'
 import { completeRichLink, richLinksForText } from './rich-links'
 import { pinAttachment } from '../attachments/purge'
+import { abandonHosted, prepareHosted } from '../hosted'
 
 /** Longer than the whole send retry schedule (conversation/outbound.ts SEND_RETRY_MS). */
 export const ATTACHMENT_PIN_MS = 2 * 24 * 3600_000
@@ -41,6 +44,8 @@ export interface PreparedSend {
 	rendered: Rendered
 	/** The message itself, then the rich links for URLs in its text; sent in this order. */
 	jobs: OutboundJob[]
+	/** The hosted request (authentication, Apple Pay) to abandon if the send is not accepted. */
+	hostedRequestId: string | null
 }
 
 const issues = (list: { path: string; message: string }[]) => list.map((i) => ({ path: `message.${i.path}`.replace(/\.$/, ''), message: i.message }))
@@ -72,16 +77,25 @@ async function resolveTemplate(env: Env, business: BusinessRecord, message: Busi
 	return { message: parsed.data, templateId: stored.id, reusableDataRef: hasVariables ? null : stored.dataRef }
 }
 
-function render(message: RenderableMessage, messageId: string, business: BusinessRecord, state: ConversationState, images: ResolvedImages): OutboundJob['appleBody'] {
+function render(
+	message: RenderableMessage,
+	messageId: string,
+	business: BusinessRecord,
+	state: ConversationState,
+	images: ResolvedImages,
+	requestIdentifier: string = crypto.randomUUID(),
+	hosted: Pick<RenderContext, 'authenticate' | 'applePay'> = {},
+): OutboundJob['appleBody'] {
 	let appleBody
 	try {
 		appleBody = renderAppleBody(message, {
 			messageId,
 			businessId: business.settings.businessId,
 			customerId: state.customerId,
-			requestIdentifier: crypto.randomUUID(),
+			requestIdentifier,
 			images,
 			...(state.locale ? { locale: state.locale } : {}),
+			...hosted,
 		})
 	} catch (err) {
 		if (err instanceof RenderError) throw unprocessable('message cannot be rendered', [{ path: `message.${err.path}`, message: err.message }])
@@ -102,13 +116,11 @@ export async function prepareSend(
 	business: BusinessRecord,
 	state: ConversationState,
 	requested: BusinessMessage,
+	origin: string,
 ): Promise<PreparedSend> {
 	const resolvedTemplate = await resolveTemplate(env, business, requested)
 	const { templateId, reusableDataRef } = resolvedTemplate
 	let message = resolvedTemplate.message
-	if (message.type === 'applePay' || message.type === 'authenticate') {
-		throw unprocessable(`${message.type} needs the hosted flows, which this deployment does not offer yet`, [{ path: 'message.type', message: 'not supported yet' }])
-	}
 	const links = { environment: config.ENVIRONMENT, bucket: env.ATTACHMENTS }
 	if (message.type === 'richLink') {
 		const { fallback, ...link } = message
@@ -137,8 +149,18 @@ export async function prepareSend(
 		if (!ok) throw unprocessable('unknown or expired attachment', [{ path: `message.attachments.${i}`, message: 'upload it with POST /v1/attachments first' }])
 	}
 	const rendered: Rendered = message.type === 'text' && requested.type === 'richLink' ? 'text' : fit.rendered
-	const base = { messageType: requested.type, rendered, autoReply: fit.message.bot === true, templateId }
-	const body = render(fit.message, messageId, business, state, images)
+	const base = { messageType: requested.type, rendered, autoReply: fit.message.bot === true, templateId, endpoint: appleEndpointFor(fit.message) }
+	// Authentication and Apple Pay need hosted state (OAuth state, merchant session) first.
+	const requestIdentifier = crypto.randomUUID()
+	const hosted = await prepareHosted(env, config, { business, state, message: fit.message, requestIdentifier, origin })
+	const hostedRequestId = fit.message.type === 'authenticate' || fit.message.type === 'applePay' ? requestIdentifier : null
+	let body: OutboundJob['appleBody']
+	try {
+		body = render(fit.message, messageId, business, state, images, requestIdentifier, hosted)
+	} catch (err) {
+		if (hostedRequestId) await abandonHosted(env, business.settings.businessId, hostedRequestId)
+		throw err
+	}
 	const interactive = body.type === 'interactive'
 	let primary: OutboundJob
 	if (interactive && reusableDataRef && fit.rendered === 'original') {
@@ -162,5 +184,5 @@ export async function prepareSend(
 		const id = crypto.randomUUID()
 		return { messageId: id, messageType: 'richLink', rendered: 'original', autoReply: link.bot === true, templateId: null, appleBody: render(link, id, business, state, images), includeDataRef: false, request: null }
 	})
-	return { messageType: requested.type, rendered, jobs: [primary, ...linkJobs] }
+	return { messageType: requested.type, rendered, jobs: [primary, ...linkJobs], hostedRequestId }
 }

@@ -6,11 +6,12 @@
  */
 import { Hono } from 'hono'
 import { readAppleJson, BodyError } from '../apple/body'
-import { InboundMessageSchema, readInboundHeaders } from '../apple/inbound'
+import { InboundMessageSchema, readInboundHeaders, type InboundInteractive } from '../apple/inbound'
 import { AppleJwtError, verifyAppleJwt } from '../apple/jwt'
 import { loadBusiness } from '../business/directory'
 import { conversationByCustomer } from '../conversation/directory'
 import { getConfig, type AppBindings } from '../context'
+import { isHostedReply, settleAppleReply } from '../hosted'
 import { badRequest, forbidden, notFound, payloadTooLarge, unauthorized } from '../lib/errors'
 
 /** Wire cap, and cap on the inflated JSON (a DO row holds at most 2 MB; workers-limits.md §4). */
@@ -57,6 +58,11 @@ appleInbound.post('/message', async (c) => {
 	const business = await loadBusiness(c.env, businessId)
 	if (!business) throw notFound('unknown destination-id')
 
+	// A reply to our authentication / Apple Pay request: the hosted flow settles it and its
+	// outcome is the business's event (src/hosted/replies.ts). One Business-object read, and
+	// only for such replies.
+	const replyData = message.type === 'interactive' ? (message as InboundInteractive).interactiveData?.data : undefined
+	const hostedReply = await isHostedReply(c.env, businessId, replyData)
 	const result = await conversationByCustomer(c.env, businessId, customerId).receive({
 		businessId,
 		customerId,
@@ -68,7 +74,16 @@ appleInbound.post('/message', async (c) => {
 		routing: { webhookUrl: business.settings.webhookUrl, routes: business.settings.routes },
 		origin: new URL(c.req.url).origin,
 		retentionDays: business.settings.attachmentRetentionDays,
+		hostedReply,
 	})
+	if (hostedReply && result.status === 'recorded') {
+		// After the 200 (Apple waits at most 30 s); if this dies, the request expires as failed.
+		c.executionCtx.waitUntil(
+			settleAppleReply(c.env, config, { businessId, conversationId: result.conversationId, data: replyData }).catch((err: unknown) =>
+				console.error('hosted reply settlement failed', err instanceof Error ? err.message : String(err)),
+			),
+		)
+	}
 	return c.json({ status: result.status })
 })
 

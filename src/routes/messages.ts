@@ -14,6 +14,7 @@ import { sha256Hex } from '../lib/crypto'
 import { badRequest, conflict, notFound, unprocessable } from '../lib/errors'
 import { readJson } from '../lib/json-body'
 import { prepareSend } from '../messaging/prepare-send'
+import { abandonHosted } from '../hosted'
 import type { BusinessBindings } from './business-auth'
 
 export const SendMessageSchema = z.strictObject({
@@ -53,7 +54,7 @@ messages.post('/', async (c) => {
 	const stub = conversationByCustomer(c.env, business.settings.businessId, input.customerId)
 	const state = await stub.state()
 	if (!state) throw notFound('no conversation with this customer; customers start conversations')
-	const prepared = await prepareSend(c.env, config, business, state, input.message)
+	const prepared = await prepareSend(c.env, config, business, state, input.message, new URL(c.req.url).origin)
 	const outcome = await stub.send({
 		businessId: business.settings.businessId,
 		idempotencyKey,
@@ -63,6 +64,10 @@ messages.post('/', async (c) => {
 		request: JSON.stringify(input.message),
 		jobs: prepared.jobs,
 	})
+	if (outcome.kind !== 'accepted' && prepared.hostedRequestId) {
+		// The message will never reach Apple: its OAuth state / payment session must not linger.
+		await abandonHosted(c.env, business.settings.businessId, prepared.hostedRequestId)
+	}
 	switch (outcome.kind) {
 		case 'accepted':
 			return c.json(outcome.response, 202)

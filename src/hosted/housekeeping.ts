@@ -1,0 +1,28 @@
+/**
+ * The Business object's alarm work for hosted requests: expire what nobody completed
+ * (the business learns `failed`/`expired` rather than nothing), re-send outcomes that did
+ * not reach their conversation (outbox), drop old rows. Idempotent: an alarm may run twice.
+ */
+import { getConfig, type Env } from '../context'
+import { emitOutcome, expiredOutcome, openOutcome, outcomeSummary, sealOutcome } from './outcome'
+import { dueForExpiry, markHostedEmitted, nextHostedWake, purgeHosted, settleHostedRequest, unemitted } from './store'
+
+/** Runs inside the Business object; returns when the alarm should run next (or null). */
+export async function runHostedHousekeeping(sql: SqlStorage, env: Env, now = Date.now()): Promise<number | null> {
+	const kek = getConfig(env).DATA_ENCRYPTION_KEY
+	for (const row of dueForExpiry(sql, now)) {
+		settleHostedRequest(sql, row.requestId, await sealOutcome(kek, expiredOutcome(row)), now)
+	}
+	for (const row of unemitted(sql)) {
+		const outcome = await openOutcome(kek, row).catch(() => null)
+		if (!outcome) {
+			// Unreadable (e.g. DATA_ENCRYPTION_KEY rotated): nothing can ever send it.
+			console.error(`hosted outcome ${row.requestId} unreadable; dropped`)
+			markHostedEmitted(sql, row.requestId, '{}')
+			continue
+		}
+		if (await emitOutcome(env, row, outcome)) markHostedEmitted(sql, row.requestId, outcomeSummary(outcome))
+	}
+	purgeHosted(sql, now)
+	return nextHostedWake(sql, Date.now())
+}

@@ -1,0 +1,46 @@
+/**
+ * Account linking (spec apple-msp-core.md §6.2 [U]): a Messages for Business account id
+ * from Apple Business Register is bound to one amb-edge business. Recorded twice, both
+ * idempotent: on the object named by the account id (which business it belongs to; a
+ * second, different business is a conflict) and on the business (its linked accounts).
+ * An account whose id is the business id needs nothing more; for a different id,
+ * resolveAccount() is what the inbound path uses to find the business.
+ */
+import { businessStub, loadBusiness } from '../business/directory'
+import type { Env } from '../context'
+
+export interface LinkInput {
+	accountId: string
+	name: string | null
+	logoUrl: string | null
+	businessId: string
+	/** `operator` or `business:<id>`. */
+	linkedBy: string
+}
+
+export type LinkResult =
+	| { status: 'linked' | 'already'; businessId: string }
+	| { status: 'conflict'; businessId: string }
+	| { status: 'no_business' }
+
+export async function linkAccount(env: Env, input: LinkInput): Promise<LinkResult> {
+	const target = await businessStub(env, input.businessId).get()
+	if (!target) return { status: 'no_business' }
+	const alias = await businessStub(env, input.accountId).claimAccountAlias(input.businessId, input.linkedBy)
+	if (alias.status === 'conflict') return { status: 'conflict', businessId: alias.alias.businessId }
+	const link = await businessStub(env, input.businessId).recordAccountLink({
+		accountId: input.accountId,
+		name: input.name,
+		logoUrl: input.logoUrl,
+		linkedBy: input.linkedBy,
+		linkedAt: new Date().toISOString(),
+	})
+	return { status: alias.status === 'linked' || link.status === 'linked' ? 'linked' : 'already', businessId: input.businessId }
+}
+
+/** The business an account id routes to: itself when it is a business, else its link. */
+export async function resolveAccount(env: Env, accountId: string): Promise<string | null> {
+	if (await loadBusiness(env, accountId)) return accountId
+	const alias = await businessStub(env, accountId).accountAlias()
+	return alias?.businessId ?? null
+}

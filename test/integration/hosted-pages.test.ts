@@ -1,0 +1,372 @@
+/**
+ * Hosted pages in workerd, as a browser would drive them (PRODUCT.md "Hosted pages"):
+ * login and session cookie, CSRF (Origin + synchronizer token), business scoping, settings
+ * forms saved through the admin API, test delivery, failed deliveries with replay, and
+ * the account-linking landing page. Chromium drives the same pages in test/browser/.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { businessStub } from '../../src/business/directory'
+import type { DeliverWebhook } from '../../src/delivery/queue-messages'
+import { openSecret } from '../../src/lib/crypto'
+import { clientSecretAad } from '../../src/routes/admin'
+import { ADMIN_TOKEN, adminFetch, createBusiness } from '../helpers/platform'
+import { WebhookReceiver } from '../helpers/webhook-receiver'
+import { config, csrfOf, env, hostedFetch, ORIGIN, PageClient } from '../helpers/hosted'
+
+let hooks: WebhookReceiver
+beforeEach(() => {
+	hooks = new WebhookReceiver().install()
+})
+afterEach(() => hooks.restore())
+
+const settingsPath = (id: string) => `/hosted/businesses/${encodeURIComponent(id)}/settings`
+
+async function admin(): Promise<PageClient> {
+	const client = new PageClient()
+	const res = await client.login(ADMIN_TOKEN)
+	expect(res.status).toBe(303)
+	return client
+}
+
+describe('login and session', () => {
+	it('pages need a session: GET redirects to the login with a return path, POST is refused', async () => {
+		const res = await hostedFetch('/hosted/businesses/abc/settings')
+		expect(res.status).toBe(303)
+		expect(res.headers.get('location')).toBe(`/hosted/login?next=${encodeURIComponent('/hosted/businesses/abc/settings')}`)
+		const post = await hostedFetch('/hosted/businesses/abc/webhooks', { method: 'POST', headers: { origin: ORIGIN } })
+		expect(post.status).toBe(401)
+	})
+
+	it('admin token login sets an HttpOnly, SameSite=Strict session cookie (not Secure in development)', async () => {
+		const client = new PageClient()
+		const res = await client.login(ADMIN_TOKEN, '/hosted')
+		expect(res.status).toBe(303)
+		expect(res.headers.get('location')).toBe('/hosted')
+		const cookie = client.jar.raw.find((c) => c.startsWith('amb_session='))!
+		expect(cookie).toMatch(/HttpOnly/i)
+		expect(cookie).toMatch(/SameSite=Strict/i)
+		expect(cookie).toMatch(/Path=\//)
+		expect(cookie).not.toMatch(/Secure/i)
+		const page = await client.get('/hosted')
+		expect(page.status).toBe(200)
+		expect(await page.text()).toContain('Operator')
+	})
+
+	it('in production the cookie is Secure and __Host- prefixed', async () => {
+		const client = new PageClient({ ENVIRONMENT: 'production' })
+		const res = await client.login(ADMIN_TOKEN)
+		expect(res.status).toBe(303)
+		const cookie = client.jar.raw.find((c) => c.startsWith('__Host-amb_session='))
+		expect(cookie).toMatch(/Secure/i)
+		expect(cookie).toMatch(/HttpOnly/i)
+		expect(cookie).toMatch(/SameSite=Strict/i)
+	})
+
+	it('a wrong credential opens no session; an unknown business key answers like a wrong token', async () => {
+		const client = new PageClient()
+		for (const bad of ['not-the-token', 'amb_dGVzdA_' + 'x'.repeat(43)]) {
+			const res = await client.login(bad)
+			expect(res.status).toBe(401)
+			expect(await res.text()).toContain('Invalid admin token or API key.')
+		}
+		expect(client.jar.cookies.has('amb_session')).toBe(false)
+	})
+
+	it('login is CSRF-protected too: no nonce cookie, wrong token or foreign Origin are refused', async () => {
+		const client = new PageClient()
+		const page = await (await client.get('/hosted/login')).text()
+		const token = csrfOf(page)
+		expect((await client.post('/hosted/login', { _csrf: token, credential: ADMIN_TOKEN }, { origin: 'https://evil.example' })).status).toBe(403)
+		expect((await client.post('/hosted/login', { _csrf: token.slice(0, -2) + 'AA', credential: ADMIN_TOKEN })).status).toBe(403)
+		const fresh = new PageClient()
+		expect((await fresh.post('/hosted/login', { _csrf: token, credential: ADMIN_TOKEN })).status).toBe(403)
+		expect(client.jar.cookies.has('amb_session')).toBe(false)
+	})
+
+	it('never redirects off-site after login', async () => {
+		const client = new PageClient()
+		for (const next of ['https://evil.example/', '//evil.example/x', '/\\evil.example', '/admin/businesses']) {
+			const page = await (await client.get(`/hosted/login?next=${encodeURIComponent(next)}`)).text()
+			expect(page).toContain('name="next" value="/hosted"')
+		}
+	})
+
+	it('a business key session sees only its own business and ends when the key is rotated', async () => {
+		const mine = await createBusiness({ name: 'Mine' })
+		const other = await createBusiness({ name: 'Other' })
+		const client = new PageClient()
+		const res = await client.login(mine.apiKey, settingsPath(mine.businessId))
+		expect(res.headers.get('location')).toBe(settingsPath(mine.businessId))
+		expect((await client.get(settingsPath(mine.businessId))).status).toBe(200)
+		const denied = await client.get(settingsPath(other.businessId))
+		expect(denied.status).toBe(403)
+		expect(await denied.text()).not.toContain('Other')
+		const home = await client.get('/hosted')
+		expect(home.headers.get('location')).toBe(settingsPath(mine.businessId))
+
+		await adminFetch(`/businesses/${mine.businessId}/rotate-api-key`, { method: 'POST' })
+		const after = await client.get(settingsPath(mine.businessId))
+		expect(after.status).toBe(303)
+		expect(after.headers.get('location')).toMatch(/^\/hosted\/login/)
+	})
+
+	it('logout ends the session', async () => {
+		const client = await admin()
+		const page = await (await client.get('/hosted')).text()
+		const res = await client.post('/hosted/logout', { _csrf: csrfOf(page) })
+		expect(res.status).toBe(303)
+		expect((await client.get('/hosted')).status).toBe(303)
+	})
+})
+
+describe('settings forms', () => {
+	it('saves webhooks and routes; a forged or cross-origin POST changes nothing', async () => {
+		const biz = await createBusiness({ webhookUrl: 'https://hooks.example.com/a' })
+		const client = await admin()
+		const page = await (await client.get(settingsPath(biz.businessId))).text()
+		const csrf = csrfOf(page)
+		const form = {
+			webhookUrl: 'https://hooks.example.com/b',
+			routeIntent: ['billing', '', ''],
+			routeGroup: ['', 'vip', ''],
+			routeUrl: ['https://billing.example.com/x', 'https://vip.example.com/y', ''],
+		}
+		const forged = await client.post(`${settingsPath(biz.businessId).replace(/settings$/, 'webhooks')}`, { ...form, _csrf: 'forged' })
+		expect(forged.status).toBe(403)
+		const crossOrigin = await client.post(`${settingsPath(biz.businessId).replace(/settings$/, 'webhooks')}`, { ...form, _csrf: csrf }, { origin: 'http://127.0.0.1:9999' })
+		expect(crossOrigin.status).toBe(403)
+		const noOrigin = await hostedFetch(settingsPath(biz.businessId).replace(/settings$/, 'webhooks'), {
+			method: 'POST',
+			headers: { cookie: client.jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+			body: new URLSearchParams({ _csrf: csrf, webhookUrl: 'https://hooks.example.com/c' }).toString(),
+		})
+		expect(noOrigin.status).toBe(403)
+		expect(((await (await adminFetch(`/businesses/${biz.businessId}`)).json()) as { webhookUrl: string }).webhookUrl).toBe('https://hooks.example.com/a')
+
+		const ok = await client.post(`${settingsPath(biz.businessId).replace(/settings$/, 'webhooks')}`, { ...form, _csrf: csrf })
+		expect(ok.status).toBe(303)
+		expect(ok.headers.get('location')).toBe(`${settingsPath(biz.businessId)}?notice=saved#webhooks`)
+		expect(await (await adminFetch(`/businesses/${biz.businessId}`)).json()).toMatchObject({
+			webhookUrl: 'https://hooks.example.com/b',
+			routes: [
+				{ intent: 'billing', webhookUrl: 'https://billing.example.com/x' },
+				{ group: 'vip', webhookUrl: 'https://vip.example.com/y' },
+			],
+		})
+	})
+
+	it('invalid input re-renders the section with the errors and what was typed (422)', async () => {
+		const biz = await createBusiness()
+		const client = await admin()
+		const csrf = csrfOf(await (await client.get(settingsPath(biz.businessId))).text())
+		const res = await client.post(settingsPath(biz.businessId).replace(/settings$/, 'webhooks'), { _csrf: csrf, webhookUrl: 'http://169.254.169.254/latest', routeIntent: 'x', routeGroup: '', routeUrl: 'not a url' })
+		expect(res.status).toBe(422)
+		const html = await res.text()
+		expect(html).toContain('role="alert"')
+		expect(html).toContain('value="http://169.254.169.254/latest"')
+	})
+
+	it('authentication: the client secret is write-only and kept when left blank', async () => {
+		const biz = await createBusiness()
+		const client = await admin()
+		const action = settingsPath(biz.businessId).replace(/settings$/, 'authentication')
+		let csrf = csrfOf(await (await client.get(settingsPath(biz.businessId))).text())
+		const fields = { authorizationUrl: 'https://idp.example.com/authorize', tokenUrl: 'https://idp.example.com/token', clientId: 'cid', scopes: 'openid email', userIdUrl: '' }
+		const missing = await client.post(action, { ...fields, clientSecret: '', action: 'save', _csrf: csrf })
+		expect(missing.status).toBe(422)
+		expect((await client.post(action, { ...fields, clientSecret: 'first-secret', action: 'save', _csrf: csrf })).status).toBe(303)
+		const page = await (await client.get(settingsPath(biz.businessId))).text()
+		expect(page).not.toContain('first-secret')
+		expect(page).toContain(`${ORIGIN}/hosted/auth/callback`)
+		csrf = csrfOf(page)
+		expect((await client.post(action, { ...fields, clientId: 'cid2', clientSecret: '', action: 'save', _csrf: csrf })).status).toBe(303)
+		const stored = (await businessStub(env, biz.businessId).get())!.settings.authentication!
+		expect(stored).toMatchObject({ clientId: 'cid2', scopes: ['openid', 'email'] })
+		expect(await openSecret(config().DATA_ENCRYPTION_KEY, stored.clientSecretSealed, clientSecretAad(biz.businessId))).toBe('first-secret')
+
+		expect((await client.post(action, { action: 'remove', _csrf: csrf })).headers.get('location')).toContain('notice=removed')
+		expect((await businessStub(env, biz.businessId).get())!.settings.authentication).toBeUndefined()
+	})
+
+	it('Apple Pay settings: checkboxes and free-form networks, then removal', async () => {
+		const biz = await createBusiness()
+		const client = await admin()
+		const action = settingsPath(biz.businessId).replace(/settings$/, 'apple-pay')
+		const csrf = csrfOf(await (await client.get(settingsPath(biz.businessId))).text())
+		const res = await client.post(action, {
+			_csrf: csrf,
+			action: 'save',
+			merchantIdentifier: 'merchant.com.example',
+			displayName: 'Example',
+			domainName: 'pay.example.com',
+			countryCode: 'us',
+			currencyCode: 'usd',
+			supportedNetworks: ['visa', 'amex'],
+			otherNetworks: 'cartesBancaires',
+			merchantCapabilities: ['supports3DS', 'supportsDebit'],
+		})
+		expect(res.status).toBe(303)
+		expect((await businessStub(env, biz.businessId).get())!.settings.applePay).toEqual({
+			merchantIdentifier: 'merchant.com.example',
+			displayName: 'Example',
+			domainName: 'pay.example.com',
+			countryCode: 'US',
+			currencyCode: 'USD',
+			supportedNetworks: ['visa', 'amex', 'cartesBancaires'],
+			merchantCapabilities: ['supports3DS', 'supportsDebit'],
+		})
+		await client.post(action, { _csrf: csrf, action: 'remove' })
+		expect((await businessStub(env, biz.businessId).get())!.settings.applePay).toBeUndefined()
+	})
+
+	it('test delivery shows status code and latency, never the response body', async () => {
+		const biz = await createBusiness({ webhookUrl: 'http://probe.localhost/hook' })
+		hooks.on('http://probe.localhost/hook', () => new Response('SECRET-RESPONSE-BODY', { status: 503 }), false)
+		const client = await admin()
+		const csrf = csrfOf(await (await client.get(settingsPath(biz.businessId))).text())
+		const res = await client.post(settingsPath(biz.businessId).replace(/settings$/, 'test-delivery'), { _csrf: csrf, target: 'default' })
+		expect(res.status).toBe(303)
+		const page = await (await client.get(res.headers.get('location')!)).text()
+		expect(page).toMatch(/HTTP 503 in \d+ ms/)
+		expect(page).not.toContain('SECRET-RESPONSE-BODY')
+		// Only saved URLs can be targeted.
+		expect((await client.post(settingsPath(biz.businessId).replace(/settings$/, 'test-delivery'), { _csrf: csrf, target: 'http://elsewhere.localhost/' })).status).toBe(400)
+	})
+
+	it('lists failed deliveries and replays one', async () => {
+		const biz = await createBusiness({ webhookUrl: 'http://replay.localhost/hook' })
+		hooks.on('http://replay.localhost/hook')
+		const job: DeliverWebhook = {
+			kind: 'webhook.deliver',
+			eventId: `msg_${crypto.randomUUID().replace(/-/g, '')}`,
+			eventType: 'message.received',
+			businessId: biz.businessId,
+			conversationId: null,
+			route: { intent: null, group: null },
+			event: { type: 'message.received', timestamp: new Date().toISOString(), data: { text: 'lost', sequence: 1 } },
+		}
+		await businessStub(env, biz.businessId).addDeadLetter({
+			id: job.eventId,
+			eventType: job.eventType,
+			conversationId: null,
+			webhookUrl: 'http://replay.localhost/hook',
+			attempts: 10,
+			lastStatus: 500,
+			lastError: 'endpoint answered 500',
+			queueBody: job,
+		})
+		const client = await admin()
+		const page = await (await client.get(settingsPath(biz.businessId))).text()
+		expect(page).toContain(`data-delivery="${job.eventId}"`)
+		const res = await client.post(`/hosted/businesses/${biz.businessId}/deliveries/${job.eventId}/replay`, { _csrf: csrfOf(page) })
+		expect(res.status).toBe(303)
+		expect(res.headers.get('location')).toContain('notice=replayed')
+		await vi.waitFor(() => expect(hooks.received.map((r) => r.headers['webhook-id'])).toContain(job.eventId), { timeout: 5000 })
+		expect(await (await client.get(settingsPath(biz.businessId))).text()).not.toContain(`data-delivery="${job.eventId}"`)
+	})
+})
+
+describe('landing page (account linking)', () => {
+	const accountUrl = (id: string, extra = '') => `/landing?id=${encodeURIComponent(id)}&name=${encodeURIComponent('Acme Coffee')}&logo=${encodeURIComponent('https://cdn.example.com/logo.png')}${extra}`
+
+	it('sends a signed-out visitor to the login and back with the account parameters', async () => {
+		const id = crypto.randomUUID()
+		const client = new PageClient()
+		const first = await client.get(accountUrl(id))
+		expect(first.status).toBe(303)
+		const next = new URL(first.headers.get('location')!, ORIGIN).searchParams.get('next')!
+		expect(next).toBe(accountUrl(id))
+		const login = await client.login(ADMIN_TOKEN, next)
+		expect(login.headers.get('location')).toBe(accountUrl(id))
+		const page = await (await client.get(accountUrl(id))).text()
+		expect(page).toContain(id)
+		expect(page).toContain('Acme Coffee')
+		expect(page).toContain('src="https://cdn.example.com/logo.png"')
+		// Apple's sample path works too.
+		expect((await client.get(accountUrl(id).replace('/landing', '/landingPage'))).status).toBe(200)
+	})
+
+	it('rejects a missing or malformed account id; escapes the name; drops a non-https logo', async () => {
+		const client = await admin()
+		expect((await client.get('/landing')).status).toBe(400)
+		expect((await client.get('/landing?id=%3Cscript%3E')).status).toBe(400)
+		const page = await (await client.get(`/landing?id=acct-1&name=${encodeURIComponent('<img src=x onerror=alert(1)>')}&logo=${encodeURIComponent('javascript:alert(1)')}`)).text()
+		expect(page).not.toContain('<img src=x')
+		expect(page).toContain('&lt;img src=x')
+		expect(page).not.toContain('javascript:')
+	})
+
+	it('links to an existing business, idempotently; another business is a conflict', async () => {
+		const target = await createBusiness()
+		const other = await createBusiness()
+		const accountId = crypto.randomUUID()
+		const client = await admin()
+		const csrf = csrfOf(await (await client.get(accountUrl(accountId))).text())
+		const link = (businessId: string) => client.post('/landing/link', { _csrf: csrf, accountId, name: 'Acme Coffee', logo: 'https://cdn.example.com/logo.png', businessId })
+		const first = await link(target.businessId)
+		expect(first.status).toBe(200)
+		expect(await first.text()).toContain('Account linked')
+		const again = await link(target.businessId)
+		expect(await again.text()).toContain('Account already linked')
+		expect((await link(other.businessId)).status).toBe(409)
+		expect(await businessStub(env, accountId).accountAlias()).toMatchObject({ businessId: target.businessId, linkedBy: 'operator' })
+		expect(await businessStub(env, target.businessId).accountLinks()).toEqual([
+			expect.objectContaining({ accountId, name: 'Acme Coffee', logoUrl: 'https://cdn.example.com/logo.png' }),
+		])
+		const page = await (await client.get(accountUrl(accountId))).text()
+		expect(page).toContain(`Linked to business <code>${target.businessId}</code>`)
+	})
+
+	it('an unknown target business is a 422 with the page re-rendered', async () => {
+		const client = await admin()
+		const accountId = crypto.randomUUID()
+		const csrf = csrfOf(await (await client.get(accountUrl(accountId))).text())
+		const res = await client.post('/landing/link', { _csrf: csrf, accountId, businessId: 'no-such-business' })
+		expect(res.status).toBe(422)
+		expect(await res.text()).toContain('no business with this id')
+	})
+
+	it('the operator creates a business for the account: secrets shown once, then idempotent', async () => {
+		const accountId = crypto.randomUUID()
+		const client = await admin()
+		const csrf = csrfOf(await (await client.get(accountUrl(accountId))).text())
+		const create = () => client.post('/landing/create', { _csrf: csrf, accountId, name: 'Acme Coffee', webhookUrl: 'https://hooks.example.com/acme' })
+		const res = await create()
+		expect(res.status).toBe(200)
+		const html = await res.text()
+		expect(html).toMatch(/id="api-key">amb_/)
+		expect(html).toMatch(/id="webhook-secret">whsec_/)
+		expect(await (await adminFetch(`/businesses/${accountId}`)).json()).toMatchObject({ name: 'Acme Coffee', webhookUrl: 'https://hooks.example.com/acme' })
+		const twice = await create()
+		const html2 = await twice.text()
+		expect(html2).toContain('Account already linked')
+		expect(html2).not.toContain('api-key')
+	})
+
+	it('creating a business for an account linked elsewhere is refused before anything is created', async () => {
+		const target = await createBusiness()
+		const accountId = crypto.randomUUID()
+		const client = await admin()
+		const csrf = csrfOf(await (await client.get(accountUrl(accountId))).text())
+		expect((await client.post('/landing/link', { _csrf: csrf, accountId, businessId: target.businessId })).status).toBe(200)
+		const res = await client.post('/landing/create', { _csrf: csrf, accountId, name: 'Dup', webhookUrl: 'https://hooks.example.com/dup' })
+		expect(res.status).toBe(409)
+		expect((await adminFetch(`/businesses/${accountId}`)).status).toBe(404)
+	})
+
+	it('a business session links to its own business only and cannot create businesses', async () => {
+		const mine = await createBusiness()
+		const other = await createBusiness()
+		const accountId = crypto.randomUUID()
+		const client = new PageClient()
+		await client.login(mine.apiKey, accountUrl(accountId))
+		const page = await (await client.get(accountUrl(accountId))).text()
+		expect(page).not.toContain('/landing/create')
+		const csrf = csrfOf(page)
+		expect((await client.post('/landing/link', { _csrf: csrf, accountId, businessId: other.businessId })).status).toBe(403)
+		expect((await client.post('/landing/create', { _csrf: csrf, accountId, name: 'x', webhookUrl: 'https://x.example.com' })).status).toBe(403)
+		const ok = await client.post('/landing/link', { _csrf: csrf, accountId, businessId: mine.businessId })
+		expect(ok.status).toBe(200)
+		expect(await businessStub(env, accountId).accountAlias()).toMatchObject({ businessId: mine.businessId, linkedBy: `business:${mine.businessId}` })
+	})
+})
