@@ -742,7 +742,7 @@ export class Conversation extends DurableObject<Env> {
 			const prepared: AppleAttachment[] = []
 			for (const id of ids) {
 				try {
-					prepared.push(await prepareOutboundAttachment(this.env, businessId, id, client))
+					prepared.push(await prepareOutboundAttachment(this.env, businessId, id, client, { maxAttempts: 1 }))
 				} catch (err) {
 					if (!(err instanceof OutboundAttachmentError)) throw err
 					return err.retryable

@@ -52,6 +52,8 @@ export async function stageOnce(
 					client,
 					retentionDays: job.retentionDays,
 					attachmentId: await stableAttachmentId(job.messageId, index),
+					// The object retries on its own schedule (alarm); no sleeping inside one attempt.
+					maxAttempts: 1,
 				}),
 			)
 		}
@@ -63,7 +65,7 @@ export async function stageOnce(
 		return { done: true, patch: { attachments } }
 	}
 	try {
-		const decoded = await fetchInteractiveDataRef(env, job.dataRef!, client)
+		const decoded = await fetchInteractiveDataRef(env, job.dataRef!, client, { maxAttempts: 1 })
 		const requestId = decoded.data?.requestIdentifier ?? decoded.sessionIdentifier ?? null
 		const stored = requestId ? lookupRequest(requestId) : null
 		return {

@@ -7,7 +7,6 @@
  * headers for exact assertions.
  */
 import { env } from 'cloudflare:workers'
-import { vi } from 'vitest'
 import { aesCtrStream, formatAttachmentKey } from '../../src/apple/attachment-cipher'
 import { bytesToBase64, bytesToHex, base64ToBytes } from '../../src/apple/encoding'
 
@@ -50,18 +49,22 @@ export class FakeMmcs {
 	private n = 0
 
 	install(): this {
-		vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+		// Chained, not spied: a webhook receiver installed earlier keeps working behind us.
+		this.original = globalThis.fetch
+		globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
 			const req = new Request(input as RequestInfo, init)
 			const url = new URL(req.url)
-			if (!TEST_HOST.test(url.hostname)) return this.original(input as RequestInfo, init)
+			// Only the blob endpoints are ours; anything else (the runner's module fetches, a
+			// webhook receiver or fake /v1/message installed before us) goes to the previous fetch.
+			const ours = url.origin === MMCS || (url.origin === GATEWAY && url.pathname !== '/v1/message')
+			if (!TEST_HOST.test(url.hostname) || !ours) return this.original(input as RequestInfo, init)
 			this.calls.push({ method: req.method, url: req.url, path: url.pathname, headers: Object.fromEntries(req.headers) })
 			return this.handle(req, url)
-		})
+		}) as typeof fetch
 		return this
 	}
 
 	restore(): void {
-		vi.mocked(globalThis.fetch).mockRestore?.()
 		globalThis.fetch = this.original
 	}
 

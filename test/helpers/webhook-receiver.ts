@@ -25,7 +25,9 @@ export class WebhookReceiver {
 	private original = globalThis.fetch
 
 	install(): this {
-		vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+		// Chained, not spied, so other fakes (e.g. FakeMmcs) can sit in front of it.
+		this.original = globalThis.fetch
+		globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
 			const req = new Request(input as RequestInfo, init)
 			const url = new URL(req.url)
 			// The test runner itself loads modules over fetch; only test hosts are ours.
@@ -46,7 +48,7 @@ export class WebhookReceiver {
 				})
 			}
 			return res
-		})
+		}) as typeof fetch
 		return this
 	}
 
@@ -82,7 +84,6 @@ export class WebhookReceiver {
 	}
 
 	restore(): void {
-		vi.mocked(globalThis.fetch).mockRestore?.()
 		globalThis.fetch = this.original
 	}
 }
