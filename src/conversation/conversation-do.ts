@@ -319,11 +319,11 @@ export class Conversation extends DurableObject<Env> {
 			console.warn(`unknown Apple message type recorded without an event: ${m.type.slice(0, 64)}`)
 		}
 
-		const state = this.state()!
 		const base = { businessId: rec.businessId, conversationId: this.conversationId, customerId: rec.customerId, sequence: seq }
 		const at = new Date(now)
 		const events: WebhookEvent[] = []
 		if (isNew || isReopen) {
+			const state = this.state()!
 			events.push(
 				makeEvent('conversation.started', base, {
 					intent: state.intent,
@@ -506,7 +506,9 @@ export class Conversation extends DurableObject<Env> {
 		if (firstHeld !== -1) pending.splice(firstHeld)
 		pending.splice(100)
 		if (pending.length === 0) return
-		const state = this.state()
+		const state = this.sql
+			.exec<{ businessId: string; intent: string | null; group: string | null }>('SELECT business_id AS businessId, intent, grp AS "group" FROM conversation WHERE id = 1')
+			.toArray()[0]
 		if (!state) return
 		const bodies: DeliverWebhook[] = pending.map((p) => ({
 			kind: 'webhook.deliver',

@@ -130,3 +130,58 @@ export async function latestRequestIdentifier(customerId: string): Promise<strin
 	expect(typeof id, 'requestIdentifier of the last interactive message').toBe('string')
 	return id as string
 }
+
+/** Create a business through the admin API (the demo's webhook inbox unless told otherwise). */
+export async function createBusiness(businessId: string, name = businessId): Promise<{ businessId: string; apiKey: string; webhookSecret: string }> {
+	const ctx = e2e()
+	const res = await fetch(`${ctx.mspUrl}/admin/businesses`, {
+		method: 'POST',
+		headers: { authorization: `Bearer ${ctx.adminToken}`, 'content-type': 'application/json' },
+		body: JSON.stringify({ businessId, name, webhookUrl: `${ctx.simUrl}/inbox/webhook` }),
+	})
+	const body = await res.text()
+	expect(res.status, body).toBe(201)
+	return JSON.parse(body) as { businessId: string; apiKey: string; webhookSecret: string }
+}
+
+export interface Fetched {
+	status: number
+	headers: Headers
+	bytes: Uint8Array
+	/** The body as text, for error messages. */
+	text: () => string
+}
+
+/** GET a URL and keep the whole body as bytes. */
+export async function fetchBytes(url: string, headers: Record<string, string> = {}): Promise<Fetched> {
+	const res = await fetch(url, { headers })
+	const bytes = new Uint8Array(await res.arrayBuffer())
+	return { status: res.status, headers: res.headers, bytes, text: () => new TextDecoder().decode(bytes.subarray(0, 2000)) }
+}
+
+export interface UploadedAttachment {
+	id: string
+	name: string
+	mimeType: string
+	size: number
+	expiresAt: string
+}
+
+/** `POST /v1/attachments?name=` with a raw body, as a business's backend uploads a file. */
+export async function uploadAttachment(
+	bytes: Uint8Array,
+	o: { name: string; contentType: string; apiKey?: string },
+): Promise<{ status: number; body: UploadedAttachment & { error?: { code: string; message: string } } }> {
+	const ctx = e2e()
+	const res = await fetch(`${ctx.mspUrl}/v1/attachments?name=${encodeURIComponent(o.name)}`, {
+		method: 'POST',
+		headers: { authorization: `Bearer ${o.apiKey ?? ctx.apiKey}`, 'content-type': o.contentType },
+		body: bytes,
+	})
+	return { status: res.status, body: (await res.json()) as UploadedAttachment }
+}
+
+/** `GET /v1/attachments/{id}` with a business's API key (the demo's by default). */
+export function getAttachment(id: string, apiKey = e2e().apiKey): Promise<Fetched> {
+	return fetchBytes(`${e2e().mspUrl}/v1/attachments/${encodeURIComponent(id)}`, { authorization: `Bearer ${apiKey}` })
+}

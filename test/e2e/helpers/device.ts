@@ -6,6 +6,7 @@
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
 import { expect } from 'vitest'
 import { e2e } from './api'
+import { toBuffer } from './files.mjs'
 
 export const CHROMIUM = '/usr/bin/chromium'
 
@@ -134,6 +135,21 @@ export class Device {
 		await byTestId(this.page, 'composer-send').click()
 		await this.expectDelivered(full)
 		return full
+	}
+
+	/**
+	 * Attach a file with the composer's 📎 (the page uploads it at once, as its own message,
+	 * without the composer's text); waits until the customer's bubble shows it and the MSP
+	 * accepted it. Returns that message.
+	 */
+	async sendFile(file: { name: string; mimeType: string; bytes: Uint8Array }): Promise<Locator> {
+		const { page } = this
+		await byTestId(page, 'composer-file').setInputFiles({ name: file.name, mimeType: file.mimeType, buffer: toBuffer(file.bytes) })
+		const shown = page.locator(`[data-testid="attachment-link"][download="${file.name}"], [data-testid="attachment-image"][alt="${file.name}"]`)
+		const msg = this.messages('customer').filter({ has: shown }).last()
+		await msg.waitFor()
+		await until(async () => (await byTestId(msg, 'delivery-status').textContent()) ?? '', 'Delivered', `delivery of ${file.name}`)
+		return msg
 	}
 
 	/** The latest business message of this rendered kind (`data-kind`), once it shows. */

@@ -6,6 +6,10 @@ export interface StackInfo {
 	businessId: string
 	apiKey: string
 	webhookSecret: string
+	/** The admin API's bearer token (the local one from .dev.vars). */
+	adminToken: string
+	/** Both Workers' `--persist-to` directory (Miniflare's local D1/R2/DO state). */
+	stateDir: string
 }
 
 export interface Stack {

@@ -182,7 +182,15 @@ export async function startStack() {
 		await Promise.race([Promise.all([waitFor(`${mspUrl}/health`, 120_000), waitFor(`${simUrl}/device`, 120_000)]), died])
 		const demo = await provisionDemo({ adminToken: vars.ADMIN_TOKEN, mspPort, simPort, file: join(dir, 'demo.json') })
 		return {
-			info: { mspUrl, simUrl, businessId: demo.businessId, apiKey: demo.apiKey, webhookSecret: demo.webhookSecret },
+			info: {
+				mspUrl,
+				simUrl,
+				businessId: demo.businessId,
+				apiKey: demo.apiKey,
+				webhookSecret: demo.webhookSecret,
+				adminToken: vars.ADMIN_TOKEN,
+				stateDir: join(dir, 'state'),
+			},
 			stop,
 			logs: () => [log, ...exits].join('\n'),
 			exits: () => [...exits],
