@@ -17,7 +17,7 @@
  * BENCH_ATTACHMENT_MIB (default 100), BENCH_ROUNDS (default 3). Exits non-zero when a
  * transfer fails or a peak grows by 64 MiB or more (the issue's bar).
  */
-import { build } from 'esbuild'
+import { bundleWorker } from './bundle.mjs'
 import { Miniflare } from 'miniflare'
 import { createCipheriv, createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -161,18 +161,7 @@ async function measured(pid, fn) {
 
 async function main() {
 	mkdirSync(OUT, { recursive: true })
-	await build({
-		entryPoints: ['bench/attachments-worker.ts'],
-		outfile: `${OUT}/attachments-worker.js`,
-		bundle: true,
-		format: 'esm',
-		platform: 'neutral',
-		target: 'es2022',
-		conditions: ['workerd', 'worker', 'browser'],
-		mainFields: ['module', 'main'],
-		external: ['cloudflare:*', 'node:*'],
-		logLevel: 'warning',
-	})
+	await bundleWorker('bench/attachments-worker.ts', `${OUT}/attachments-worker.js`)
 	await new Promise((r) => server.listen(0, '127.0.0.1', r))
 	origin = `http://127.0.0.1:${server.address().port}`
 

@@ -8,7 +8,7 @@
  *
  * BENCH_SECONDS (default 5) per scenario per round, BENCH_ROUNDS (default 3), BENCH_CONCURRENCY (32).
  */
-import { build } from 'esbuild'
+import { bundleWorker } from './bundle.mjs'
 import { Miniflare } from 'miniflare'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { createHmac, randomUUID, randomBytes } from 'node:crypto'
@@ -23,21 +23,6 @@ const MSP_ID = 'bench-msp'
 const SECRET = randomBytes(32).toString('base64')
 const ADMIN_TOKEN = randomBytes(24).toString('hex')
 const COMPAT = { compatibilityDate: '2026-04-20', compatibilityFlags: ['nodejs_compat'] }
-
-async function bundle(entry, outfile) {
-	await build({
-		entryPoints: [entry],
-		outfile,
-		bundle: true,
-		format: 'esm',
-		platform: 'neutral',
-		target: 'es2022',
-		conditions: ['workerd', 'worker', 'browser'],
-		mainFields: ['module', 'main'],
-		external: ['cloudflare:*', 'node:*'],
-		logLevel: 'warning',
-	})
-}
 
 const b64url = (b) => Buffer.from(b).toString('base64url')
 function jwt(claims) {
@@ -82,8 +67,8 @@ async function load(url, next) {
 
 async function main() {
 	mkdirSync(OUT, { recursive: true })
-	await bundle('src/index.ts', `${OUT}/worker.js`)
-	await bundle('bench/baseline-worker.ts', `${OUT}/baseline.js`)
+	await bundleWorker('src/index.ts', `${OUT}/worker.js`)
+	await bundleWorker('bench/baseline-worker.ts', `${OUT}/baseline.js`)
 
 	const baseline = new Miniflare({
 		...COMPAT,

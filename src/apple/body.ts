@@ -4,6 +4,7 @@
  * gzip or the body starts with the gzip magic bytes — as a stream with its own cap on the
  * inflated size, so a zip bomb stops at the cap instead of filling the isolate's memory.
  */
+import { concatBytes } from './encoding'
 
 export class BodyError extends Error {
 	constructor(
@@ -34,14 +35,7 @@ export async function readCapped(
 		}
 		chunks.push(value)
 	}
-	if (chunks.length === 1) return chunks[0]!
-	const out = new Uint8Array(total)
-	let off = 0
-	for (const c of chunks) {
-		out.set(c, off)
-		off += c.byteLength
-	}
-	return out
+	return concatBytes(chunks, total)
 }
 
 export const isGzip = (b: Uint8Array) => b.byteLength >= 2 && b[0] === 0x1f && b[1] === 0x8b

@@ -36,3 +36,15 @@ export function hexToBytes(hex: string): Uint8Array {
 }
 
 export const utf8 = new TextEncoder()
+
+/** Join byte chunks whose total length is known. */
+export function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8Array {
+	if (chunks.length === 1 && chunks[0]!.byteLength === total) return chunks[0]!
+	const out = new Uint8Array(total)
+	let off = 0
+	for (const c of chunks) {
+		out.set(c, off)
+		off += c.byteLength
+	}
+	return out
+}

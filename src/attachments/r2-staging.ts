@@ -13,7 +13,7 @@
  */
 import { z } from 'zod'
 import { randomBytes } from '../lib/crypto'
-import { bytesToBase64Url } from '../apple/encoding'
+import { bytesToBase64Url, concatBytes } from '../apple/encoding'
 import type { Env } from '../context'
 
 /**
@@ -372,19 +372,10 @@ export async function peek(
 		total += value.byteLength
 	}
 	reader.releaseLock()
-	const head = chunks.length === 1 ? chunks[0]! : concat(chunks, total)
+	const head = chunks.length === 1 ? chunks[0]! : concatBytes(chunks, total)
 	return { head, rest: ended ? null : stream, ended }
 }
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-	const out = new Uint8Array(total)
-	let off = 0
-	for (const c of chunks) {
-		out.set(c, off)
-		off += c.byteLength
-	}
-	return out
-}
 
 export interface StoredAttachment {
 	id: string

@@ -3,6 +3,8 @@
  * needed to (re)send one message to Apple; Apple 429/5xx/timeouts are retried with backoff
  * while later messages wait behind it, so order holds (issue: "keeping order").
  */
+import type { AppleAttachment } from '../attachments/outbound'
+
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000
 
 /** Retry delays for Apple: 2 s, 10 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h; then failed. */
@@ -34,15 +36,7 @@ export interface OutboundJob {
 	/** Outbound attachment ids (POST /v1/attachments) to encrypt and upload at send time. */
 	attachmentIds?: string[]
 	/** Their Apple dictionaries once uploaded, so a retry does not upload again. */
-	preparedAttachments?: {
-		name: string
-		mimeType: string
-		size: string
-		'signature-base64': string
-		url: string
-		owner: string
-		key: string
-	}[]
+	preparedAttachments?: AppleAttachment[]
 }
 
 export interface SendInput {

@@ -5,6 +5,7 @@
  * caller opts in with each hop re-checked) and a cap on the bytes read back
  * (webhooks-security.md §5 API7, §7).
  */
+import { concatBytes } from '../apple/encoding'
 import { checkOutboundUrl, type Environment } from './safe-url'
 
 export interface SafeFetchOptions {
@@ -60,11 +61,5 @@ export async function readBodyCapped(res: Response, limit: number): Promise<Uint
 		}
 		chunks.push(value)
 	}
-	const out = new Uint8Array(total)
-	let off = 0
-	for (const c of chunks) {
-		out.set(c, off)
-		off += c.byteLength
-	}
-	return out
+	return concatBytes(chunks, total)
 }

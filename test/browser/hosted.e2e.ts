@@ -9,7 +9,7 @@
  * page (same site as the MSP, different origin: the SameSite=Strict cookie IS sent, so only
  * the Origin check and the synchronizer token stand in the way).
  */
-import { build } from 'esbuild'
+import { bundleWorker } from '../../bench/bundle.mjs'
 import { Miniflare } from 'miniflare'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -79,18 +79,7 @@ let base: string
 let fixturesBase: string
 
 beforeAll(async () => {
-	await build({
-		entryPoints: ['test/browser/worker-entry.ts'],
-		outfile: BUNDLE,
-		bundle: true,
-		format: 'esm',
-		platform: 'neutral',
-		target: 'es2022',
-		conditions: ['workerd', 'worker', 'browser'],
-		mainFields: ['module', 'main'],
-		external: ['cloudflare:*', 'node:*'],
-		logLevel: 'warning',
-	})
+	await bundleWorker('test/browser/worker-entry.ts', BUNDLE)
 	fixtures = new Miniflare({ modules: true, script: FIXTURES, compatibilityDate: '2026-04-20', host: '127.0.0.1', port: 0 })
 	product = new Miniflare({
 		compatibilityDate: '2026-04-20',

@@ -1,0 +1,1 @@
+export function bundleWorker(entry: string, outfile: string): Promise<unknown>
