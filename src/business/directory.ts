@@ -26,3 +26,25 @@ export async function loadBusiness(env: Env, businessId: string): Promise<Busine
 export function invalidateBusiness(businessId: string): void {
 	cache.delete(businessId)
 }
+
+const aliasCache = new Map<string, { at: number; businessId: string | null }>()
+
+/**
+ * The business a `destination-id` from Apple belongs to: the business itself, or the one a
+ * linked Messages for Business account id was bound to on the landing page (spec core §6.2).
+ * Cached per isolate like businesses.
+ */
+export async function businessForDestination(env: Env, destinationId: string): Promise<BusinessRecord | null> {
+	const direct = await loadBusiness(env, destinationId)
+	if (direct) return direct
+	const hit = aliasCache.get(destinationId)
+	const now = Date.now()
+	let businessId: string | null
+	if (hit && now - hit.at < CACHE_TTL_MS) businessId = hit.businessId
+	else {
+		businessId = (await businessStub(env, destinationId).accountAlias())?.businessId ?? null
+		aliasCache.set(destinationId, { at: now, businessId })
+		if (aliasCache.size > 10_000) aliasCache.delete(aliasCache.keys().next().value!)
+	}
+	return businessId ? loadBusiness(env, businessId) : null
+}

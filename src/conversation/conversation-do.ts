@@ -64,6 +64,8 @@ const MIGRATIONS = [
 	 CREATE TABLE staging (
 		seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, job TEXT NOT NULL,
 		attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, last_error TEXT);`,
+	// The Apple-facing business id (a linked account id may differ from ours; spec core §6.2).
+	`ALTER TABLE conversation ADD COLUMN apple_business_id TEXT;`,
 ]
 
 /** Staging retries: 5 s, 30 s, 2 min, 10 min, then the event leaves with the failure marked. */
@@ -89,6 +91,8 @@ export interface InboundRecord {
 	retentionDays: number
 	/** A reply to one of our hosted requests: its outcome event (src/hosted) replaces the raw one. */
 	hostedReply?: boolean
+	/** The `destination-id` Apple used: our business id, or an account id linked to it. */
+	appleBusinessId?: string
 }
 
 export interface ReceiveResult {
@@ -111,6 +115,7 @@ interface ConversationRow {
 	started_at: string
 	updated_at: string
 	closed_at: string | null
+	apple_business_id: string | null
 	[k: string]: SqlStorageValue
 }
 
@@ -129,6 +134,8 @@ export interface ConversationState {
 	startedAt: string
 	updatedAt: string
 	closedAt: string | null
+	/** The id Apple knows the business by in this conversation (`sourceId` of our sends). */
+	appleBusinessId: string
 }
 
 const newEventId = () => `msg_${crypto.randomUUID().replace(/-/g, '')}`
@@ -191,6 +198,7 @@ export class Conversation extends DurableObject<Env> {
 			startedAt: r.started_at,
 			updatedAt: r.updated_at,
 			closedAt: r.closed_at,
+			appleBusinessId: r.apple_business_id ?? r.business_id,
 		}
 	}
 
@@ -291,7 +299,7 @@ export class Conversation extends DurableObject<Env> {
 		const closing = m.type === 'close'
 		this.sql.exec(
 			`UPDATE conversation SET last_seq = ?, capabilities = ?, device_agent = COALESCE(?, device_agent),
-				locale = COALESCE(?, locale), updated_at = ?,
+				locale = COALESCE(?, locale), updated_at = ?, apple_business_id = COALESCE(?, apple_business_id),
 				status = CASE WHEN ? THEN 'closed' ELSE status END,
 				closed_at = CASE WHEN ? THEN ? ELSE closed_at END
 			 WHERE id = 1`,
@@ -300,6 +308,7 @@ export class Conversation extends DurableObject<Env> {
 			rec.deviceAgent,
 			locale,
 			now,
+			rec.appleBusinessId ?? null,
 			closing ? 1 : 0,
 			closing ? 1 : 0,
 			now,
@@ -367,7 +376,14 @@ export class Conversation extends DurableObject<Env> {
 
 	/** The staging an inbound message needs before its event can leave, or null. */
 	private stagingFor(rec: InboundRecord, m: InboundMessage): StagingJob | null {
-		const common = { businessId: rec.businessId, conversationId: this.conversationId, messageId: rec.messageId, origin: rec.origin, retentionDays: rec.retentionDays }
+		const common = {
+			businessId: rec.businessId,
+			appleBusinessId: rec.appleBusinessId ?? rec.businessId,
+			conversationId: this.conversationId,
+			messageId: rec.messageId,
+			origin: rec.origin,
+			retentionDays: rec.retentionDays,
+		}
 		if (m.type === 'text') {
 			const attachments = (m as InboundText).attachments ?? []
 			return attachments.length > 0 ? { ...common, kind: 'attachments', attachments } : null
@@ -739,8 +755,10 @@ export class Conversation extends DurableObject<Env> {
 		const ids = job.attachmentIds ?? []
 		if (ids.length === 0) return { body: job.appleBody }
 		if (!job.preparedAttachments) {
-			const businessId = this.row()!.business_id
-			const client = mmcsClientFor(this.env, businessId)
+			const conv = this.row()!
+			const businessId = conv.business_id
+			// MMCS calls carry the id Apple knows the business by (Source-Id; spec core §5.2).
+			const client = mmcsClientFor(this.env, conv.apple_business_id ?? businessId)
 			const prepared: AppleAttachment[] = []
 			for (const id of ids) {
 				try {

@@ -15,6 +15,8 @@ import type { Env } from '../context'
 export interface StagingJob {
 	kind: 'attachments' | 'dataref'
 	businessId: string
+	/** The id Apple knows the business by (source-id of blob calls); may be a linked account id. */
+	appleBusinessId?: string
 	conversationId: string
 	messageId: string
 	/** Public origin of this Worker, for signed download links. */
@@ -39,7 +41,7 @@ export async function stageOnce(
 	finalAttempt: boolean,
 	lookupRequest: (requestId: string) => { messageId: string; templateId: string | null; request: unknown } | null,
 ): Promise<StagingResult> {
-	const client = mmcsClientFor(env, job.businessId)
+	const client = mmcsClientFor(env, job.appleBusinessId ?? job.businessId)
 	if (job.kind === 'attachments') {
 		const staged: StagedInbound[] = []
 		for (const [index, attachment] of (job.attachments ?? []).entries()) {

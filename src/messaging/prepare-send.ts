@@ -90,7 +90,8 @@ function render(
 	try {
 		appleBody = renderAppleBody(message, {
 			messageId,
-			businessId: business.settings.businessId,
+			// sourceId: the id this customer wrote to (a linked account id may differ; core §6.2).
+			businessId: state.appleBusinessId,
 			customerId: state.customerId,
 			requestIdentifier,
 			images,

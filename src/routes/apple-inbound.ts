@@ -8,7 +8,7 @@ import { Hono } from 'hono'
 import { readAppleJson, BodyError } from '../apple/body'
 import { InboundMessageSchema, readInboundHeaders, type InboundInteractive } from '../apple/inbound'
 import { AppleJwtError, verifyAppleJwt } from '../apple/jwt'
-import { loadBusiness } from '../business/directory'
+import { businessForDestination } from '../business/directory'
 import { conversationByCustomer } from '../conversation/directory'
 import { getConfig, type AppBindings } from '../context'
 import { isHostedReply, settleAppleReply } from '../hosted'
@@ -53,10 +53,11 @@ appleInbound.post('/message', async (c) => {
 	const headers = readInboundHeaders(c.req.raw.headers)
 	const messageId = pick('id', headers.id, message.id)
 	const customerId = pick('source-id', headers.sourceId, message.sourceId)
-	const businessId = pick('destination-id', headers.destinationId, message.destinationId)
+	const destinationId = pick('destination-id', headers.destinationId, message.destinationId)
 
-	const business = await loadBusiness(c.env, businessId)
+	const business = await businessForDestination(c.env, destinationId)
 	if (!business) throw notFound('unknown destination-id')
+	const businessId = business.settings.businessId
 
 	// A reply to our authentication / Apple Pay request: the hosted flow settles it and its
 	// outcome is the business's event (src/hosted/replies.ts). One Business-object read, and
@@ -75,6 +76,7 @@ appleInbound.post('/message', async (c) => {
 		origin: new URL(c.req.url).origin,
 		retentionDays: business.settings.attachmentRetentionDays,
 		hostedReply,
+		appleBusinessId: destinationId,
 	})
 	if (hostedReply && result.status === 'recorded') {
 		// After the 200 (Apple waits at most 30 s); if this dies, the request expires as failed.

@@ -34,6 +34,7 @@ async function testRoute(req: Request, env: Env): Promise<Response> {
 			state: {
 				conversationId: env.CONVERSATION.newUniqueId().toString(),
 				businessId: input.businessId,
+				appleBusinessId: input.businessId,
 				customerId: 'urn:mbid:browser-customer',
 				status: 'open',
 				capabilities: ['AUTH2'],

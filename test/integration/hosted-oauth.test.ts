@@ -320,6 +320,7 @@ describe('wiring: prepareHosted → renderer → reply hook', () => {
 	const state = (conversationId: string, capabilities: string[] | null): ConversationState => ({
 		conversationId,
 		businessId: 'b',
+		appleBusinessId: 'b',
 		customerId: 'urn:mbid:customer',
 		status: 'open',
 		capabilities,

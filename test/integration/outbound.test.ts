@@ -261,3 +261,39 @@ describe('templates', () => {
 		expect(list.data).toEqual([])
 	})
 })
+
+describe('a linked Messages for Business account id', () => {
+	it('routes inbound to its business, and sends go out with that id as sourceId', async () => {
+		const accountId = `acct-${crypto.randomUUID()}`
+		const { linkAccount } = await import('../../src/hosted/links')
+		const { env } = await import('cloudflare:workers')
+		expect(await linkAccount(env, { accountId, name: 'Linked', logoUrl: null, businessId: biz.businessId, linkedBy: 'operator' })).toMatchObject({ status: 'linked' })
+		const c = customerId()
+		expect((await postApple(textMessage(accountId, c, 'via the linked account'))).status).toBe(200)
+		await hooks.until(() => ofCustomer(c, 'message.received').length === 1)
+		expect(ofCustomer(c, 'message.received')[0]!.json.data.businessId).toBe(biz.businessId)
+		expect((await send(c, { type: 'text', text: 'reply' })).status).toBe(202)
+		await hooks.until(() => ofCustomer(c, 'message.sent').length === 1)
+		expect(apple.calls[0]!.body.sourceId).toBe(accountId)
+		expect(apple.calls[0]!.headers['source-id']).toBe(accountId)
+		// An account id nobody linked stays unknown.
+		expect((await postApple(textMessage(`acct-${crypto.randomUUID()}`, customerId(), 'x'))).status).toBe(404)
+	})
+})
+
+describe('template dataRef reuse (spec core §4.8)', () => {
+	it('stores the dataRef Apple returns and resends a variable-free template by reference', async () => {
+		const c = await startConversation()
+		const dataRef = { bid: 'com.apple.messages.MSMessageExtensionBalloonPlugin:0000000000:com.apple.icloud.apps.messages.business.extension', url: 'https://p1.example/ref', owner: 'o', size: 123, signature: 'ab', 'signature-base64': 'qw==', title: 'Pick' }
+		apple.answer = (call) => (call.headers['include-data-ref'] === 'true' ? Response.json({ dataRef }) : new Response(null, { status: 200 }))
+		const picker = { type: 'listPicker', title: 'Pick', sections: [{ title: 'S', items: [{ id: 'a', title: 'A' }, { id: 'b', title: 'B' }] }] }
+		const t = (await (await businessFetch(biz.apiKey, '/v1/templates', { method: 'POST', json: { name: 'static', message: picker } })).json()) as { id: string }
+		await send(c, { type: 'template', templateId: t.id })
+		await hooks.until(() => ofCustomer(c, 'message.sent').length === 1)
+		await expect.poll(async () => ((await (await businessFetch(biz.apiKey, `/v1/templates/${t.id}`)).json()) as { dataRef: unknown }).dataRef).toEqual(dataRef)
+		await send(c, { type: 'template', templateId: t.id })
+		await hooks.until(() => ofCustomer(c, 'message.sent').length === 2)
+		expect(apple.calls[1]!.body).toMatchObject({ type: 'interactive', interactiveDataRef: dataRef })
+		expect(apple.calls[1]!.body).not.toHaveProperty('interactiveData')
+	})
+})
