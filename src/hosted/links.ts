@@ -3,10 +3,11 @@
  * from Apple Business Register is bound to one amb-edge business. Recorded twice, both
  * idempotent: on the object named by the account id (which business it belongs to; a
  * second, different business is a conflict) and on the business (its linked accounts).
- * An account whose id is the business id needs nothing more; for a different id,
- * resolveAccount() is what the inbound path uses to find the business.
+ * An account whose id is the business id needs nothing more; for a different id, the inbound
+ * path finds the business through the alias (business/directory.ts businessForDestination) and
+ * replies go out with the account id as sourceId.
  */
-import { businessStub, loadBusiness } from '../business/directory'
+import { businessStub } from '../business/directory'
 import type { Env } from '../context'
 
 export interface LinkInput {
@@ -36,11 +37,4 @@ export async function linkAccount(env: Env, input: LinkInput): Promise<LinkResul
 		linkedAt: new Date().toISOString(),
 	})
 	return { status: alias.status === 'linked' || link.status === 'linked' ? 'linked' : 'already', businessId: input.businessId }
-}
-
-/** The business an account id routes to: itself when it is a business, else its link. */
-export async function resolveAccount(env: Env, accountId: string): Promise<string | null> {
-	if (await loadBusiness(env, accountId)) return accountId
-	const alias = await businessStub(env, accountId).accountAlias()
-	return alias?.businessId ?? null
 }
