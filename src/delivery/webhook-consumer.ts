@@ -9,8 +9,7 @@
 import { getConfig, type Env } from '../context'
 import { businessStub, loadBusiness } from '../business/directory'
 import { chooseRoute } from '../business/routing'
-import type { BusinessRecord } from '../business/schema'
-import { openSecret } from '../lib/crypto'
+import { activeWebhookSecrets } from '../business/webhook-secrets'
 import { safeFetch } from '../lib/safe-fetch'
 import { UnsafeUrlError } from '../lib/safe-url'
 import { nextDelaySeconds, parseRetryAfter } from './backoff'
@@ -106,7 +105,7 @@ async function deliver(env: Env, job: DeliverWebhook): Promise<Outcome> {
 	if (!event) return { kind: 'drop', reason: 'event not found in its conversation' }
 
 	const body = JSON.stringify(event)
-	const secrets = await activeSecrets(config.DATA_ENCRYPTION_KEY, business)
+	const secrets = await activeWebhookSecrets(config.DATA_ENCRYPTION_KEY, business)
 	const headers = await webhookHeaders(secrets, job.eventId, Math.floor(Date.now() / 1000), body)
 	let res: Response
 	try {
@@ -137,11 +136,6 @@ async function eventByReference(env: Env, job: DeliverWebhook): Promise<WebhookE
 	return env.CONVERSATION.get(env.CONVERSATION.idFromString(job.conversationId)).event(job.eventId)
 }
 
-async function activeSecrets(kek: string, business: BusinessRecord): Promise<string[]> {
-	const now = Date.now()
-	const live = business.webhookSecrets.filter((s) => s.expiresAt === undefined || s.expiresAt > now)
-	return Promise.all(live.map((s) => openSecret(kek, s.sealed, `webhook-secret:${business.settings.businessId}`)))
-}
 
 const errorText = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err))
 

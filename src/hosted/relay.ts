@@ -9,7 +9,7 @@
 import type { BusinessRecord } from '../business/schema'
 import type { Config } from '../context'
 import { webhookHeaders } from '../delivery/sign'
-import { openSecret } from '../lib/crypto'
+import { activeWebhookSecrets } from '../business/webhook-secrets'
 import { readBodyCapped, safeFetch } from '../lib/safe-fetch'
 
 /** Apple Pay's sheet waits on us; the business gets well under Apple's patience. */
@@ -21,12 +21,6 @@ export type RelayResult =
 	| { ok: true; status: number; latencyMs: number; json: unknown }
 	| { ok: false; status: number | null; latencyMs: number; error: string }
 
-/** The business's live webhook secrets; aad as admin.ts seals them. */
-async function liveSecrets(config: Config, business: BusinessRecord): Promise<string[]> {
-	const now = Date.now()
-	const live = business.webhookSecrets.filter((s) => s.expiresAt === undefined || s.expiresAt > now)
-	return Promise.all(live.map((s) => openSecret(config.DATA_ENCRYPTION_KEY, s.sealed, `webhook-secret:${business.settings.businessId}`)))
-}
 
 const newEventId = () => `msg_${crypto.randomUUID().replace(/-/g, '')}`
 
@@ -39,7 +33,7 @@ async function post(
 	timeoutMs: number,
 ): Promise<{ res: Response; latencyMs: number }> {
 	const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data: { businessId: business.settings.businessId, ...data } })
-	const headers = await webhookHeaders(await liveSecrets(config, business), newEventId(), Math.floor(Date.now() / 1000), body)
+	const headers = await webhookHeaders(await activeWebhookSecrets(config.DATA_ENCRYPTION_KEY, business), newEventId(), Math.floor(Date.now() / 1000), body)
 	const started = Date.now()
 	const res = await safeFetch(url, {
 		environment: config.ENVIRONMENT,

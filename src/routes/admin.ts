@@ -17,6 +17,7 @@ import {
 } from '../business/schema'
 import { getConfig, type AppBindings, type Config } from '../context'
 import { newWebhookSecret } from '../delivery/sign'
+import { sealWebhookSecret } from '../business/webhook-secrets'
 import { sealSecret, timingSafeEqualStr } from '../lib/crypto'
 import { conflict, forbidden, notFound, unauthorized, unprocessable, badRequest } from '../lib/errors'
 import { readJson } from '../lib/json-body'
@@ -35,7 +36,6 @@ admin.use('*', async (c, next) => {
 	await next()
 })
 
-const secretAad = (businessId: string) => `webhook-secret:${businessId}`
 export const clientSecretAad = (businessId: string) => `idp-client-secret:${businessId}`
 
 function assertUrls(config: Config, urls: Record<string, string | undefined>): void {
@@ -92,7 +92,7 @@ admin.post('/businesses', async (c) => {
 	const record = await businessStub(c.env, businessId).create({
 		settings,
 		apiKeyHash: await hashApiKey(apiKey),
-		webhookSecretSealed: await sealSecret(config.DATA_ENCRYPTION_KEY, webhookSecret, secretAad(businessId)),
+		webhookSecretSealed: await sealWebhookSecret(config.DATA_ENCRYPTION_KEY, businessId, webhookSecret),
 	})
 	if (!record) throw conflict('business already exists')
 	invalidateBusiness(businessId)
@@ -146,7 +146,7 @@ admin.post('/businesses/:businessId/rotate-webhook-secret', async (c) => {
 	const config = getConfig(c.env)
 	const businessId = businessIdParam(c.req.param('businessId'))
 	const webhookSecret = newWebhookSecret()
-	const sealed = await sealSecret(config.DATA_ENCRYPTION_KEY, webhookSecret, secretAad(businessId))
+	const sealed = await sealWebhookSecret(config.DATA_ENCRYPTION_KEY, businessId, webhookSecret)
 	const record = await businessStub(c.env, businessId).rotateWebhookSecret(sealed, WEBHOOK_SECRET_OVERLAP_MS)
 	if (!record) throw notFound('unknown business')
 	invalidateBusiness(businessId)
