@@ -221,6 +221,11 @@ export class Business extends DurableObject<Env> {
 		)
 	}
 
+	/** Index several conversations in one transaction (from a queue batch). */
+	noteConversations(rows: { conversationId: string; customerId: string; at: string }[]): void {
+		for (const r of rows) this.noteConversation(r.conversationId, r.customerId, r.at)
+	}
+
 	listConversations(limit: number, after: string | null): { conversationId: string; customerId: string; startedAt: string }[] {
 		return this.sql
 			.exec<{ conversation_id: string; customer_id: string; started_at: string }>(

@@ -13,6 +13,14 @@ const cache = new Map<string, { at: number; record: BusinessRecord | null }>()
 
 export const businessStub = (env: Env, businessId: string) => env.BUSINESS.getByName(businessId)
 
+/**
+ * The business's conversation index lives in a second object of the same class, so a burst
+ * of new conversations (one index write each) never queues in front of the settings reads
+ * that the inbound path and the delivery consumer make (PRODUCT.md "Data flow" §4). `#` cannot
+ * occur in a business id (business/schema.ts), so the name never collides with a business.
+ */
+export const conversationIndexStub = (env: Env, businessId: string) => env.BUSINESS.getByName(`${businessId}#conversations`)
+
 export async function loadBusiness(env: Env, businessId: string): Promise<BusinessRecord | null> {
 	const hit = cache.get(businessId)
 	const now = Date.now()

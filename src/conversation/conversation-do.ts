@@ -210,14 +210,6 @@ export class Conversation extends DurableObject<Env> {
 		const result = this.ctx.storage.transactionSync(() => this.recordInbound(rec))
 		if (result.status === 'recorded') {
 			this.armAlarm(Date.now() + OUTBOX_RETRY_MS)
-			if (result.started) {
-				// The business's conversation index; off the hot path and idempotent.
-				this.ctx.waitUntil(
-					this.env.BUSINESS.getByName(rec.businessId)
-						.noteConversation(this.conversationId, rec.customerId, rec.receivedAt)
-						.catch((err: unknown) => console.error('conversation index update failed', String(err))),
-				)
-			}
 			// A failure here is fine: the events stay in the outbox and the alarm re-drives them.
 			this.ctx.waitUntil(
 				result.staging

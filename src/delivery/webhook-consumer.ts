@@ -7,7 +7,7 @@
  * One try/catch per message: a bad message never acks or fails its neighbours.
  */
 import { getConfig, type Env } from '../context'
-import { businessStub, loadBusiness } from '../business/directory'
+import { businessStub, conversationIndexStub, loadBusiness } from '../business/directory'
 import { chooseRoute } from '../business/routing'
 import { activeWebhookSecrets } from '../business/webhook-secrets'
 import { safeFetch } from '../lib/safe-fetch'
@@ -25,6 +25,7 @@ type Outcome =
 	| { kind: 'drop'; reason: string }
 
 export async function handleWebhookBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+	await indexStartedConversations(batch, env)
 	for (const msg of batch.messages) {
 		const parsed = DeliverWebhookSchema.safeParse(msg.body)
 		if (!parsed.success) {
@@ -42,6 +43,32 @@ export async function handleWebhookBatch(batch: MessageBatch<unknown>, env: Env)
 		}
 		await settle(env, msg, job, outcome)
 	}
+}
+
+/**
+ * The business's conversation index is fed from `conversation.started` events, one write per
+ * business per batch, instead of one per new conversation on the inbound path (a burst of new
+ * conversations would otherwise queue on one object). Upserts, so retries and replays are
+ * harmless; a failure only delays the listing, never the delivery.
+ */
+async function indexStartedConversations(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+	const byBusiness = new Map<string, { conversationId: string; customerId: string; at: string }[]>()
+	for (const msg of batch.messages) {
+		const job = DeliverWebhookSchema.safeParse(msg.body)
+		if (!job.success || job.data.eventType !== 'conversation.started' || !job.data.event || !job.data.conversationId) continue
+		const customerId = job.data.event.data.customerId
+		if (typeof customerId !== 'string') continue
+		const rows = byBusiness.get(job.data.businessId) ?? []
+		rows.push({ conversationId: job.data.conversationId, customerId, at: job.data.event.timestamp })
+		byBusiness.set(job.data.businessId, rows)
+	}
+	await Promise.all(
+		[...byBusiness].map(([businessId, rows]) =>
+			conversationIndexStub(env, businessId)
+				.noteConversations(rows)
+				.catch((err: unknown) => console.error('conversation index update failed', String(err))),
+		),
+	)
 }
 
 async function settle(env: Env, msg: Message<unknown>, job: DeliverWebhook, outcome: Outcome): Promise<void> {

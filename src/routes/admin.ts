@@ -5,7 +5,7 @@
  */
 import { Hono } from 'hono'
 import { hashApiKey, newApiKey } from '../business/api-key'
-import { businessStub, invalidateBusiness } from '../business/directory'
+import { businessStub, conversationIndexStub, invalidateBusiness } from '../business/directory'
 import {
 	BusinessIdSchema,
 	CreateBusinessSchema,
@@ -128,6 +128,7 @@ admin.patch('/businesses/:businessId', async (c) => {
 admin.delete('/businesses/:businessId', async (c) => {
 	const businessId = businessIdParam(c.req.param('businessId'))
 	const existed = await businessStub(c.env, businessId).destroy()
+	if (existed) await conversationIndexStub(c.env, businessId).destroy()
 	invalidateBusiness(businessId)
 	if (!existed) throw notFound('unknown business')
 	return c.body(null, 204)

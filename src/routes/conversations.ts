@@ -5,7 +5,7 @@
  */
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { businessStub } from '../business/directory'
+import { conversationIndexStub } from '../business/directory'
 import { conversationById } from '../conversation/directory'
 import type { MessagePage } from '../conversation/outbound'
 import { notFound } from '../lib/errors'
@@ -21,7 +21,7 @@ const ListQuery = z.object({
 
 conversations.get('/', async (c) => {
 	const { limit, cursor } = readQuery(c, ListQuery)
-	const rows = await businessStub(c.env, c.var.business.settings.businessId).listConversations(limit, cursor ?? null)
+	const rows = await conversationIndexStub(c.env, c.var.business.settings.businessId).listConversations(limit, cursor ?? null)
 	return c.json({ data: rows, nextCursor: rows.length === limit ? rows[rows.length - 1]!.conversationId : null })
 })
 
