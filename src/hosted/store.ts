@@ -47,17 +47,11 @@ export interface HostedRequestInput {
 	expiresAt: number
 }
 
-export interface HostedRequest {
-	requestId: string
-	kind: HostedKind
-	conversationId: string
-	customerId: string
-	nonce: string
-	detailJson: string
+/** A stored request as read back: the input without its secret, plus its life cycle. */
+export interface HostedRequest extends Omit<HostedRequestInput, 'secret'> {
 	status: HostedStatus
 	outcomeJson: string | null
 	emitted: boolean
-	expiresAt: number
 	createdAt: number
 	settledAt: number | null
 }
