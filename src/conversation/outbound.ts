@@ -20,6 +20,19 @@ export function nextSendAttemptAt(attempts: number, retryAfterSeconds: number | 
 
 export type Rendered = 'original' | 'fallback' | 'text'
 
+/** Why `rendered` is not `original`: a machine-readable code with its detail (PRODUCT.md). */
+export interface RenderReason {
+	code: string
+	detail?: string
+}
+
+/** What Apple accepts but hurts the customer (a past time slot, no app icon): sent anyway. */
+export interface SendWarning {
+	path: string
+	code: string
+	message: string
+}
+
 export interface OutboundJob {
 	messageId: string
 	messageType: string
@@ -37,6 +50,10 @@ export interface OutboundJob {
 	attachmentIds?: string[]
 	/** Their Apple dictionaries once uploaded, so a retry does not upload again. */
 	preparedAttachments?: AppleAttachment[]
+	/** Why this job is not the original message; carried onto `message.sent`. */
+	renderReason?: RenderReason
+	/** Preflight warnings of the business's message; carried onto `message.sent`. */
+	warnings?: SendWarning[]
 }
 
 export interface SendInput {
@@ -59,6 +76,8 @@ export interface SendResponse {
 	rendered: Rendered
 	/** Rich links sent after the text, one per URL found in it. */
 	richLinks: { id: string; sequence: number; url: string }[]
+	renderReason?: RenderReason
+	warnings?: SendWarning[]
 }
 
 export type SendOutcome =
