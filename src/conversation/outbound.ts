@@ -4,6 +4,8 @@
  * while later messages wait behind it, so order holds (issue: "keeping order").
  */
 import type { AppleAttachment } from '../attachments/outbound'
+import type { BusinessRecord } from '../business/schema'
+import type { EventDelivery } from './outbox'
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000
 
@@ -15,7 +17,9 @@ export function nextSendAttemptAt(attempts: number, retryAfterSeconds: number | 
 	const base = SEND_RETRY_MS[attempts - 1]
 	if (base === undefined) return null
 	const jittered = base * (0.8 + 0.4 * random())
-	return now + Math.max(jittered, (retryAfterSeconds ?? 0) * 1000)
+	// Whole milliseconds: alarms fire at whole milliseconds, and a head due 0.7 ms after its
+	// alarm must not look "not yet due" to it.
+	return Math.ceil(now + Math.max(jittered, (retryAfterSeconds ?? 0) * 1000))
 }
 
 export type Rendered = 'original' | 'fallback' | 'text'
@@ -87,6 +91,30 @@ export type SendOutcome =
 	| { kind: 'no_conversation' }
 	| { kind: 'closed' }
 
+/** One `POST /v1/messages`, handed whole to the conversation object (one call per send). */
+export interface SendRequest {
+	business: BusinessRecord
+	customerId: string
+	idempotencyKey: string | null
+	requestHash: string
+	/** The business's message, schema-checked by the route (a BusinessMessage). */
+	message: unknown
+	/** Public origin of the Worker, for hosted-flow URLs. */
+	origin: string
+}
+
+/** A refusal found while preparing the message (422 preflight, unknown template, …). */
+export interface SendRefusal {
+	kind: 'refused'
+	status: 400 | 404 | 409 | 413 | 422
+	code: string
+	message: string
+	/** Per-field problems, `{ path, message }` (what the 4xx answer's `details` carries). */
+	details?: { path: string; message: string }[]
+}
+
+export type SendResult = SendOutcome | SendRefusal
+
 export interface MessageRecord {
 	id: string
 	sequence: number
@@ -96,6 +124,10 @@ export interface MessageRecord {
 	content: unknown
 	createdAt: string
 	updatedAt: string
+	/** An outbound message waiting on a retry to Apple: how often it was tried and when next. */
+	send?: { attempts: number; nextAttemptAt: string; lastError: string | null }
+	/** The business events this message caused and where each delivery stands. */
+	events: EventDelivery[]
 }
 
 export interface MessagePage {

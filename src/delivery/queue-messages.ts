@@ -1,8 +1,8 @@
 /**
  * Bodies of the webhook queue (and its dead-letter queue). Queue bodies are an edge like
  * any other: parsed with zod on the way out of the queue. A body stays under the 128 KB
- * queue limit (workers-limits.md §3): an event larger than INLINE_EVENT_LIMIT travels by
- * reference and the consumer reads it from its conversation.
+ * queue limit (docs/workers-limits.md): an event larger than INLINE_EVENT_LIMIT travels by
+ * reference. The same shape is kept with a dead letter, so a replay knows its conversation.
  */
 import { z } from 'zod'
 
@@ -27,6 +27,8 @@ export const DeliverWebhookSchema = z
 		/** null for business-level events that belong to no conversation. */
 		conversationId: z.string().max(128).nullable(),
 		route: z.object({ intent: z.string().nullable(), group: z.string().nullable() }),
+		/** The event's place in its conversation, so a batch is delivered in order. */
+		sequence: z.number().int().min(0).optional(),
 		/** Inline event, or null when it is too large and must be read from the conversation. */
 		event: WebhookEventSchema.nullable(),
 		/** Set when a business replays a dead letter; the attempt count starts over. */

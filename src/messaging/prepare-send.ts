@@ -22,7 +22,7 @@ import {
 import { requestForMatching } from '../apple/replies'
 import { businessStub } from '../business/directory'
 import type { BusinessRecord } from '../business/schema'
-import type { ConversationState } from '../conversation/conversation-do'
+import type { ConversationState } from '../conversation/schema'
 import type { OutboundJob, Rendered } from '../conversation/outbound'
 import type { Config, Env } from '../context'
 import { unprocessable } from '../lib/errors'

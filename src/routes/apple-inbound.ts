@@ -72,7 +72,6 @@ appleInbound.post('/message', async (c) => {
 		capabilities: headers.capabilities,
 		deviceAgent: headers.deviceAgent,
 		message,
-		routing: { webhookUrl: business.settings.webhookUrl, routes: business.settings.routes },
 		origin: new URL(c.req.url).origin,
 		retentionDays: business.settings.attachmentRetentionDays,
 		hostedReply,

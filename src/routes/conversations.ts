@@ -34,8 +34,7 @@ async function ownConversation(c: { env: BusinessBindings['Bindings']; var: { bu
 
 conversations.get('/:id', async (c) => {
 	const { state } = await ownConversation(c, c.req.param('id'))
-	const { route: _route, ...view } = state
-	return c.json(view)
+	return c.json(state)
 })
 
 const MessagesQuery = z.object({

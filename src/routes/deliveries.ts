@@ -6,7 +6,7 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { businessStub } from '../business/directory'
-import { DeliverWebhookSchema } from '../delivery/queue-messages'
+import { replayDeadLetter } from '../conversation/replay'
 import { badRequest, notFound } from '../lib/errors'
 import type { BusinessBindings } from './business-auth'
 
@@ -44,9 +44,8 @@ deliveries.get('/failed', async (c) => {
 deliveries.post('/:id/replay', async (c) => {
 	const id = c.req.param('id')
 	if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) throw badRequest('invalid delivery id')
-	const body = await businessStub(c.env, c.var.business.settings.businessId).takeForReplay(id)
-	if (body === null) throw notFound('unknown delivery')
-	const job = DeliverWebhookSchema.parse(body)
-	await c.env.WEBHOOK_QUEUE.send({ ...job, replay: true }, { contentType: 'json' })
+	const replay = await replayDeadLetter(c.env, c.var.business.settings.businessId, id)
+	if (replay === 'unknown') throw notFound('unknown delivery')
+	if (replay === 'gone') throw notFound('the event of this delivery is no longer stored')
 	return c.json({ id, status: 'requeued' }, 202)
 })

@@ -20,7 +20,7 @@ import { z } from 'zod'
 import { businessStub } from '../business/directory'
 import { BusinessIdSchema } from '../business/schema'
 import { getConfig, type Config, type Env } from '../context'
-import { DeliverWebhookSchema } from '../delivery/queue-messages'
+import { replayDeadLetter } from '../conversation/replay'
 import { openSecret } from '../lib/crypto'
 import { AppError, errorBody, forbidden, notFound } from '../lib/errors'
 import { readJson } from '../lib/json-body'
@@ -285,11 +285,9 @@ hosted.post('/hosted/businesses/:id/deliveries/:deliveryId/replay', async (c) =>
 	const id = managedId(c)
 	const deliveryId = c.req.param('deliveryId')
 	if (!/^[A-Za-z0-9_-]{1,128}$/.test(deliveryId)) throw notFound('No such delivery.')
-	const body = await businessStub(c.env, id).takeForReplay(deliveryId)
-	if (body === null) throw notFound('No such delivery.')
-	const job = DeliverWebhookSchema.safeParse(body)
-	if (!job.success) throw new AppError(422, 'unprocessable', 'This delivery cannot be replayed.')
-	await c.env.WEBHOOK_QUEUE.send({ ...job.data, replay: true }, { contentType: 'json' })
+	const replay = await replayDeadLetter(c.env, id, deliveryId)
+	if (replay === 'unknown') throw notFound('No such delivery.')
+	if (replay === 'gone') throw new AppError(422, 'unprocessable', 'This delivery cannot be replayed: its event is no longer stored.')
 	return c.redirect(`${settingsUrl(id)}?notice=replayed#failed-deliveries`, 303)
 })
 

@@ -9,12 +9,9 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { BusinessMessageSchema } from '../apple/outbound'
 import { conversationByCustomer } from '../conversation/directory'
-import { getConfig } from '../context'
 import { sha256Hex } from '../lib/crypto'
-import { badRequest, conflict, notFound, unprocessable } from '../lib/errors'
+import { AppError, badRequest, conflict, notFound, unprocessable } from '../lib/errors'
 import { readJson } from '../lib/json-body'
-import { prepareSend } from '../messaging/prepare-send'
-import { abandonHosted } from '../hosted'
 import type { BusinessBindings } from './business-auth'
 
 export const SendMessageSchema = z.strictObject({
@@ -44,35 +41,28 @@ function wrongKeysAre422(issues: z.core.$ZodIssue[]) {
 const SEND_BODY_LIMIT = 2 * 1024 * 1024
 
 messages.post('/', async (c) => {
-	const config = getConfig(c.env)
 	const idempotencyKey = c.req.header('idempotency-key') ?? null
 	if (idempotencyKey !== null && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) throw badRequest('Idempotency-Key must be 1–255 visible ASCII characters')
 	const raw = c.req.raw.clone()
 	const input = await readJson(c, SendMessageSchema, SEND_BODY_LIMIT, wrongKeysAre422)
 	const requestHash = await sha256Hex(await raw.text())
 	const business = c.var.business
-	const stub = conversationByCustomer(c.env, business.settings.businessId, input.customerId)
-	const state = await stub.state()
-	if (!state) throw notFound('no conversation with this customer; customers start conversations')
-	const prepared = await prepareSend(c.env, config, business, state, input.message, new URL(c.req.url).origin)
-	const outcome = await stub.send({
-		businessId: business.settings.businessId,
+	// One call: the conversation checks the key, prepares and accepts (docs/ARCHITECTURE.md "Life of a send").
+	const outcome = await conversationByCustomer(c.env, business.settings.businessId, input.customerId).sendMessage({
+		business,
+		customerId: input.customerId,
 		idempotencyKey,
 		requestHash,
-		messageType: prepared.messageType,
-		rendered: prepared.rendered,
-		request: JSON.stringify(input.message),
-		jobs: prepared.jobs,
+		message: input.message,
+		origin: new URL(c.req.url).origin,
 	})
-	if (outcome.kind !== 'accepted' && prepared.hostedRequestId) {
-		// The message will never reach Apple: its OAuth state / payment session must not linger.
-		await abandonHosted(c.env, business.settings.businessId, prepared.hostedRequestId)
-	}
 	switch (outcome.kind) {
 		case 'accepted':
 			return c.json(outcome.response, 202)
 		case 'replayed':
 			return c.json(outcome.response, 202, { 'idempotent-replayed': 'true' })
+		case 'refused':
+			throw new AppError(outcome.status, outcome.code, outcome.message, outcome.details)
 		case 'idempotency_conflict':
 			throw conflict('Idempotency-Key was used with a different request body')
 		case 'closed':

@@ -1,10 +1,12 @@
 /**
- * Hourly Cron Trigger (PRODUCT.md "Data flow" 5). Every task here is idempotent: cron may
- * fire twice. Conversations re-drive their own outboxes and sends by alarm, so nothing here
- * needs a global scan of conversations.
+ * Hourly Cron Trigger (docs/ARCHITECTURE.md "Cron"). Every task here is idempotent: cron may
+ * fire twice. Conversations wake themselves by alarm; the cron also re-drives every
+ * conversation on the watchlist (work waiting on a retry), in case an alarm went missing.
  */
 import { getConfig, type Env } from '../context'
 import { purgeExpiredAttachments } from '../attachments/purge'
+import { log } from '../lib/log'
+import { redriveWatched } from './redrive'
 import { refreshOutboundToken } from '../lib/outbound-token'
 import { purgeExpiredPreviews } from '../links/preview-cache'
 
@@ -17,12 +19,14 @@ export const cronTasks: CronTask[] = [
 	async (env, t) => purgeExpiredAttachments(env, t),
 	// Rich-link previews past their cache lifetime.
 	async (env, t) => purgeExpiredPreviews(env.ATTACHMENTS, t),
+	// Conversations with a retry pending: their due work runs now whatever their alarm did.
+	async (env) => redriveWatched(env),
 ]
 
 export async function runCron(controller: ScheduledController, env: Env): Promise<void> {
 	getConfig(env) // fail loudly on a broken configuration, as requests do
 	const results = await Promise.allSettled(cronTasks.map((t) => t(env, controller.scheduledTime)))
 	const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
-	for (const f of failed) console.error('cron task failed', String(f.reason))
+	for (const f of failed) log.error('cron task failed', { error: String(f.reason) })
 	if (failed.length > 0) throw new Error(`${failed.length} cron task(s) failed`)
 }

@@ -42,7 +42,6 @@ async function testRoute(req: Request, env: Env): Promise<Response> {
 				locale: 'en_US',
 				intent: null,
 				group: null,
-				route: null,
 				lastSequence: 1,
 				startedAt: now,
 				updatedAt: now,

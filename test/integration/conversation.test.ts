@@ -64,7 +64,6 @@ describe('conversation Durable Object', () => {
 			locale: 'fr_FR',
 			capabilities: ['LIST', 'TIME'],
 			deviceAgent: 'Mac OS X',
-			route: { rule: 0, webhookUrl: 'http://vip.localhost/hook' },
 		})
 		// A message without capability headers keeps the last known list.
 		await postApple(textMessage(biz.businessId, c, 'c'), { headers: { 'capability-list': '' } })
@@ -148,6 +147,14 @@ describe('conversation Durable Object', () => {
 		expect(res.status).toBe(200)
 		await vi.waitFor(async () => expect(await stub.pendingEvents()).toBe(2))
 		restore()
+		// The alarm is stored for when the events are due (the handoff watchdog); let that time come.
+		const due = await runInDurableObject(stub, async (_i, state) => {
+			const row = state.storage.sql.exec<{ due: number }>("SELECT MIN(due_at) AS due FROM events WHERE state = 'pending'").one()
+			expect(await state.storage.getAlarm()).toBe(row.due)
+			state.storage.sql.exec("UPDATE events SET due_at = ? WHERE state = 'pending'", Date.now())
+			return row.due
+		})
+		expect(due).toBeGreaterThan(Date.now())
 		expect(await runDurableObjectAlarm(stub)).toBe(true)
 		expect(await stub.pendingEvents()).toBe(0)
 		const got = await hooks.until((r) => forCustomer(c)(r).length === 2)

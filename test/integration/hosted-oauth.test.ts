@@ -328,7 +328,6 @@ describe('wiring: prepareHosted → renderer → reply hook', () => {
 		locale: 'en_US',
 		intent: null,
 		group: null,
-		route: null,
 		lastSequence: 1,
 		startedAt: new Date().toISOString(),
 		updatedAt: new Date().toISOString(),

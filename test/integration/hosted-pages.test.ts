@@ -6,7 +6,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { businessStub } from '../../src/business/directory'
-import type { DeliverWebhook } from '../../src/delivery/queue-messages'
+import { RETRY_WINDOW_MS } from '../../src/delivery/backoff'
+import { customerId, postApple, textMessage } from '../helpers/apple'
+import { conversationOf, eventRows, letTimePass } from '../helpers/conversation'
 import { openSecret } from '../../src/lib/crypto'
 import { clientSecretAad } from '../../src/routes/admin'
 import { ADMIN_TOKEN, adminFetch, createBusiness } from '../helpers/platform'
@@ -235,26 +237,15 @@ describe('settings forms', () => {
 
 	it('lists failed deliveries and replays one', async () => {
 		const biz = await createBusiness({ webhookUrl: 'http://replay.localhost/hook' })
-		hooks.on('http://replay.localhost/hook')
-		const job: DeliverWebhook = {
-			kind: 'webhook.deliver',
-			eventId: `msg_${crypto.randomUUID().replace(/-/g, '')}`,
-			eventType: 'message.received',
-			businessId: biz.businessId,
-			conversationId: null,
-			route: { intent: null, group: null },
-			event: { type: 'message.received', timestamp: new Date().toISOString(), data: { text: 'lost', sequence: 1 } },
-		}
-		await businessStub(env, biz.businessId).addDeadLetter({
-			id: job.eventId,
-			eventType: job.eventType,
-			conversationId: null,
-			webhookUrl: 'http://replay.localhost/hook',
-			attempts: 10,
-			lastStatus: 500,
-			lastError: 'endpoint answered 500',
-			queueBody: job,
-		})
+		let up = false
+		hooks.on('http://replay.localhost/hook', () => new Response(null, { status: up ? 200 : 500 }))
+		const c = customerId()
+		await postApple(textMessage(biz.businessId, c, 'lost'))
+		const stub = conversationOf(biz.businessId, c)
+		await vi.waitFor(async () => expect((await eventRows(stub))[0]!.attempts).toBe(1))
+		await letTimePass(stub, RETRY_WINDOW_MS + 1000)
+		const job = { eventId: (await eventRows(stub))[1]!.event_id }
+		up = true
 		const client = await admin()
 		const page = await (await client.get(settingsPath(biz.businessId))).text()
 		expect(page).toContain(`data-delivery="${job.eventId}"`)

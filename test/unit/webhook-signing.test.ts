@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks'
 import { describe, expect, it } from 'vitest'
-import { nextDelaySeconds, parseRetryAfter, RETRY_SCHEDULE_SECONDS } from '../../src/delivery/backoff'
+import { nextDeliveryAt, parseRetryAfter, RETRY_SCHEDULE_SECONDS, RETRY_WINDOW_MS } from '../../src/delivery/backoff'
 import { newWebhookSecret, signPayload, webhookHeaders } from '../../src/delivery/sign'
 
 describe('Standard Webhooks signing', () => {
@@ -34,18 +34,23 @@ describe('Standard Webhooks signing', () => {
 })
 
 describe('retry schedule', () => {
+	const t0 = Date.parse('2026-01-01T00:00:00Z')
 	it('follows the schedule with ±20 % jitter and ends', () => {
 		RETRY_SCHEDULE_SECONDS.forEach((base, i) => {
-			expect(nextDelaySeconds(i + 1, null, () => 0)).toBe(Math.max(1, Math.round(base * 0.8)))
-			expect(nextDelaySeconds(i + 1, null, () => 1)).toBe(Math.min(Math.round(base * 1.2), 43200))
+			expect(nextDeliveryAt(i + 1, t0, t0, null, () => 0)).toBe(t0 + Math.max(1000, Math.round(base * 800)))
+			expect(nextDeliveryAt(i + 1, t0, t0, null, () => 1)).toBe(t0 + Math.round(base * 1200))
 		})
-		expect(nextDelaySeconds(RETRY_SCHEDULE_SECONDS.length + 1, null)).toBeNull()
-		const total = RETRY_SCHEDULE_SECONDS.reduce((a, b) => a + b, 0)
-		expect(total / 3600).toBeGreaterThan(70) // ~75 h like the Standard Webhooks example
+		expect(nextDeliveryAt(RETRY_SCHEDULE_SECONDS.length + 1, t0, t0, null)).toBeNull()
+		expect(RETRY_WINDOW_MS / 3_600_000).toBeGreaterThan(70) // ~75 h like the Standard Webhooks example
 	})
-	it('honours Retry-After when longer, capped at the queue maximum of 12 h', () => {
-		expect(nextDelaySeconds(1, 120, () => 0.5)).toBe(120)
-		expect(nextDelaySeconds(1, 999_999, () => 0.5)).toBe(43200)
+	it('counts the window from the event, so events that waited behind a failing one do not start over', () => {
+		// An event created 76 h ago that failed its first attempt is dead-lettered, not rescheduled.
+		expect(nextDeliveryAt(1, t0, t0 + RETRY_WINDOW_MS + 1, null)).toBeNull()
+		expect(nextDeliveryAt(1, t0, t0 + RETRY_WINDOW_MS - 60_000, null, () => 0.5)).toBe(t0 + RETRY_WINDOW_MS - 60_000 + 5000)
+	})
+	it('honours Retry-After when longer, within a day', () => {
+		expect(nextDeliveryAt(1, t0, t0, 120, () => 0.5)).toBe(t0 + 120_000)
+		expect(nextDeliveryAt(1, t0, t0, 999_999, () => 0.5)).toBe(t0 + 86_400_000)
 		expect(parseRetryAfter('30')).toBe(30)
 		expect(parseRetryAfter(new Date(Date.now() + 90_000).toUTCString())).toBeGreaterThanOrEqual(89)
 		expect(parseRetryAfter('soon')).toBeNull()

@@ -1,0 +1,139 @@
+/**
+ * The outbox: every business event is written in the same transaction as the change that
+ * caused it, and stays `pending` until it is delivered, dead-lettered or dropped
+ * (docs/ARCHITECTURE.md "Delivery"). Handing events to the queue is only a doorbell for
+ * the consumer; it is marked durably in the same turn the queue accepts the batch, so an
+ * evicted object does not ring again, and `due_at` says when the conversation delivers the
+ * event itself if no one came for it (a local queue loses what it holds on a restart).
+ */
+import { INLINE_EVENT_LIMIT, type DeliverWebhook, type WebhookEvent } from '../delivery/queue-messages'
+
+/** How long a handed-off event may wait for the consumer before the conversation delivers it itself. */
+export const HANDOFF_GRACE_MS = 60_000
+
+const newEventId = () => `msg_${crypto.randomUUID().replace(/-/g, '')}`
+
+export function insertEvent(sql: SqlStorage, seq: number, e: WebhookEvent, nowIso: string, blocked = false, nowMs = Date.now()): string {
+	const id = newEventId()
+	sql.exec(
+		`INSERT INTO events (event_id, seq, type, payload, created_at, blocked, state, attempts, due_at, handed_off)
+		 VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, 0)`,
+		id,
+		seq,
+		e.type,
+		JSON.stringify(e),
+		nowIso,
+		blocked ? 1 : 0,
+		nowMs + HANDOFF_GRACE_MS,
+	)
+	return id
+}
+
+export interface PendingEvent {
+	event_id: string
+	seq: number
+	type: string
+	payload: string
+	blocked: number
+	attempts: number
+	due_at: number
+	handed_off: number
+	created_at: string
+	[k: string]: SqlStorageValue
+}
+
+/**
+ * Pending events in delivery order, up to the first one held for staging: nothing passes a
+ * message whose attachments are still being fetched.
+ */
+export function deliverableEvents(sql: SqlStorage, limit: number): PendingEvent[] {
+	const rows = sql
+		.exec<PendingEvent>(
+			`SELECT event_id, seq, type, payload, blocked, attempts, due_at, handed_off, created_at
+			 FROM events WHERE state = 'pending' ORDER BY seq, rowid LIMIT ?`,
+			limit,
+		)
+		.toArray()
+	const held = rows.findIndex((r) => r.blocked === 1)
+	return held === -1 ? rows : rows.slice(0, held)
+}
+
+/** Queue bodies for events not yet handed off (the consumer's doorbell). */
+export function handoffBodies(sql: SqlStorage, conversationId: string, businessId: string, route: DeliverWebhook['route']): DeliverWebhook[] {
+	return deliverableEvents(sql, 100)
+		.filter((p) => p.handed_off === 0 && p.attempts === 0)
+		.map((p) => ({
+			kind: 'webhook.deliver',
+			eventId: p.event_id,
+			eventType: p.type,
+			businessId,
+			conversationId,
+			route,
+			sequence: p.seq,
+			event: p.payload.length <= INLINE_EVENT_LIMIT ? (JSON.parse(p.payload) as WebhookEvent) : null,
+		}))
+}
+
+/** After the queue accepted them: handed off, watched until the grace runs out. */
+export function markHandedOff(sql: SqlStorage, eventIds: string[], now = Date.now()): void {
+	// ≤ 100 bound parameters per statement (docs/workers-limits.md).
+	for (let i = 0; i < eventIds.length; i += 90) {
+		const part = eventIds.slice(i, i + 90)
+		sql.exec(
+			`UPDATE events SET handed_off = 1, due_at = ? WHERE state = 'pending' AND event_id IN (${part.map(() => '?').join(',')})`,
+			now + HANDOFF_GRACE_MS,
+			...part,
+		)
+	}
+}
+
+export function pendingEventCount(sql: SqlStorage): number {
+	return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM events WHERE state = 'pending'").one().n
+}
+
+export function eventPayload(sql: SqlStorage, eventId: string): WebhookEvent | null {
+	const row = sql.exec<{ payload: string }>('SELECT payload FROM events WHERE event_id = ?', eventId).toArray()[0]
+	return row ? (JSON.parse(row.payload) as WebhookEvent) : null
+}
+
+export interface EventDelivery {
+	id: string
+	type: string
+	state: 'pending' | 'delivered' | 'dead' | 'dropped'
+	attempts: number
+	lastStatus: number | null
+	lastError: string | null
+	/** When the next attempt is due, for an event waiting on a retry. */
+	nextAttemptAt: string | null
+	settledAt: string | null
+}
+
+/** Delivery state of the events of these messages, for the history. */
+export function deliveriesBySeq(sql: SqlStorage, seqs: number[]): Map<number, EventDelivery[]> {
+	const out = new Map<number, EventDelivery[]>()
+	if (seqs.length === 0) return out
+	const lo = Math.min(...seqs)
+	const hi = Math.max(...seqs)
+	const rows = sql
+		.exec<{ event_id: string; seq: number; type: string; state: EventDelivery['state']; attempts: number; last_status: number | null; last_error: string | null; due_at: number; settled_at: string | null }>(
+			'SELECT event_id, seq, type, state, attempts, last_status, last_error, due_at, settled_at FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq, rowid',
+			lo,
+			hi,
+		)
+		.toArray()
+	for (const r of rows) {
+		const list = out.get(r.seq) ?? []
+		list.push({
+			id: r.event_id,
+			type: r.type,
+			state: r.state,
+			attempts: r.attempts,
+			lastStatus: r.last_status,
+			lastError: r.last_error,
+			nextAttemptAt: r.state === 'pending' && r.attempts > 0 ? new Date(r.due_at).toISOString() : null,
+			settledAt: r.settled_at,
+		})
+		out.set(r.seq, list)
+	}
+	return out
+}

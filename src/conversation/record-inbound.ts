@@ -1,0 +1,188 @@
+/**
+ * Recording one inbound Apple message (docs/ARCHITECTURE.md "Life of an inbound message"):
+ * dedupe on Apple's id (and on session + request for repeated interactive replies), the next
+ * gapless sequence, conversation state (intent and group from the start, capabilities and
+ * locale from the latest message, open/closed), the message row and its events, and the
+ * staging job when attachments or a by-reference reply must be fetched first. Runs inside
+ * one transaction of the caller.
+ */
+import type { InboundInteractive, InboundMessage, InboundText } from '../apple/inbound'
+import type { WebhookEvent } from '../delivery/queue-messages'
+import { log } from '../lib/log'
+import { makeEvent } from './events'
+import { eventsFor, interactiveDedupeKey, type StoredRequest } from './inbound-events'
+import type { StagingJob } from './inbound-staging'
+import { insertEvent } from './outbox'
+import { readRow, toState } from './schema'
+
+export interface InboundRecord {
+	businessId: string
+	customerId: string
+	messageId: string
+	receivedAt: string
+	/** Latest `capability-list`, or null when the request carried none. */
+	capabilities: string[] | null
+	deviceAgent: string | null
+	message: InboundMessage
+	/** Public origin of the Worker, for signed attachment links. */
+	origin: string
+	/** The business's attachmentRetentionDays. */
+	retentionDays: number
+	/** A reply to one of our hosted requests: its outcome event (src/hosted) replaces the raw one. */
+	hostedReply?: boolean
+	/** The `destination-id` Apple used: our business id, or an account id linked to it. */
+	appleBusinessId?: string
+}
+
+export interface ReceiveResult {
+	conversationId: string
+	status: 'recorded' | 'duplicate'
+	sequence: number | null
+}
+
+export interface RecordOutcome extends ReceiveResult {
+	staging: boolean
+}
+
+const KNOWN_TYPES = new Set(['text', 'interactive', 'typing_start', 'typing_end', 'close'])
+
+export function recordInbound(sql: SqlStorage, conversationId: string, rec: InboundRecord, storedRequest: (id: string) => StoredRequest | null): RecordOutcome {
+	const dup = sql
+		.exec<{ seq: number }>('SELECT seq FROM messages WHERE id = ? UNION ALL SELECT seq FROM message_aliases WHERE id = ?', rec.messageId, rec.messageId)
+		.toArray()[0]
+	if (dup) return { conversationId, status: 'duplicate', sequence: dup.seq, staging: false }
+
+	const m = rec.message
+	const dedupeKey = interactiveDedupeKey(m)
+	if (dedupeKey) {
+		const original = sql.exec<{ seq: number }>('SELECT seq FROM messages WHERE dedupe_key = ?', dedupeKey).toArray()[0]
+		if (original) {
+			// Apple's repeated interactive reply (new id, same session + request): remember the
+			// id so its own redelivery is recognised, emit nothing.
+			sql.exec('INSERT INTO message_aliases (id, seq) VALUES (?, ?)', rec.messageId, original.seq)
+			return { conversationId, status: 'duplicate', sequence: original.seq, staging: false }
+		}
+	}
+
+	const now = rec.receivedAt
+	let row = readRow(sql)
+	const isReopen = row !== null && row.status === 'closed' && m.type !== 'close'
+	const isNew = row === null
+	const intent = 'intent' in m && typeof m.intent === 'string' ? m.intent : null
+	const group = 'group' in m && typeof m.group === 'string' ? m.group : null
+	const locale = 'locale' in m && typeof m.locale === 'string' ? m.locale : null
+
+	if (isNew) {
+		sql.exec(
+			`INSERT INTO conversation (id, business_id, customer_id, status, capabilities, device_agent,
+				locale, intent, grp, last_seq, started_at, updated_at)
+			 VALUES (1, ?, ?, 'open', ?, ?, ?, ?, ?, 0, ?, ?)`,
+			rec.businessId,
+			rec.customerId,
+			rec.capabilities === null ? null : JSON.stringify(rec.capabilities),
+			rec.deviceAgent,
+			locale,
+			intent,
+			group,
+			now,
+			now,
+		)
+		row = readRow(sql)
+	} else if (isReopen) {
+		// intent/group (and so the route) belong to the conversation's start (docs/apple-protocol.md "Conversations").
+		sql.exec(`UPDATE conversation SET status = 'open', closed_at = NULL, intent = ?, grp = ?, started_at = ? WHERE id = 1`, intent, group, now)
+		row = readRow(sql)
+	}
+	const conv = row!
+
+	const seq = conv.last_seq + 1
+	const capabilities = rec.capabilities === null ? conv.capabilities : JSON.stringify(rec.capabilities)
+	const closing = m.type === 'close'
+	sql.exec(
+		`UPDATE conversation SET last_seq = ?, capabilities = ?, device_agent = COALESCE(?, device_agent),
+			locale = COALESCE(?, locale), updated_at = ?, apple_business_id = COALESCE(?, apple_business_id),
+			status = CASE WHEN ? THEN 'closed' ELSE status END,
+			closed_at = CASE WHEN ? THEN ? ELSE closed_at END
+		 WHERE id = 1`,
+		seq,
+		capabilities,
+		rec.deviceAgent,
+		locale,
+		now,
+		rec.appleBusinessId ?? null,
+		closing ? 1 : 0,
+		closing ? 1 : 0,
+		now,
+	)
+	sql.exec(
+		`INSERT INTO messages (seq, id, direction, type, payload, status, dedupe_key, created_at, updated_at)
+		 VALUES (?, ?, 'inbound', ?, ?, 'received', ?, ?, ?)`,
+		seq,
+		rec.messageId,
+		m.type,
+		JSON.stringify(m),
+		dedupeKey,
+		now,
+		now,
+	)
+	if (!KNOWN_TYPES.has(m.type)) log.warn('unknown Apple message type recorded without an event', { conversationId, type: m.type.slice(0, 64) })
+
+	const base = { businessId: rec.businessId, conversationId, customerId: rec.customerId, sequence: seq }
+	const at = new Date(now)
+	const events: WebhookEvent[] = []
+	if (isNew || isReopen) {
+		const state = toState(conversationId, readRow(sql)!)
+		events.push(
+			makeEvent(
+				'conversation.started',
+				base,
+				{ intent: state.intent, group: state.group, locale: state.locale, capabilities: state.capabilities ?? [], device: state.deviceAgent, reopened: isReopen },
+				at,
+			),
+		)
+	}
+	for (const e of eventsFor(m, rec.messageId, storedRequest)) {
+		if (rec.hostedReply && e.type === 'interactive.received') continue
+		events.push(makeEvent(e.type, base, e.data, at))
+	}
+	const staging = stagingFor(conversationId, rec, m)
+	const nowMs = Date.now()
+	for (const e of events) {
+		// The event that waits for attachments / a by-reference reply is held, and with it every later one.
+		const held = staging !== null && (e.type === 'message.received' || e.type === 'interactive.received')
+		const eventId = insertEvent(sql, seq, e, now, held, nowMs)
+		if (held) {
+			sql.exec('INSERT INTO staging (seq, event_id, job, attempts, next_attempt_at) VALUES (?, ?, ?, 0, ?)', seq, eventId, JSON.stringify(staging), nowMs)
+		}
+	}
+	return { conversationId, status: 'recorded', sequence: seq, staging: staging !== null }
+}
+
+/** The staging an inbound message needs before its event can leave, or null. */
+function stagingFor(conversationId: string, rec: InboundRecord, m: InboundMessage): StagingJob | null {
+	const common = {
+		businessId: rec.businessId,
+		appleBusinessId: rec.appleBusinessId ?? rec.businessId,
+		conversationId,
+		messageId: rec.messageId,
+		origin: rec.origin,
+		retentionDays: rec.retentionDays,
+	}
+	if (m.type === 'text') {
+		const attachments = (m as InboundText).attachments ?? []
+		return attachments.length > 0 ? { ...common, kind: 'attachments', attachments } : null
+	}
+	if (m.type === 'interactive') {
+		const ref = (m as InboundInteractive).interactiveDataRef
+		return ref ? { ...common, kind: 'dataref', dataRef: ref } : null
+	}
+	return null
+}
+
+/** The interactive request we sent with this requestIdentifier, for matching a reply. */
+export function storedRequest(sql: SqlStorage, requestId: string): StoredRequest | null {
+	const row = sql
+		.exec<{ message_id: string; template_id: string | null; request: string }>('SELECT message_id, template_id, request FROM requests WHERE request_id = ?', requestId)
+		.toArray()[0]
+	return row ? { messageId: row.message_id, templateId: row.template_id, request: JSON.parse(row.request) as unknown } : null
+}

@@ -1,0 +1,115 @@
+/**
+ * The conversation object's SQLite schema and row mapping (docs/ARCHITECTURE.md
+ * "Conversation object"). Every module of this folder works on these tables through `sql`;
+ * the object class only wires them.
+ */
+export const MIGRATIONS = [
+	`CREATE TABLE conversation (
+		id INTEGER PRIMARY KEY CHECK (id = 1),
+		business_id TEXT NOT NULL, customer_id TEXT NOT NULL,
+		status TEXT NOT NULL, capabilities TEXT, device_agent TEXT, locale TEXT,
+		intent TEXT, grp TEXT, route TEXT,
+		last_seq INTEGER NOT NULL DEFAULT 0,
+		started_at TEXT NOT NULL, updated_at TEXT NOT NULL, closed_at TEXT);
+	 CREATE TABLE messages (
+		seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, direction TEXT NOT NULL,
+		type TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL,
+		dedupe_key TEXT UNIQUE, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+	 CREATE TABLE message_aliases (id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+	 CREATE TABLE events (
+		event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL,
+		payload TEXT NOT NULL, enqueued INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);
+	 CREATE INDEX events_pending ON events (enqueued, created_at) WHERE enqueued = 0;`,
+	`CREATE TABLE outbound (
+		seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL, job TEXT NOT NULL,
+		attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, last_error TEXT);
+	 CREATE TABLE idempotency (
+		key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL);`,
+	`CREATE TABLE requests (
+		request_id TEXT PRIMARY KEY, message_id TEXT NOT NULL, template_id TEXT,
+		request TEXT NOT NULL, created_at TEXT NOT NULL);`,
+	`ALTER TABLE events ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
+	 CREATE TABLE staging (
+		seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, job TEXT NOT NULL,
+		attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, last_error TEXT);`,
+	// The Apple-facing business id (a linked account id may differ from ours; docs/apple-protocol.md "Linked accounts").
+	`ALTER TABLE conversation ADD COLUMN apple_business_id TEXT;`,
+	// Delivery state per event (docs/ARCHITECTURE.md "Delivery"): an event stays 'pending'
+	// until it is delivered, dead-lettered or dropped; `due_at` is when the conversation must
+	// look at it again (the handoff watchdog or the next retry). The unused route column goes:
+	// the delivery path chooses the route from the business's current rules.
+	`ALTER TABLE events ADD COLUMN state TEXT NOT NULL DEFAULT 'pending';
+	 ALTER TABLE events ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+	 ALTER TABLE events ADD COLUMN due_at INTEGER NOT NULL DEFAULT 0;
+	 ALTER TABLE events ADD COLUMN handed_off INTEGER NOT NULL DEFAULT 0;
+	 ALTER TABLE events ADD COLUMN last_status INTEGER;
+	 ALTER TABLE events ADD COLUMN last_error TEXT;
+	 ALTER TABLE events ADD COLUMN settled_at TEXT;
+	 UPDATE events SET state = CASE WHEN enqueued = 1 THEN 'delivered' ELSE 'pending' END;
+	 DROP INDEX events_pending;
+	 CREATE INDEX events_open ON events (seq) WHERE state = 'pending';
+	 CREATE INDEX events_by_seq ON events (seq);
+	 ALTER TABLE conversation DROP COLUMN route;
+	 ALTER TABLE conversation ADD COLUMN alarm_at INTEGER;
+	 ALTER TABLE conversation ADD COLUMN watched INTEGER NOT NULL DEFAULT 0;`,
+] as const
+
+export interface ConversationRow {
+	business_id: string
+	customer_id: string
+	status: 'open' | 'closed'
+	capabilities: string | null
+	device_agent: string | null
+	locale: string | null
+	intent: string | null
+	grp: string | null
+	last_seq: number
+	started_at: string
+	updated_at: string
+	closed_at: string | null
+	apple_business_id: string | null
+	alarm_at: number | null
+	watched: number
+	[k: string]: SqlStorageValue
+}
+
+export interface ConversationState {
+	conversationId: string
+	businessId: string
+	customerId: string
+	status: 'open' | 'closed'
+	capabilities: string[] | null
+	deviceAgent: string | null
+	locale: string | null
+	intent: string | null
+	group: string | null
+	lastSequence: number
+	startedAt: string
+	updatedAt: string
+	closedAt: string | null
+	/** The id Apple knows the business by in this conversation (`sourceId` of our sends). */
+	appleBusinessId: string
+}
+
+export function readRow(sql: SqlStorage): ConversationRow | null {
+	return sql.exec<ConversationRow>('SELECT * FROM conversation WHERE id = 1').toArray()[0] ?? null
+}
+
+export function toState(conversationId: string, r: ConversationRow): ConversationState {
+	return {
+		conversationId,
+		businessId: r.business_id,
+		customerId: r.customer_id,
+		status: r.status,
+		capabilities: r.capabilities === null ? null : (JSON.parse(r.capabilities) as string[]),
+		deviceAgent: r.device_agent,
+		locale: r.locale,
+		intent: r.intent,
+		group: r.grp,
+		lastSequence: r.last_seq,
+		startedAt: r.started_at,
+		updatedAt: r.updated_at,
+		closedAt: r.closed_at,
+		appleBusinessId: r.apple_business_id ?? r.business_id,
+	}
+}
