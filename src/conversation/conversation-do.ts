@@ -256,9 +256,9 @@ export class Conversation extends DurableObject<Env> {
 		for (let round = 0; round < ALARM_ROUNDS; round++) {
 			await this.stager.run().catch((err: unknown) => log.error('staging failed', { conversationId: this.conversationId, error: errorText(err) }))
 			await this.pump.run().catch((err: unknown) => log.error('send pump failed', { conversationId: this.conversationId, error: errorText(err) }))
-			// Events released or emitted just now go by the doorbell; overdue ones the courier takes.
-			await this.ringDoorbell()
+			// Overdue events the courier takes itself; those released or emitted just now go by the doorbell.
 			await this.courier.run().catch((err: unknown) => log.error('delivery run failed', { conversationId: this.conversationId, error: errorText(err) }))
+			await this.ringDoorbell()
 			const due = earliestDue(this.sql).at
 			if (due === null || due > Date.now()) break
 		}

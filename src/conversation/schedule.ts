@@ -51,7 +51,7 @@ export function syncAlarm(sql: SqlStorage, storage: DurableObjectStorage, now: n
 		}
 		return due
 	}
-	const at = inAlarm ? Math.max(due.at, now + MIN_ALARM_DELAY_MS) : due.at
+	const at = inAlarm ? Math.max(due.at, now + MIN_ALARM_DELAY_MS) : Math.max(due.at, now)
 	if (stored !== null && stored > now && stored <= at) return due
 	// Not awaited: with no await in between, the alarm commits atomically with the rows.
 	void storage.setAlarm(at)
