@@ -16,7 +16,7 @@ import type { Customer, StoredMessage } from '../state/types'
 import { DEVICES } from './devices'
 import { postToMsp } from './msp-client'
 import { deviceFetch } from './outbound-fetch'
-import { buildReply, ReplyError, type ReplySelection } from './replies'
+import { buildReply, ReplyError, SIMULATED_CARD, type ReplySelection } from './replies'
 import { tapbackText, type Tapback, type TapbackTarget } from './tapback'
 
 export interface SentMessage {
@@ -118,8 +118,9 @@ function tapbackTargetOf(msg: StoredMessage): TapbackTarget {
 
 /**
  * Encrypt (fresh AES-256-CTR key, zero IV) and store the file as the device's upload, then send
- * a text with one U+FFFC and the inbound attachment dictionary: `size` a number, `signature`
- * hex (spec core §4.4, §5.3).
+ * a text with one U+FFFC and the inbound attachment dictionary: `size` a number, `key` and
+ * `signature` hex (spec core §4.4, §5.3) in upper case, as Apple sends them — Apple's own
+ * download sample depends on it (Python's b16decode takes upper case only), so the MSP must too.
  */
 export async function sendAttachment(
 	env: SimEnv,
@@ -140,10 +141,10 @@ export async function sendAttachment(
 		name: file.name,
 		mimeType: file.mimeType,
 		size: blob.size,
-		key: formatAttachmentKey(raw),
+		key: formatAttachmentKey(raw).toUpperCase(),
 		url: blob.url,
 		owner: blob.owner,
-		signature: blob.checksumHex,
+		signature: blob.checksumHex.toUpperCase(),
 	}
 	const text = file.text ? `${file.text} \uFFFC` : '\uFFFC'
 	return dispatch(env, customer, businessId, 'text', { body: text, attachments: [attachment] })
@@ -208,7 +209,7 @@ export async function sendReply(
 						requestIdentifier: data.requestIdentifier,
 						payment: {
 							paymentToken: {
-								paymentMethod: { displayName: 'Visa 0492', network: 'Visa', type: 'credit' },
+								paymentMethod: SIMULATED_CARD,
 								paymentData: { version: 'EC_v1', data: btoa('simulated payment data'), signature: 'c2ltdWxhdGVk', header: {} },
 								transactionIdentifier: crypto.randomUUID().replace(/-/g, '').toUpperCase(),
 							},
