@@ -5,7 +5,7 @@
  * the MSP answered. Images travel as data: URLs so the page needs no extra round trips.
  */
 import { isObject } from '../gateway/zod-check'
-import type { StoredMessage } from '../state/types'
+import type { GatewayWarning, StoredMessage } from '../state/types'
 import { interactiveOf } from './customer-actions'
 
 type Dict = Record<string, unknown>
@@ -73,6 +73,8 @@ export interface RenderedMessage {
 	/** customer messages: the MSP's HTTP status (0 = unreachable) */
 	mspStatus: number | null
 	mspResponse: string | null
+	/** Business messages Apple accepted with a warning (past time slots, no app icon…). */
+	warnings: GatewayWarning[]
 	view: View
 }
 
@@ -295,6 +297,7 @@ export function renderThread(customerId: string, messages: StoredMessage[]): Ren
 			...(answered ? { answered } : {}),
 			mspStatus: m.mspStatus,
 			mspResponse: m.mspResponse,
+			warnings: m.warnings,
 			view,
 		}
 	})

@@ -104,11 +104,19 @@ function deliveryStatus(m: RenderedMessage): Raw {
 	return h`<div class="status failed" data-testid="delivery-status" title="${m.mspResponse ?? ''}">Not Delivered (MSP answered ${m.mspStatus || 'nothing'})</div>`
 }
 
+/** What Apple accepted but the customer will suffer from: not something the real device says. */
+function warningsView(m: RenderedMessage): Raw {
+	return h`${m.warnings.map(
+		(w) => h`<div class="status warning" data-testid="gateway-warning" data-rule="${w.rule}" title="${w.path}">⚠︎ Apple accepted this, but: ${w.message}</div>`,
+	)}`
+}
+
 function messageView(m: RenderedMessage): Raw {
 	const isBusiness = m.sender === 'business'
 	return h`<div class="msg ${isBusiness ? 'from-business' : 'from-customer'}" data-testid="message" data-message-id="${m.id}" data-sender="${m.sender}" data-kind="${m.view.kind}" data-seq="${m.seq}">
 		${isBusiness ? businessContent(m) : customerContent(m)}
 		${isBusiness ? tapbackMenu(m) : deliveryStatus(m)}
+		${warningsView(m)}
 	</div>`
 }
 

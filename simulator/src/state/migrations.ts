@@ -38,6 +38,8 @@ export const MIGRATIONS: readonly string[] = [
 		headers TEXT NOT NULL, body TEXT NOT NULL);`,
 	// Optional request headers of business messages (auto-reply, msp-agent, include-data-ref).
 	`ALTER TABLE messages ADD COLUMN headers TEXT;`,
+	// Warnings on business messages Apple accepted (GatewayWarning[] as JSON).
+	`ALTER TABLE messages ADD COLUMN warnings TEXT;`,
 ]
 
 export function applyMigrations(sql: SqlStorage): void {

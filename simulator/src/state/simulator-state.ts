@@ -20,6 +20,7 @@ import {
 	type Customer,
 	type DataRefRecord,
 	type DeviceKind,
+	type GatewayWarning,
 	type InboxEvent,
 	type MerchantSession,
 	type RejectionRecord,
@@ -42,6 +43,7 @@ export interface NewBusinessMessage {
 	body: Record<string, unknown>
 	resolvedInteractive?: Record<string, unknown> | null
 	headers?: Record<string, string>
+	warnings?: GatewayWarning[]
 }
 
 export interface NewCustomerMessage {
@@ -247,8 +249,8 @@ export class SimulatorState extends DurableObject<SimEnv> {
 	private insertMessage(m: NewBusinessMessage & { sender: Sender; mspStatus: number | null; mspResponse: string | null }): number {
 		return this.sql
 			.exec<{ seq: number }>(
-				`INSERT INTO messages (id, customer_id, business_id, sender, type, endpoint, body, resolved_interactive, msp_status, msp_response, at, headers)
-				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+				`INSERT INTO messages (id, customer_id, business_id, sender, type, endpoint, body, resolved_interactive, msp_status, msp_response, at, headers, warnings)
+				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
 				m.id,
 				m.customerId,
 				m.businessId,
@@ -261,6 +263,7 @@ export class SimulatorState extends DurableObject<SimEnv> {
 				m.mspResponse,
 				Date.now(),
 				JSON.stringify(m.headers ?? {}),
+				JSON.stringify(m.warnings ?? []),
 			)
 			.one().seq
 	}
@@ -530,6 +533,7 @@ function messageFromRow(row: Row): StoredMessage {
 		body: json(row.body),
 		resolvedInteractive: jsonOrNull(row.resolved_interactive),
 		headers: jsonOrNull<Record<string, string>>(row.headers) ?? {},
+		warnings: jsonOrNull<GatewayWarning[]>(row.warnings) ?? [],
 		mspStatus: row.msp_status == null ? null : Number(row.msp_status),
 		mspResponse: row.msp_response == null ? null : String(row.msp_response),
 		at: Number(row.at),

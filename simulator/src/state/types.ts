@@ -26,6 +26,18 @@ export interface Conversation {
 
 export type Sender = 'business' | 'customer'
 
+/**
+ * Something Apple accepts (200) but that hurts the customer, e.g. time slots in the past or an
+ * iMessage app without an icon: Apple's own samples send both. The message is delivered; the
+ * device page shows the warning beside its bubble.
+ */
+export interface GatewayWarning {
+	rule: string
+	/** Where in the body, e.g. `interactiveData.data.event.timeslots[0].startTime`. */
+	path: string
+	message: string
+}
+
 export interface StoredMessage {
 	seq: number
 	id: string
@@ -40,6 +52,8 @@ export interface StoredMessage {
 	resolvedInteractive: Record<string, unknown> | null
 	/** Business messages: the optional headers that came with them (`auto-reply`, `msp-agent`, `include-data-ref`). */
 	headers: Record<string, string>
+	/** Business messages: what Apple accepted but would hurt the customer (shown on the device page). */
+	warnings: GatewayWarning[]
 	/** Customer messages: the MSP's answer. */
 	mspStatus: number | null
 	mspResponse: string | null

@@ -80,6 +80,21 @@ describe('device page', () => {
 		expect(page).toContain('data-rule="type_receive_only"')
 	})
 
+	it('shows beside the bubble what Apple accepted with a warning (past slots, no app icon)', async () => {
+		const customer = await knownCustomer()
+		await expectAccepted(await interactive(customer, timePicker({ startTime: '2022-03-01T17:00+0000' })))
+		const app = customApp()
+		delete app.appIcon
+		await expectAccepted(await interactive(customer, app))
+		await expectAccepted(await send(envelope(customer, 'text', { body: 'fine' })))
+		const page = await html(`/device/thread?customer=${enc(customer)}&business=${enc(BUSINESS_ID)}`)
+		const warnings = [...page.matchAll(/data-testid="gateway-warning" data-rule="([^"]+)"[^>]*>([^<]*)</g)].map((m) => [m[1], m[2]])
+		expect(warnings).toEqual([
+			['time_slot_past', expect.stringContaining('slots are in the past')],
+			['custom_app_icon_missing', expect.stringContaining('no app icon')],
+		])
+	})
+
 	it('serves the thread fragment with customer messages and their delivery status', async () => {
 		const customer = await knownCustomer()
 		await api('POST', `/customers/${enc(customer)}/messages`, { businessId: BUSINESS_ID, text: 'Hi there', typing: false })
