@@ -182,7 +182,7 @@ simApi.get('/customers/:id/messages', async (c) => {
 	const q = parseApi(SinceQuery, c.req.query())
 	const customer = await customerOr404(c.env, c.req.param('id'))
 	const messages = await simState(c.env).listMessages({ customerId: customer.id, ...(q.businessId ? { businessId: q.businessId } : {}) })
-	const rendered = renderThread(customer.id, messages).filter((m) => m.seq > (q.since ?? 0))
+	const rendered = renderThread(customer.id, messages, customer.device).filter((m) => m.seq > (q.since ?? 0))
 	return c.json({ messages: rendered })
 })
 

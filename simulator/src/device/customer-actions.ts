@@ -14,7 +14,7 @@ import { storeBlob } from '../mmcs/blob-store'
 import { encodeIdrPayload, encryptFresh } from '../mmcs/idr-payload'
 import type { Customer, StoredMessage } from '../state/types'
 import { DEVICES } from './devices'
-import { postToMsp } from './msp-client'
+import { deviceHeaders, postToMsp } from './msp-client'
 import { deviceFetch } from './outbound-fetch'
 import { buildReply, ReplyError, SIMULATED_CARD, type ReplySelection } from './replies'
 import { tapbackText, type Tapback, type TapbackTarget } from './tapback'
@@ -68,7 +68,9 @@ async function dispatch(
 		...(first && conv.group ? { group: conv.group } : {}),
 		...fields,
 	}
-	const { seq } = await state.storeCustomerMessage({ id: String(body.id), customerId: customer.id, businessId, type, body, resolvedInteractive })
+	// The device headers are kept with the message: they are what the MSP knows of the device.
+	const headers = deviceHeaders(DEVICES[customer.device])
+	const { seq } = await state.storeCustomerMessage({ id: String(body.id), customerId: customer.id, businessId, type, body, resolvedInteractive, headers })
 	const res = await postToMsp(env, body, DEVICES[customer.device])
 	await state.recordMspResult(seq, res.status, res.body)
 	return { id: String(body.id), type, seq, mspStatus: res.status, mspResponse: res.body, ...extra }

@@ -5,8 +5,9 @@
  * the MSP answered. Images travel as data: URLs so the page needs no extra round trips.
  */
 import { isObject } from '../gateway/zod-check'
-import type { GatewayWarning, StoredMessage } from '../state/types'
+import type { DeviceKind, GatewayWarning, StoredMessage } from '../state/types'
 import { interactiveOf } from './customer-actions'
+import { unsupportedOn, type Unsupported } from './device-support'
 
 type Dict = Record<string, unknown>
 const asDict = (v: unknown): Dict => (isObject(v) ? v : {})
@@ -75,6 +76,8 @@ export interface RenderedMessage {
 	mspResponse: string | null
 	/** Business messages Apple accepted with a warning (past time slots, no app icon…). */
 	warnings: GatewayWarning[]
+	/** Business messages the customer's current device cannot show (it shows a placeholder). */
+	unsupported?: Unsupported
 	view: View
 }
 
@@ -261,8 +264,11 @@ function requestIdOf(msg: StoredMessage): string | undefined {
 	return str(asDict(asDict(msg.resolvedInteractive ?? msg.body.interactiveData).data).requestIdentifier)
 }
 
-/** Render a thread, marking each business request with the customer's first answer to it. */
-export function renderThread(customerId: string, messages: StoredMessage[]): RenderedMessage[] {
+/**
+ * Render a thread, marking each business request with the customer's first answer to it and,
+ * given the customer's device, each business message that device cannot show.
+ */
+export function renderThread(customerId: string, messages: StoredMessage[], device?: DeviceKind): RenderedMessage[] {
 	const answers = new Map<string, { title: string; messageId: string }>()
 	for (const m of messages) {
 		if (m.sender !== 'customer' || m.type !== 'interactive') continue
@@ -285,6 +291,7 @@ export function renderThread(customerId: string, messages: StoredMessage[]): Ren
 								viaDataRef: m.body.interactiveDataRef !== undefined,
 							}
 						: { kind: 'other', summary: m.type }
+		const unsupported = m.sender === 'business' && device ? unsupportedOn(view, device) : null
 		return {
 			seq: m.seq,
 			id: m.id,
@@ -298,6 +305,7 @@ export function renderThread(customerId: string, messages: StoredMessage[]): Ren
 			mspStatus: m.mspStatus,
 			mspResponse: m.mspResponse,
 			warnings: m.warnings,
+			...(unsupported ? { unsupported } : {}),
 			view,
 		}
 	})

@@ -46,6 +46,18 @@ function switchesPanel(s: Switches): Raw {
 		</form></div>`
 }
 
+/**
+ * The MSP learns the device from the headers of each customer message (spec core §6.1): after
+ * a switch it keeps the old list until the customer writes, and may send what this device
+ * cannot show (the thread then shows a placeholder bubble).
+ */
+function deviceChangeNote(current: string, label: string, mspKnows: string | null): Raw {
+	if (mspKnows !== null && mspKnows !== current) {
+		return h`<p class="notice" data-testid="device-change-pending" style="align-self:stretch">The MSP still has this customer's previous capability-list (<span class="mono">${mspKnows}</span>): it learns about the ${label} with the customer's next message. Until then it may send messages this device cannot show.</p>`
+	}
+	return h`<p class="muted" data-testid="device-change-hint">Switching the device: the MSP learns the new device with the customer's next message.</p>`
+}
+
 export function devicePage(o: {
 	customers: CustomerWithConversations[]
 	customer: CustomerWithConversations | null
@@ -53,6 +65,8 @@ export function devicePage(o: {
 	thread: Raw
 	switches: Switches
 	rejections: RejectionRecord[]
+	/** The `capability-list` of the customer's latest message in this conversation: what the MSP knows. */
+	mspCapabilities: string | null
 }): Raw {
 	const c = o.customer
 	const sidebar = h`<aside data-testid="sidebar"><h1>amb-simulator</h1>
@@ -95,6 +109,7 @@ export function devicePage(o: {
 				<label>Locale <input id="locale-input" data-testid="locale-input" value="${c.locale}"></label>
 			</form>
 			<p class="muted">capability-list: <span class="mono" data-testid="capabilities">${profile.capabilities.join(',')}</span><br>device-agent: <span class="mono">${profile.deviceAgent}</span></p>
+			${deviceChangeNote(profile.capabilities.join(','), profile.label, o.mspCapabilities)}
 		</div>
 		<div class="panel"><h3>Open a business link</h3>
 			<p class="muted">Like https://bcrw.apple.com/urn:biz:&lt;id&gt;?biz-intent-id=…&amp;biz-group-id=…&amp;body=…</p>

@@ -25,7 +25,14 @@ async function thread(env: SimEnv, customerId: string, businessId: string) {
 	const state = simState(env)
 	const messages = await state.listMessages({ customerId, businessId })
 	const rejections = (await state.listRejections({ customerId })).filter((r) => r.businessId === businessId)
-	return threadView(renderThread(customerId, messages), rejections)
+	const device = (await state.getCustomer(customerId))?.device
+	return threadView(renderThread(customerId, messages, device), rejections)
+}
+
+/** The capability-list the MSP last received in this conversation, if the customer wrote yet. */
+async function mspCapabilities(env: SimEnv, customerId: string, businessId: string): Promise<string | null> {
+	const sent = await simState(env).listMessages({ customerId, businessId, sender: 'customer' })
+	return sent.findLast((m) => m.headers['capability-list'] !== undefined)?.headers['capability-list'] ?? null
 }
 
 pageRoutes.get('/', (c) => c.redirect('/device'))
@@ -43,6 +50,7 @@ pageRoutes.get('/device', async (c) => {
 		thread: customer && business ? await thread(c.env, customer.id, business) : await thread(c.env, '', ''),
 		switches: await simState(c.env).getSwitches(),
 		rejections: await simState(c.env).listRejections(),
+		mspCapabilities: customer && business ? await mspCapabilities(c.env, customer.id, business) : null,
 	})
 	return c.html(layout('amb-simulator · device', { page: 'device', testid: 'device-page', customer: customer?.id ?? '', business }, content))
 })

@@ -40,6 +40,8 @@ button:disabled { opacity:.5; cursor:default; }
 .status { font-size:11px; color:var(--muted); margin-top:2px; }
 .status.failed { color:var(--red); }
 .status.warning { color:#a05a00; }
+.bubble.unsupported { border:1px dashed #b0b0b5; background:#f6f6f8; }
+.bubble.unsupported .title { font-weight:600; }
 .card { display:block; width:260px; border-radius:18px; overflow:hidden; background:var(--gray); color:inherit; text-decoration:none; }
 .card img { width:100%; max-height:200px; object-fit:cover; display:block; }
 .card .meta { padding:8px 12px; }

@@ -53,7 +53,18 @@ function tapbackMenu(m: RenderedMessage): Raw {
 	</details>`
 }
 
+/** What a device shows for a message it cannot render: the bubble's title, and no picker. */
+function unsupportedView(m: RenderedMessage): Raw {
+	const v = m.view
+	const title = 'bubble' in v ? v.bubble.title : v.kind === 'quickReply' ? v.prompt : undefined
+	const needs = m.unsupported?.needs ?? ''
+	return h`<div class="bubble unsupported" data-testid="unsupported-bubble" data-needs="${needs}">
+		${title ? h`<div class="title">${title}</div>` : ''}<div class="muted">This message is not supported on this device (${m.unsupported?.device ?? ''} lacks ${needs}).</div>
+	</div>`
+}
+
 function businessContent(m: RenderedMessage): Raw {
+	if (m.unsupported) return unsupportedView(m)
 	const v = m.view
 	switch (v.kind) {
 		case 'text':

@@ -54,6 +54,8 @@ export interface NewCustomerMessage {
 	body: Record<string, unknown>
 	/** A reply sent by interactiveDataRef: the interactiveData it stands for. */
 	resolvedInteractive?: Record<string, unknown> | null
+	/** `capability-list` and `device-agent` as sent to the MSP. */
+	headers?: Record<string, string>
 }
 
 /** What the device page is told over its WebSocket; it then re-fetches what changed. */

@@ -50,7 +50,10 @@ export interface StoredMessage {
 	body: Record<string, unknown>
 	/** For an interactiveDataRef sent by the business: the interactiveData it stands for. */
 	resolvedInteractive: Record<string, unknown> | null
-	/** Business messages: the optional headers that came with them (`auto-reply`, `msp-agent`, `include-data-ref`). */
+	/**
+	 * Business messages: the optional headers that came with them (`auto-reply`, `msp-agent`,
+	 * `include-data-ref`); customer messages: the `capability-list` and `device-agent` sent.
+	 */
 	headers: Record<string, string>
 	/** Business messages: what Apple accepted but would hurt the customer (shown on the device page). */
 	warnings: GatewayWarning[]

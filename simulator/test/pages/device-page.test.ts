@@ -95,6 +95,28 @@ describe('device page', () => {
 		])
 	})
 
+	it('after a switch to a Mac: placeholder for what it cannot show, and the MSP learns the device with the next message', async () => {
+		const customer = await knownCustomer()
+		const path = `/device?customer=${enc(customer)}&business=${enc(BUSINESS_ID)}`
+		await api('POST', `/customers/${enc(customer)}/messages`, { businessId: BUSINESS_ID, text: 'From my iPhone', typing: false })
+		expect(await html(path)).toContain('data-testid="device-change-hint"')
+		await api('PATCH', `/customers/${enc(customer)}`, { device: 'mac' })
+		// The MSP still believes in the iPhone: it sends a form, which a Mac cannot show.
+		await expectAccepted(await interactive(customer, form()))
+		await expectAccepted(await interactive(customer, quickReply(2)))
+		const page = await html(path)
+		expect(page).toMatch(/data-testid="device-change-pending"[^>]*>The MSP still has this customer's previous capability-list \(<span class="mono">AUTH,AUTH2,FORM,LIST,QUICK,TIME<\/span>\): it learns about the Mac \(macOS 15\) with the customer's next message/)
+		expect([...page.matchAll(/data-testid="unsupported-bubble" data-needs="([^"]+)"/g)].map((m) => m[1])).toEqual(['FORM'])
+		expect(page).toContain('Tell us about you')
+		expect(page).not.toContain('data-testid="open-form"')
+		expect(page).toContain('data-testid="quick-reply-item"')
+
+		await api('POST', `/customers/${enc(customer)}/messages`, { businessId: BUSINESS_ID, text: 'Now on my Mac', typing: false })
+		const after = await html(path)
+		expect(after).not.toContain('device-change-pending')
+		expect(after).toContain('data-testid="device-change-hint"')
+	})
+
 	it('serves the thread fragment with customer messages and their delivery status', async () => {
 		const customer = await knownCustomer()
 		await api('POST', `/customers/${enc(customer)}/messages`, { businessId: BUSINESS_ID, text: 'Hi there', typing: false })
