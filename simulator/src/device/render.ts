@@ -253,10 +253,16 @@ function renderBusiness(customerId: string, msg: StoredMessage): View {
 	}
 }
 
+/**
+ * What the customer's reply bubble says. A time picker's replyMessage keeps the business's
+ * title ("Booked"); the chosen time is its `alternateTitle`, and that is what the customer picked.
+ */
 function replyTitleOf(msg: StoredMessage): string | undefined {
 	const idata = asDict(msg.resolvedInteractive ?? msg.body.interactiveData)
-	const title = str(asDict(asDict(idata.data).replyMessage).title) ?? str(asDict(idata.replyMessage).title)
-	return title ?? str(asDict(msg.body.interactiveDataRef).title)
+	const data = asDict(idata.data)
+	const reply = { ...asDict(idata.replyMessage), ...asDict(data.replyMessage) }
+	if (data.event !== undefined && str(reply.alternateTitle)) return str(reply.alternateTitle)
+	return str(reply.title) ?? str(asDict(msg.body.interactiveDataRef).title)
 }
 
 function requestIdOf(msg: StoredMessage): string | undefined {

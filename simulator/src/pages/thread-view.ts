@@ -6,6 +6,7 @@
 import type { RenderedAttachment, RenderedMessage } from '../device/render'
 import type { RejectionRecord } from '../state/types'
 import { h, type Raw } from './html'
+import { linkify } from './linkify'
 import {
 	applePayView,
 	authenticateView,
@@ -37,7 +38,7 @@ function textWithAttachments(text: string, attachments: RenderedAttachment[]): R
 	const parts = text.split('\uFFFC')
 	const out: Array<Raw | string> = []
 	parts.forEach((p, i) => {
-		if (p) out.push(p)
+		if (p) out.push(linkify(p))
 		const a = attachments[i]
 		if (i < parts.length - 1 && a) out.push(attachmentView(a))
 	})

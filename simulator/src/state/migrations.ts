@@ -40,6 +40,9 @@ export const MIGRATIONS: readonly string[] = [
 	`ALTER TABLE messages ADD COLUMN headers TEXT;`,
 	// Warnings on business messages Apple accepted (GatewayWarning[] as JSON).
 	`ALTER TABLE messages ADD COLUMN warnings TEXT;`,
+	// Businesses known by name (business-directory.ts).
+	`CREATE TABLE businesses (
+		id TEXT PRIMARY KEY, name TEXT NOT NULL, webhook_url TEXT, updated_at INTEGER NOT NULL);`,
 ]
 
 export function applyMigrations(sql: SqlStorage): void {

@@ -11,11 +11,13 @@ import { DurableObject } from 'cloudflare:workers'
 import type { SimEnv } from '../env'
 import type { Rejection } from '../lib/rejection'
 import { reject } from '../lib/rejection'
+import { listBusinesses, putBusiness } from './business-directory'
 import { applyMigrations } from './migrations'
 import {
 	DEFAULT_SWITCHES,
 	type BlobOrigin,
 	type BlobRecord,
+	type BusinessRecord,
 	type Conversation,
 	type Customer,
 	type DataRefRecord,
@@ -406,6 +408,19 @@ export class SimulatorState extends DurableObject<SimEnv> {
 	clearRejections(): void {
 		this.sql.exec('DELETE FROM rejections')
 		this.notify({ kind: 'rejections' })
+	}
+
+	// ── business directory (names the device shows) ─────────────────────────────────────
+
+	putBusiness(b: { id: string; name: string; webhookUrl: string | null }): BusinessRecord {
+		const record = putBusiness(this.sql, b)
+		// Open pages re-fetch their sidebar, where conversations are listed by business name.
+		this.notify({ kind: 'customers' })
+		return record
+	}
+
+	listBusinesses(): BusinessRecord[] {
+		return listBusinesses(this.sql)
 	}
 
 	// ── switches ────────────────────────────────────────────────────────────────────────

@@ -26,6 +26,15 @@ export interface Conversation {
 
 export type Sender = 'business' | 'customer'
 
+/** A business as Apple Business Register knows it (state/business-directory.ts). */
+export interface BusinessRecord {
+	id: string
+	name: string
+	/** Where its webhooks go, as told to the MSP (null: not recorded). */
+	webhookUrl: string | null
+	updatedAt: number
+}
+
 /**
  * Something Apple accepts (200) but that hurts the customer, e.g. time slots in the past or an
  * iMessage app without an icon: Apple's own samples send both. The message is delivered; the
