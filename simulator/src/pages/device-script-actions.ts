@@ -87,6 +87,12 @@ export const ACTIONS_SCRIPT = String.raw`
 		}
 	})
 
+	// An opened tapback menu sits under its bubble: bring it into view when that is the last one.
+	document.addEventListener('toggle', (e) => {
+		const menu = e.target.matches && e.target.matches('details.tapbacks') && e.target.open && $('.menu', e.target)
+		if (menu) menu.scrollIntoView({ block: 'nearest' })
+	}, true)
+
 	// ── composer ────────────────────────────────────────────────────────────
 	let typingSent = false
 	const input = $('#composer-input')
