@@ -14,6 +14,7 @@ export const MSP_PORT = Number(process.env.MSP_PORT ?? 8787)
 export const SIM_PORT = Number(process.env.SIM_PORT ?? 8788)
 const MSP_ID = 'local-msp-0000'
 const DEMO_BUSINESS = 'demo-business'
+const DEMO_NAME = 'Demo Coffee'
 const DEMO_FILE = '.dev-demo.json'
 
 function readVars(file) {
@@ -73,9 +74,14 @@ export async function waitFor(url, timeoutMs = 90_000) {
 	}
 }
 
-/** Create the demo business once (kept in .dev-demo.json) and point its webhooks at the inbox. */
+/**
+ * Create the demo business once (kept in .dev-demo.json) and point its webhooks at the inbox;
+ * tell the simulator its name (what the device shows, as Apple Business Register would) and that
+ * its webhooks already go to the inbox.
+ */
 export async function provisionDemo({ adminToken, mspPort = MSP_PORT, simPort = SIM_PORT, file = DEMO_FILE }) {
 	const msp = `http://localhost:${mspPort}`
+	const webhookUrl = `http://localhost:${simPort}/inbox/webhook`
 	let demo = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null
 	const known = demo && (await fetch(`${msp}/admin/businesses/${DEMO_BUSINESS}`, { headers: { authorization: `Bearer ${adminToken}` } })).status === 200
 	if (!known) {
@@ -83,7 +89,7 @@ export async function provisionDemo({ adminToken, mspPort = MSP_PORT, simPort = 
 		const res = await fetch(`${msp}/admin/businesses`, {
 			method: 'POST',
 			headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-			body: JSON.stringify({ businessId: DEMO_BUSINESS, name: 'Demo Coffee', webhookUrl: `http://localhost:${simPort}/inbox/webhook` }),
+			body: JSON.stringify({ businessId: DEMO_BUSINESS, name: DEMO_NAME, webhookUrl }),
 		})
 		if (res.status !== 201) throw new Error(`demo business: ${res.status} ${await res.text()}`)
 		demo = await res.json()
@@ -95,6 +101,12 @@ export async function provisionDemo({ adminToken, mspPort = MSP_PORT, simPort = 
 		body: JSON.stringify({ inboxWebhookSecret: demo.webhookSecret }),
 	})
 	if (!sw.ok) throw new Error(`simulator switches: ${sw.status} ${await sw.text()}`)
+	const named = await fetch(`http://localhost:${simPort}/sim/api/businesses/${DEMO_BUSINESS}`, {
+		method: 'PUT',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ name: DEMO_NAME, webhookUrl }),
+	})
+	if (!named.ok) throw new Error(`simulator business name: ${named.status} ${await named.text()}`)
 	return demo
 }
 

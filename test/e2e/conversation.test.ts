@@ -78,6 +78,9 @@ describe('customer ↔ business through the MSP', () => {
 			await until(async () => byTestId(reply, 'bubble-text').textContent(), 'Yes, until 6 pm!', 'business text shown')
 
 			await byTestId(device.page, 'close-conversation').click()
+			const confirm = byTestId(device.page, 'close-dialog')
+			expect(await confirm.textContent()).toContain('Also block Demo Coffee')
+			await byTestId(confirm, 'close-confirm').click()
 			await byTestId(device.thread, 'conversation-closed').waitFor()
 			const closed = await waitForWebhook(customerId, 'conversation.closed')
 			expect(closed.verified).toBe(true)

@@ -69,6 +69,12 @@ export const SendReply = z.object({
 
 export const SendClose = z.object({ businessId, block: z.boolean().default(false) })
 
+/** `PUT /sim/api/businesses/:id`: the name customers see, and where its webhooks go. */
+export const PutBusiness = z.object({
+	name: z.string().trim().min(1, 'name is required').max(100),
+	webhookUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
+})
+
 export const SwitchesPatch = z
 	.object({
 		duplicateInteractiveReplies: z.boolean(),

@@ -2,7 +2,7 @@
  * `/sim/api/*`: the simulator's own API, used by end-to-end tests and the device page.
  * Customers and their devices, conversations, what a customer does (text, typing, tapback,
  * attachment, interactive reply, close), the rendered thread, the rejection log, switches,
- * blob metadata and the webhook inbox. JSON in and out; errors `{ error: { code, message } }`.
+ * business names, blob metadata and the webhook inbox. JSON in and out; errors `{ error: { code, message } }`.
  */
 import { Hono, type Context } from 'hono'
 import type { SimBindings, SimEnv } from '../env'
@@ -24,6 +24,7 @@ import { ApiError, apiErrorResponse, jsonBody, parseApi } from './api-errors'
 import { downloadAttachment } from './attachment-download'
 import {
 	CreateCustomer,
+	PutBusiness,
 	SendAttachmentJson,
 	SendAttachmentQuery,
 	SendClose,
@@ -182,7 +183,7 @@ simApi.get('/customers/:id/messages', async (c) => {
 	const q = parseApi(SinceQuery, c.req.query())
 	const customer = await customerOr404(c.env, c.req.param('id'))
 	const messages = await simState(c.env).listMessages({ customerId: customer.id, ...(q.businessId ? { businessId: q.businessId } : {}) })
-	const rendered = renderThread(customer.id, messages).filter((m) => m.seq > (q.since ?? 0))
+	const rendered = renderThread(customer.id, messages, customer.device).filter((m) => m.seq > (q.since ?? 0))
 	return c.json({ messages: rendered })
 })
 
@@ -208,6 +209,14 @@ simApi.get('/rejections', async (c) => {
 simApi.delete('/rejections', async (c) => {
 	await simState(c.env).clearRejections()
 	return c.body(null, 204)
+})
+
+// Business names, as Apple Business Register holds them (the device shows the name).
+simApi.get('/businesses', async (c) => c.json({ businesses: await simState(c.env).listBusinesses() }))
+
+simApi.put('/businesses/:id', async (c) => {
+	const input = parseApi(PutBusiness, await jsonBody(c))
+	return c.json(await simState(c.env).putBusiness({ id: c.req.param('id'), name: input.name, webhookUrl: input.webhookUrl }))
 })
 
 simApi.get('/switches', async (c) => c.json(await simState(c.env).getSwitches()))

@@ -14,9 +14,9 @@ import { storeBlob } from '../mmcs/blob-store'
 import { encodeIdrPayload, encryptFresh } from '../mmcs/idr-payload'
 import type { Customer, StoredMessage } from '../state/types'
 import { DEVICES } from './devices'
-import { postToMsp } from './msp-client'
+import { deviceHeaders, postToMsp } from './msp-client'
 import { deviceFetch } from './outbound-fetch'
-import { buildReply, ReplyError, type ReplySelection } from './replies'
+import { buildReply, ReplyError, SIMULATED_CARD, type ReplySelection } from './replies'
 import { tapbackText, type Tapback, type TapbackTarget } from './tapback'
 
 export interface SentMessage {
@@ -68,7 +68,9 @@ async function dispatch(
 		...(first && conv.group ? { group: conv.group } : {}),
 		...fields,
 	}
-	const { seq } = await state.storeCustomerMessage({ id: String(body.id), customerId: customer.id, businessId, type, body, resolvedInteractive })
+	// The device headers are kept with the message: they are what the MSP knows of the device.
+	const headers = deviceHeaders(DEVICES[customer.device])
+	const { seq } = await state.storeCustomerMessage({ id: String(body.id), customerId: customer.id, businessId, type, body, resolvedInteractive, headers })
 	const res = await postToMsp(env, body, DEVICES[customer.device])
 	await state.recordMspResult(seq, res.status, res.body)
 	return { id: String(body.id), type, seq, mspStatus: res.status, mspResponse: res.body, ...extra }
@@ -118,8 +120,9 @@ function tapbackTargetOf(msg: StoredMessage): TapbackTarget {
 
 /**
  * Encrypt (fresh AES-256-CTR key, zero IV) and store the file as the device's upload, then send
- * a text with one U+FFFC and the inbound attachment dictionary: `size` a number, `signature`
- * hex (spec core §4.4, §5.3).
+ * a text with one U+FFFC and the inbound attachment dictionary: `size` a number, `key` and
+ * `signature` hex (spec core §4.4, §5.3) in upper case, as Apple sends them — Apple's own
+ * download sample depends on it (Python's b16decode takes upper case only), so the MSP must too.
  */
 export async function sendAttachment(
 	env: SimEnv,
@@ -140,10 +143,10 @@ export async function sendAttachment(
 		name: file.name,
 		mimeType: file.mimeType,
 		size: blob.size,
-		key: formatAttachmentKey(raw),
+		key: formatAttachmentKey(raw).toUpperCase(),
 		url: blob.url,
 		owner: blob.owner,
-		signature: blob.checksumHex,
+		signature: blob.checksumHex.toUpperCase(),
 	}
 	const text = file.text ? `${file.text} \uFFFC` : '\uFFFC'
 	return dispatch(env, customer, businessId, 'text', { body: text, attachments: [attachment] })
@@ -208,7 +211,7 @@ export async function sendReply(
 						requestIdentifier: data.requestIdentifier,
 						payment: {
 							paymentToken: {
-								paymentMethod: { displayName: 'Visa 0492', network: 'Visa', type: 'credit' },
+								paymentMethod: SIMULATED_CARD,
 								paymentData: { version: 'EC_v1', data: btoa('simulated payment data'), signature: 'c2ltdWxhdGVk', header: {} },
 								transactionIdentifier: crypto.randomUUID().replace(/-/g, '').toUpperCase(),
 							},

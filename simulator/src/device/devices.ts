@@ -9,10 +9,12 @@ export interface DeviceProfile {
 	label: string
 	capabilities: readonly string[]
 	deviceAgent: string
+	/** iMessage apps run on iPhone and iPad only; no capability announces them (§6.1). */
+	iMessageApps: boolean
 }
 
 export const DEVICES: Record<DeviceKind, DeviceProfile> = {
-	iphone: { label: 'iPhone (iOS 18)', capabilities: ['AUTH', 'AUTH2', 'FORM', 'LIST', 'QUICK', 'TIME'], deviceAgent: 'iPhone OS' },
-	'iphone-old': { label: 'iPhone (old iOS)', capabilities: ['LIST', 'TIME'], deviceAgent: 'iPhone OS' },
-	mac: { label: 'Mac (macOS 15)', capabilities: ['AUTH2', 'LIST', 'QUICK', 'TIME'], deviceAgent: 'Mac OS X' },
+	iphone: { label: 'iPhone (iOS 18)', capabilities: ['AUTH', 'AUTH2', 'FORM', 'LIST', 'QUICK', 'TIME'], deviceAgent: 'iPhone OS', iMessageApps: true },
+	'iphone-old': { label: 'iPhone (old iOS)', capabilities: ['LIST', 'TIME'], deviceAgent: 'iPhone OS', iMessageApps: true },
+	mac: { label: 'Mac (macOS 15)', capabilities: ['AUTH2', 'LIST', 'QUICK', 'TIME'], deviceAgent: 'Mac OS X', iMessageApps: false },
 }

@@ -28,6 +28,11 @@ export async function appleToken(env: SimEnv, nowSeconds = Math.floor(Date.now()
 		.sign(await simulatorHmacKey(config.APPLE_API_SECRET))
 }
 
+/** What the device tells the MSP about itself with every message (§3, §6.1). */
+export function deviceHeaders(device: DeviceProfile): { 'capability-list': string; 'device-agent': string } {
+	return { 'capability-list': device.capabilities.join(','), 'device-agent': device.deviceAgent }
+}
+
 export async function postToMsp(env: SimEnv, body: Record<string, unknown>, device: DeviceProfile): Promise<MspResult> {
 	const config = simConfig(env)
 	const request = new Request(`${config.MSP_URL}/message`, {
@@ -39,8 +44,7 @@ export async function postToMsp(env: SimEnv, body: Record<string, unknown>, devi
 			id: String(body.id),
 			'source-id': String(body.sourceId),
 			'destination-id': String(body.destinationId),
-			'capability-list': device.capabilities.join(','),
-			'device-agent': device.deviceAgent,
+			...deviceHeaders(device),
 		},
 		body: await gzip(JSON.stringify(body)),
 		signal: AbortSignal.timeout(APPLE_TIMEOUT_MS),

@@ -5,8 +5,9 @@
  * the MSP answered. Images travel as data: URLs so the page needs no extra round trips.
  */
 import { isObject } from '../gateway/zod-check'
-import type { StoredMessage } from '../state/types'
+import type { DeviceKind, GatewayWarning, StoredMessage } from '../state/types'
 import { interactiveOf } from './customer-actions'
+import { unsupportedOn, type Unsupported } from './device-support'
 
 type Dict = Record<string, unknown>
 const asDict = (v: unknown): Dict => (isObject(v) ? v : {})
@@ -73,6 +74,10 @@ export interface RenderedMessage {
 	/** customer messages: the MSP's HTTP status (0 = unreachable) */
 	mspStatus: number | null
 	mspResponse: string | null
+	/** Business messages Apple accepted with a warning (past time slots, no app icon…). */
+	warnings: GatewayWarning[]
+	/** Business messages the customer's current device cannot show (it shows a placeholder). */
+	unsupported?: Unsupported
 	view: View
 }
 
@@ -248,10 +253,16 @@ function renderBusiness(customerId: string, msg: StoredMessage): View {
 	}
 }
 
+/**
+ * What the customer's reply bubble says. A time picker's replyMessage keeps the business's
+ * title ("Booked"); the chosen time is its `alternateTitle`, and that is what the customer picked.
+ */
 function replyTitleOf(msg: StoredMessage): string | undefined {
 	const idata = asDict(msg.resolvedInteractive ?? msg.body.interactiveData)
-	const title = str(asDict(asDict(idata.data).replyMessage).title) ?? str(asDict(idata.replyMessage).title)
-	return title ?? str(asDict(msg.body.interactiveDataRef).title)
+	const data = asDict(idata.data)
+	const reply = { ...asDict(idata.replyMessage), ...asDict(data.replyMessage) }
+	if (data.event !== undefined && str(reply.alternateTitle)) return str(reply.alternateTitle)
+	return str(reply.title) ?? str(asDict(msg.body.interactiveDataRef).title)
 }
 
 function requestIdOf(msg: StoredMessage): string | undefined {
@@ -259,8 +270,11 @@ function requestIdOf(msg: StoredMessage): string | undefined {
 	return str(asDict(asDict(msg.resolvedInteractive ?? msg.body.interactiveData).data).requestIdentifier)
 }
 
-/** Render a thread, marking each business request with the customer's first answer to it. */
-export function renderThread(customerId: string, messages: StoredMessage[]): RenderedMessage[] {
+/**
+ * Render a thread, marking each business request with the customer's first answer to it and,
+ * given the customer's device, each business message that device cannot show.
+ */
+export function renderThread(customerId: string, messages: StoredMessage[], device?: DeviceKind): RenderedMessage[] {
 	const answers = new Map<string, { title: string; messageId: string }>()
 	for (const m of messages) {
 		if (m.sender !== 'customer' || m.type !== 'interactive') continue
@@ -283,6 +297,7 @@ export function renderThread(customerId: string, messages: StoredMessage[]): Ren
 								viaDataRef: m.body.interactiveDataRef !== undefined,
 							}
 						: { kind: 'other', summary: m.type }
+		const unsupported = m.sender === 'business' && device ? unsupportedOn(view, device) : null
 		return {
 			seq: m.seq,
 			id: m.id,
@@ -295,6 +310,8 @@ export function renderThread(customerId: string, messages: StoredMessage[]): Ren
 			...(answered ? { answered } : {}),
 			mspStatus: m.mspStatus,
 			mspResponse: m.mspResponse,
+			warnings: m.warnings,
+			...(unsupported ? { unsupported } : {}),
 			view,
 		}
 	})

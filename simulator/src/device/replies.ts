@@ -31,6 +31,12 @@ export type ReplySelection = z.infer<typeof ReplySelection>
 
 export class ReplyError extends Error {}
 
+/**
+ * The card the simulated wallet pays with, as Apple's sample output shows a payment method:
+ * `type` capitalised ("Credit", not Apple Pay JS's "credit").
+ */
+export const SIMULATED_CARD = { displayName: 'Visa 0492', network: 'Visa', type: 'Credit' } as const
+
 type Dict = Record<string, unknown>
 
 const asDict = (v: unknown): Dict => (isObject(v) ? v : {})
@@ -131,7 +137,7 @@ export async function buildReply(ctx: ReplyContext): Promise<Dict> {
 		const title = ok ? `Paid ${String(total.amount ?? '')}`.trim() : 'Payment failed'
 		return base(
 			'payment',
-			{ status, paymentMethod: { displayName: 'Visa 0492', network: 'Visa', type: 'credit' }, transactionIdentifier: crypto.randomUUID() },
+			{ status, paymentMethod: SIMULATED_CARD, transactionIdentifier: crypto.randomUUID() },
 			{ title, alternateTitle: title },
 		)
 	}

@@ -3,7 +3,8 @@
  * apple-msp-core.md §1.2, §1.6; interactive §5.6): token, envelope and type rules; a message
  * to an unknown or blocking customer → 404; success → 200 with an empty body, or
  * `{"dataRef": …}` for an interactive message sent with `include-data-ref: true` (§4.8).
- * A refused request is logged and nothing is stored.
+ * A refused request is logged and nothing is stored. What Apple accepts but hurts the customer
+ * is stored as the message's warnings (the answer stays Apple's: 200, empty).
  */
 import { Hono, type Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
@@ -67,6 +68,7 @@ async function handle(c: Context<SimBindings>, endpoint: 'message' | 'authentica
 			body,
 			resolvedInteractive: msg.interactive?.fromDataRef ? msg.interactive.interactiveData : null,
 			headers: optional,
+			warnings: msg.interactive?.warnings ?? [],
 		})
 		if (!stored.ok) return respondRejected(c, stored.rejection, text)
 

@@ -6,20 +6,28 @@
 import { DEVICES } from '../device/devices'
 import { EMOJI } from './emoji'
 import { h, type Raw } from './html'
-import type { Conversation, Customer, RejectionRecord, Switches } from '../state/types'
+import type { BusinessRecord, Conversation, Customer, RejectionRecord, Switches } from '../state/types'
 import { DEVICE_KINDS } from '../state/types'
+
+/** The business `npm run dev` provisions (scripts/dev.mjs): the start form offers it first. */
+export const DEMO_BUSINESS_ID = 'demo-business'
+
+/** Business id → the name customers see; ids without a registered name are shown as is. */
+export type BusinessNames = ReadonlyMap<string, string>
+export const businessNames = (list: BusinessRecord[]): BusinessNames => new Map(list.map((b) => [b.id, b.name]))
+const nameOf = (names: BusinessNames, id: string) => names.get(id) ?? id
 
 export interface CustomerWithConversations extends Customer {
 	conversations: Conversation[]
 }
 
-export function sidebarList(customers: CustomerWithConversations[], current: string, business: string): Raw {
+export function sidebarList(customers: CustomerWithConversations[], current: string, business: string, names: BusinessNames): Raw {
 	if (customers.length === 0) return h`<p class="muted" data-testid="no-customers">No customers yet.</p>`
 	return h`<ul>${customers.map(
 		(c) => h`<li><a href="/device?customer=${encodeURIComponent(c.id)}" class="${c.id === current && !business ? 'active' : ''}" data-testid="customer-link" data-customer-id="${c.id}">${c.name} <span class="muted">· ${DEVICES[c.device].label}</span></a>
 			${c.conversations.length
 				? h`<ul>${c.conversations.map(
-						(cv) => h`<li><a href="/device?customer=${encodeURIComponent(c.id)}&business=${encodeURIComponent(cv.businessId)}" class="${c.id === current && cv.businessId === business ? 'active' : ''}" data-testid="conversation-link" data-business-id="${cv.businessId}">${cv.businessId}${cv.closed ? ' (deleted)' : ''}</a></li>`,
+						(cv) => h`<li><a href="/device?customer=${encodeURIComponent(c.id)}&business=${encodeURIComponent(cv.businessId)}" class="${c.id === current && cv.businessId === business ? 'active' : ''}" data-testid="conversation-link" data-business-id="${cv.businessId}">${nameOf(names, cv.businessId)}${cv.closed ? ' (deleted)' : ''}</a></li>`,
 					)}</ul>`
 				: ''}
 		</li>`,
@@ -35,6 +43,16 @@ export function rejectionLog(rejections: RejectionRecord[]): Raw {
 	)}`
 }
 
+/** Deleting asks first, and says what blocking does (spec core §4.6: Apple refuses a blocked business). */
+function closeDialog(name: string): Raw {
+	return h`<dialog id="close-dialog" data-testid="close-dialog">
+		<header><span>Delete this conversation?</span><button type="button" class="secondary" data-action="close-dialog" data-testid="dialog-cancel">Cancel</button></header>
+		<div class="body"><p>${name} is told that the customer deleted the conversation. It opens again when the customer writes.</p>
+			<label class="item"><input type="checkbox" id="close-block" data-testid="close-block"> <span>Also block ${name}: Apple refuses its messages to this customer until the customer writes again</span></label></div>
+		<footer><button type="button" class="danger" data-action="close-conversation" data-testid="close-confirm">Delete conversation</button></footer>
+	</dialog>`
+}
+
 function switchesPanel(s: Switches): Raw {
 	return h`<div class="panel" data-testid="switches"><h3>Gateway switches</h3>
 		<form class="stack" onsubmit="return false">
@@ -46,6 +64,18 @@ function switchesPanel(s: Switches): Raw {
 		</form></div>`
 }
 
+/**
+ * The MSP learns the device from the headers of each customer message (spec core §6.1): after
+ * a switch it keeps the old list until the customer writes, and may send what this device
+ * cannot show (the thread then shows a placeholder bubble).
+ */
+function deviceChangeNote(current: string, label: string, mspKnows: string | null): Raw {
+	if (mspKnows !== null && mspKnows !== current) {
+		return h`<p class="notice" data-testid="device-change-pending" style="align-self:stretch">The MSP still has this customer's previous capability-list (<span class="mono">${mspKnows}</span>): it learns about the ${label} with the customer's next message. Until then it may send messages this device cannot show.</p>`
+	}
+	return h`<p class="muted" data-testid="device-change-hint">Switching the device: the MSP learns the new device with the customer's next message.</p>`
+}
+
 export function devicePage(o: {
 	customers: CustomerWithConversations[]
 	customer: CustomerWithConversations | null
@@ -53,11 +83,15 @@ export function devicePage(o: {
 	thread: Raw
 	switches: Switches
 	rejections: RejectionRecord[]
+	businesses: BusinessRecord[]
+	/** The `capability-list` of the customer's latest message in this conversation: what the MSP knows. */
+	mspCapabilities: string | null
 }): Raw {
 	const c = o.customer
+	const names = businessNames(o.businesses)
 	const sidebar = h`<aside data-testid="sidebar"><h1>amb-simulator</h1>
 		<p class="muted">Apple's gateway and a customer's device. <a href="/inbox" data-testid="inbox-link">Webhook inbox →</a></p>
-		<h2>Customers</h2><div id="customer-list" data-testid="customer-list">${sidebarList(o.customers, c?.id ?? '', o.business)}</div>
+		<h2>Customers</h2><div id="customer-list" data-testid="customer-list">${sidebarList(o.customers, c?.id ?? '', o.business, names)}</div>
 		<h2>New customer</h2>
 		<form id="new-customer-form" class="stack" data-testid="new-customer-form">
 			<input name="name" placeholder="Name (optional)" data-testid="new-customer-name">
@@ -71,9 +105,9 @@ export function devicePage(o: {
 	const profile = DEVICES[c.device]
 	const phone = o.business
 		? h`<div class="phone ${c.device === 'mac' ? 'mac' : ''}" data-testid="phone" data-device="${c.device}">
-			<div class="phone-top"><div class="biz" data-testid="thread-business">${o.business}</div>
-				<div class="actions"><label><input type="checkbox" id="close-block" data-testid="close-block"> and block</label>
-				<button type="button" class="danger" data-action="close-conversation" data-testid="close-conversation">Delete conversation</button></div></div>
+			<div class="phone-top"><div class="biz" data-testid="thread-business" data-business-id="${o.business}" title="${o.business}">${nameOf(names, o.business)}</div>
+				<div class="actions"><button type="button" class="danger" data-action="open-dialog" data-dialog="close-dialog" data-testid="close-conversation">Delete conversation…</button></div></div>
+			${closeDialog(nameOf(names, o.business))}
 			<div id="thread" data-testid="thread">${o.thread}</div>
 			<form id="composer" data-testid="composer" autocomplete="off">
 				<button type="button" class="icon-btn" data-action="emoji-toggle" data-testid="emoji-toggle" title="Emoji">☺︎</button>
@@ -95,11 +129,12 @@ export function devicePage(o: {
 				<label>Locale <input id="locale-input" data-testid="locale-input" value="${c.locale}"></label>
 			</form>
 			<p class="muted">capability-list: <span class="mono" data-testid="capabilities">${profile.capabilities.join(',')}</span><br>device-agent: <span class="mono">${profile.deviceAgent}</span></p>
+			${deviceChangeNote(profile.capabilities.join(','), profile.label, o.mspCapabilities)}
 		</div>
 		<div class="panel"><h3>Open a business link</h3>
 			<p class="muted">Like https://bcrw.apple.com/urn:biz:&lt;id&gt;?biz-intent-id=…&amp;biz-group-id=…&amp;body=…</p>
 			<form id="start-conversation-form" class="stack" data-testid="start-conversation-form">
-				<input name="businessId" placeholder="Business ID" required value="${o.business}" data-testid="start-business-id">
+				<input name="businessId" placeholder="Business ID" required value="${o.business || (o.businesses[0]?.id ?? DEMO_BUSINESS_ID)}" data-testid="start-business-id">
 				<input name="intent" placeholder="biz-intent-id (optional)" data-testid="start-intent">
 				<input name="group" placeholder="biz-group-id (optional)" data-testid="start-group">
 				<input name="text" placeholder="body (optional first message)" data-testid="start-text">

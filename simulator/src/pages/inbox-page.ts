@@ -1,5 +1,5 @@
 /** The webhook inbox page (`GET /inbox`): every delivery to `/inbox/webhook` with its signature check. */
-import type { InboxEvent, Switches } from '../state/types'
+import type { BusinessRecord, InboxEvent, Switches } from '../state/types'
 import { h, type Raw } from './html'
 
 function pretty(body: string): string {
@@ -23,9 +23,33 @@ export function inboxEvents(events: InboxEvent[]): Raw {
 	)}`
 }
 
-export function inboxPage(o: { events: InboxEvent[]; switches: Switches; envSecret: boolean; publicUrl: string }): Raw {
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+/** Whether a business's webhookUrl is this inbox (localhost and 127.0.0.1 are the same here). */
+export function pointsAtInbox(webhookUrl: string | null, publicUrl: string): boolean {
+	if (!webhookUrl) return false
+	try {
+		const hook = new URL(webhookUrl)
+		const self = new URL('/inbox/webhook', publicUrl)
+		if (hook.pathname !== self.pathname || hook.port !== self.port || hook.protocol !== self.protocol) return false
+		return hook.hostname === self.hostname || (LOOPBACK.has(hook.hostname) && LOOPBACK.has(self.hostname))
+	} catch {
+		return false
+	}
+}
+
+function wiring(businesses: BusinessRecord[], publicUrl: string): Raw {
+	const url = `${publicUrl}/inbox/webhook`
+	const wired = businesses.filter((b) => pointsAtInbox(b.webhookUrl, publicUrl))
+	if (wired.length > 0) {
+		return h`<p class="muted" data-testid="inbox-wired">Already wired: ${wired.map((b, i) => h`${i ? ', ' : ''}<strong>${b.name}</strong> (<span class="mono">${b.id}</span>)`)} sends its webhooks to <span class="mono" data-testid="inbox-url">${url}</span>. Nothing to set up.</p>`
+	}
+	return h`<p class="muted" data-testid="inbox-unwired">To see a business's webhooks here, set its webhookUrl to <span class="mono" data-testid="inbox-url">${url}</span>.</p>`
+}
+
+export function inboxPage(o: { events: InboxEvent[]; switches: Switches; envSecret: boolean; publicUrl: string; businesses: BusinessRecord[] }): Raw {
 	return h`<aside data-testid="sidebar"><h1>Webhook inbox</h1>
-		<p class="muted">Point the demo business's webhookUrl at <span class="mono" data-testid="inbox-url">${o.publicUrl}/inbox/webhook</span>.</p>
+		${wiring(o.businesses, o.publicUrl)}
 		<p><a href="/device" data-testid="device-link">← Device</a></p>
 		<h2>Settings</h2>
 		<form id="inbox-settings" class="stack" data-testid="inbox-settings">

@@ -58,7 +58,9 @@ export function listPickerView(m: RenderedMessage, v: V<'listPicker'>): Raw {
 }
 
 export function timePickerView(m: RenderedMessage, v: V<'timePicker'>): Raw {
-	const body = h`${v.title ? h`<p><strong>${v.title}</strong></p>` : ''}
+	const heading = v.bubble.title ?? 'Choose a time'
+	// The event title is usually the bubble's title too: say it once, in the dialog's header.
+	const body = h`${v.title && v.title !== heading ? h`<p><strong>${v.title}</strong></p>` : ''}
 		${v.location?.title ? h`<p class="muted">📍 ${String(v.location.title)}</p>` : ''}
 		${v.slots.map(
 			(s) => h`<label class="item" data-testid="time-slot" data-identifier="${s.identifier}">
@@ -68,7 +70,7 @@ export function timePickerView(m: RenderedMessage, v: V<'timePicker'>): Raw {
 			</label>`,
 		)}`
 	return h`${bubbleCard(m, v.bubble, 'Choose a time', dialogId(m), 'open-time-picker')}
-	${dialog(m, 'time-picker-dialog', v.bubble.title ?? 'Choose a time', body, h`<button type="button" data-action="time-send" data-testid="time-picker-send">Send</button>`)}`
+	${dialog(m, 'time-picker-dialog', heading, body, h`<button type="button" data-action="time-send" data-testid="time-picker-send">Send</button>`)}`
 }
 
 function formPage(p: Record<string, unknown>): Raw {

@@ -7,7 +7,7 @@ import { Hono } from 'hono'
 import type { SimBindings, SimEnv } from '../env'
 import { simConfig, simState } from '../env'
 import { renderThread } from '../device/render'
-import { devicePage, rejectionLog, sidebarList, type CustomerWithConversations } from './device-page'
+import { businessNames, devicePage, rejectionLog, sidebarList, type CustomerWithConversations } from './device-page'
 import { inboxEvents, inboxPage } from './inbox-page'
 import { layout } from './layout'
 import { threadView } from './thread-view'
@@ -25,7 +25,14 @@ async function thread(env: SimEnv, customerId: string, businessId: string) {
 	const state = simState(env)
 	const messages = await state.listMessages({ customerId, businessId })
 	const rejections = (await state.listRejections({ customerId })).filter((r) => r.businessId === businessId)
-	return threadView(renderThread(customerId, messages), rejections)
+	const device = (await state.getCustomer(customerId))?.device
+	return threadView(renderThread(customerId, messages, device), rejections)
+}
+
+/** The capability-list the MSP last received in this conversation, if the customer wrote yet. */
+async function mspCapabilities(env: SimEnv, customerId: string, businessId: string): Promise<string | null> {
+	const sent = await simState(env).listMessages({ customerId, businessId, sender: 'customer' })
+	return sent.findLast((m) => m.headers['capability-list'] !== undefined)?.headers['capability-list'] ?? null
 }
 
 pageRoutes.get('/', (c) => c.redirect('/device'))
@@ -43,6 +50,8 @@ pageRoutes.get('/device', async (c) => {
 		thread: customer && business ? await thread(c.env, customer.id, business) : await thread(c.env, '', ''),
 		switches: await simState(c.env).getSwitches(),
 		rejections: await simState(c.env).listRejections(),
+		businesses: await simState(c.env).listBusinesses(),
+		mspCapabilities: customer && business ? await mspCapabilities(c.env, customer.id, business) : null,
 	})
 	return c.html(layout('amb-simulator · device', { page: 'device', testid: 'device-page', customer: customer?.id ?? '', business }, content))
 })
@@ -56,7 +65,8 @@ pageRoutes.get('/device/thread', async (c) => {
 pageRoutes.get('/device/rejections', async (c) => c.html(rejectionLog(await simState(c.env).listRejections()).value))
 
 pageRoutes.get('/device/sidebar', async (c) => {
-	const list = sidebarList(await customersWithConversations(c.env), c.req.query('customer') ?? '', c.req.query('business') ?? '')
+	const names = businessNames(await simState(c.env).listBusinesses())
+	const list = sidebarList(await customersWithConversations(c.env), c.req.query('customer') ?? '', c.req.query('business') ?? '', names)
 	return c.html(list.value)
 })
 
@@ -68,6 +78,7 @@ pageRoutes.get('/inbox', async (c) => {
 		switches: await state.getSwitches(),
 		envSecret: Boolean(config.INBOX_WEBHOOK_SECRET),
 		publicUrl: config.PUBLIC_URL,
+		businesses: await state.listBusinesses(),
 	})
 	return c.html(layout('amb-simulator · webhook inbox', { page: 'inbox', testid: 'inbox-page' }, content))
 })

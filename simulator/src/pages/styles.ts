@@ -10,7 +10,9 @@ aside ul { list-style:none; margin:0; padding:0; }
 aside li a { display:block; padding:6px 8px; border-radius:8px; color:inherit; text-decoration:none; }
 aside li a.active, aside li a:hover { background:#e5f0ff; }
 aside li ul a { font-size:13px; padding-left:20px; color:var(--muted); }
-main { flex:1; padding:16px 24px; display:flex; gap:24px; align-items:flex-start; flex-wrap:wrap; }
+main { flex:1; min-width:0; padding:16px 24px; display:flex; gap:24px; align-items:flex-start; }
+/* Side by side as long as the window allows; the Mac's screen shrinks before the controls wrap below it. */
+@media (max-width: 1000px) { main { flex-wrap:wrap; } }
 form.stack { display:flex; flex-direction:column; gap:6px; }
 form.row { display:flex; gap:6px; flex-wrap:wrap; align-items:center; }
 input, select, button, textarea { font:inherit; }
@@ -20,12 +22,12 @@ button.secondary { background:#e5e5ea; color:var(--ink); }
 button.danger { background:var(--red); }
 button:disabled { opacity:.5; cursor:default; }
 .panel { background:#fff; border-radius:14px; padding:14px; box-shadow:0 1px 3px rgba(0,0,0,.08); }
-.controls { width:340px; display:flex; flex-direction:column; gap:14px; }
+.controls { flex:0 0 340px; width:340px; display:flex; flex-direction:column; gap:14px; }
 .controls h3 { margin:0 0 8px; font-size:15px; }
 .muted { color:var(--muted); font-size:12px; }
 .mono { font-family: ui-monospace, Menlo, monospace; font-size:12px; word-break:break-all; }
-.phone { width:390px; height:780px; background:#fff; border-radius:44px; border:10px solid #1c1c1e; display:flex; flex-direction:column; overflow:hidden; }
-.phone.mac { width:640px; height:640px; border-radius:12px; border-width:6px; }
+.phone { flex:0 0 auto; width:390px; height:780px; background:#fff; border-radius:44px; border:10px solid #1c1c1e; display:flex; flex-direction:column; overflow:hidden; }
+.phone.mac { flex:1 1 640px; width:auto; min-width:420px; max-width:640px; height:640px; border-radius:12px; border-width:6px; }
 .phone-top { padding:14px 16px 8px; border-bottom:1px solid #eee; text-align:center; }
 .phone-top .biz { font-weight:600; }
 .phone-top .actions { display:flex; justify-content:center; gap:8px; margin-top:6px; font-size:12px; }
@@ -36,9 +38,12 @@ button:disabled { opacity:.5; cursor:default; }
 .bubble { padding:8px 12px; border-radius:18px; background:var(--gray); white-space:pre-wrap; word-wrap:break-word; }
 .from-customer .bubble { background:var(--blue); color:#fff; }
 .bubble img.attachment { max-width:220px; border-radius:12px; display:block; margin:4px 0; }
-.bubble a.file { color:inherit; }
+.bubble a.file, .bubble a[data-testid=bubble-link] { color:inherit; text-decoration:underline; }
 .status { font-size:11px; color:var(--muted); margin-top:2px; }
 .status.failed { color:var(--red); }
+.status.warning { color:#a05a00; }
+.bubble.unsupported { border:1px dashed #b0b0b5; background:#f6f6f8; }
+.bubble.unsupported .title { font-weight:600; }
 .card { display:block; width:260px; border-radius:18px; overflow:hidden; background:var(--gray); color:inherit; text-decoration:none; }
 .card img { width:100%; max-height:200px; object-fit:cover; display:block; }
 .card .meta { padding:8px 12px; }
@@ -58,12 +63,13 @@ button:disabled { opacity:.5; cursor:default; }
 .typing { align-self:flex-start; background:var(--gray); border-radius:18px; padding:8px 14px; letter-spacing:2px; }
 .notice { align-self:center; font-size:12px; color:var(--red); background:#fff0f0; border-radius:8px; padding:6px 10px; max-width:95%; }
 .notice .rule { font-family: ui-monospace, Menlo, monospace; }
-.tapbacks { position:absolute; top:-6px; right:-30px; }
+/* The menu opens in the message's own flow, under the bubble: it stays inside the phone (and
+   the thread's scroll area) however wide the bubble is. Only the ☺︎ opener sits beside it. */
 .from-customer .tapbacks { display:none; }
-.tapbacks summary { list-style:none; cursor:pointer; font-size:13px; color:var(--muted); padding:2px 6px; }
+.tapbacks summary { position:absolute; top:-6px; right:-30px; list-style:none; cursor:pointer; font-size:13px; color:var(--muted); padding:2px 6px; }
 .tapbacks summary::-webkit-details-marker { display:none; }
 .tapbacks[open] .menu { display:flex; }
-.tapbacks .menu { position:absolute; top:-40px; left:-80px; display:none; gap:2px; background:#fff; border-radius:20px; padding:4px; box-shadow:0 2px 10px rgba(0,0,0,.2); z-index:2; }
+.tapbacks .menu { display:none; flex-wrap:wrap; gap:2px; margin-top:4px; width:max-content; max-width:100%; background:#fff; border-radius:20px; padding:4px; box-shadow:0 2px 10px rgba(0,0,0,.2); }
 .tapbacks .menu button { background:none; font-size:18px; padding:2px 5px; color:inherit; }
 #composer { display:flex; gap:6px; padding:8px; border-top:1px solid #eee; align-items:center; position:relative; }
 #composer input[type=text] { flex:1; border-radius:18px; }

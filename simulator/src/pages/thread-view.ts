@@ -6,6 +6,7 @@
 import type { RenderedAttachment, RenderedMessage } from '../device/render'
 import type { RejectionRecord } from '../state/types'
 import { h, type Raw } from './html'
+import { linkify } from './linkify'
 import {
 	applePayView,
 	authenticateView,
@@ -37,7 +38,7 @@ function textWithAttachments(text: string, attachments: RenderedAttachment[]): R
 	const parts = text.split('\uFFFC')
 	const out: Array<Raw | string> = []
 	parts.forEach((p, i) => {
-		if (p) out.push(p)
+		if (p) out.push(linkify(p))
 		const a = attachments[i]
 		if (i < parts.length - 1 && a) out.push(attachmentView(a))
 	})
@@ -53,7 +54,18 @@ function tapbackMenu(m: RenderedMessage): Raw {
 	</details>`
 }
 
+/** What a device shows for a message it cannot render: the bubble's title, and no picker. */
+function unsupportedView(m: RenderedMessage): Raw {
+	const v = m.view
+	const title = 'bubble' in v ? v.bubble.title : v.kind === 'quickReply' ? v.prompt : undefined
+	const needs = m.unsupported?.needs ?? ''
+	return h`<div class="bubble unsupported" data-testid="unsupported-bubble" data-needs="${needs}">
+		${title ? h`<div class="title">${title}</div>` : ''}<div class="muted">This message is not supported on this device (${m.unsupported?.device ?? ''} lacks ${needs}).</div>
+	</div>`
+}
+
 function businessContent(m: RenderedMessage): Raw {
+	if (m.unsupported) return unsupportedView(m)
 	const v = m.view
 	switch (v.kind) {
 		case 'text':
@@ -104,11 +116,19 @@ function deliveryStatus(m: RenderedMessage): Raw {
 	return h`<div class="status failed" data-testid="delivery-status" title="${m.mspResponse ?? ''}">Not Delivered (MSP answered ${m.mspStatus || 'nothing'})</div>`
 }
 
+/** What Apple accepted but the customer will suffer from: not something the real device says. */
+function warningsView(m: RenderedMessage): Raw {
+	return h`${m.warnings.map(
+		(w) => h`<div class="status warning" data-testid="gateway-warning" data-rule="${w.rule}" title="${w.path}">⚠︎ Apple accepted this, but: ${w.message}</div>`,
+	)}`
+}
+
 function messageView(m: RenderedMessage): Raw {
 	const isBusiness = m.sender === 'business'
 	return h`<div class="msg ${isBusiness ? 'from-business' : 'from-customer'}" data-testid="message" data-message-id="${m.id}" data-sender="${m.sender}" data-kind="${m.view.kind}" data-seq="${m.seq}">
 		${isBusiness ? businessContent(m) : customerContent(m)}
 		${isBusiness ? tapbackMenu(m) : deliveryStatus(m)}
+		${warningsView(m)}
 	</div>`
 }
 

@@ -38,6 +38,11 @@ export const MIGRATIONS: readonly string[] = [
 		headers TEXT NOT NULL, body TEXT NOT NULL);`,
 	// Optional request headers of business messages (auto-reply, msp-agent, include-data-ref).
 	`ALTER TABLE messages ADD COLUMN headers TEXT;`,
+	// Warnings on business messages Apple accepted (GatewayWarning[] as JSON).
+	`ALTER TABLE messages ADD COLUMN warnings TEXT;`,
+	// Businesses known by name (business-directory.ts).
+	`CREATE TABLE businesses (
+		id TEXT PRIMARY KEY, name TEXT NOT NULL, webhook_url TEXT, updated_at INTEGER NOT NULL);`,
 ]
 
 export function applyMigrations(sql: SqlStorage): void {

@@ -11,15 +11,18 @@ import { DurableObject } from 'cloudflare:workers'
 import type { SimEnv } from '../env'
 import type { Rejection } from '../lib/rejection'
 import { reject } from '../lib/rejection'
+import { listBusinesses, putBusiness } from './business-directory'
 import { applyMigrations } from './migrations'
 import {
 	DEFAULT_SWITCHES,
 	type BlobOrigin,
 	type BlobRecord,
+	type BusinessRecord,
 	type Conversation,
 	type Customer,
 	type DataRefRecord,
 	type DeviceKind,
+	type GatewayWarning,
 	type InboxEvent,
 	type MerchantSession,
 	type RejectionRecord,
@@ -42,6 +45,7 @@ export interface NewBusinessMessage {
 	body: Record<string, unknown>
 	resolvedInteractive?: Record<string, unknown> | null
 	headers?: Record<string, string>
+	warnings?: GatewayWarning[]
 }
 
 export interface NewCustomerMessage {
@@ -52,6 +56,8 @@ export interface NewCustomerMessage {
 	body: Record<string, unknown>
 	/** A reply sent by interactiveDataRef: the interactiveData it stands for. */
 	resolvedInteractive?: Record<string, unknown> | null
+	/** `capability-list` and `device-agent` as sent to the MSP. */
+	headers?: Record<string, string>
 }
 
 /** What the device page is told over its WebSocket; it then re-fetches what changed. */
@@ -247,8 +253,8 @@ export class SimulatorState extends DurableObject<SimEnv> {
 	private insertMessage(m: NewBusinessMessage & { sender: Sender; mspStatus: number | null; mspResponse: string | null }): number {
 		return this.sql
 			.exec<{ seq: number }>(
-				`INSERT INTO messages (id, customer_id, business_id, sender, type, endpoint, body, resolved_interactive, msp_status, msp_response, at, headers)
-				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+				`INSERT INTO messages (id, customer_id, business_id, sender, type, endpoint, body, resolved_interactive, msp_status, msp_response, at, headers, warnings)
+				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
 				m.id,
 				m.customerId,
 				m.businessId,
@@ -261,6 +267,7 @@ export class SimulatorState extends DurableObject<SimEnv> {
 				m.mspResponse,
 				Date.now(),
 				JSON.stringify(m.headers ?? {}),
+				JSON.stringify(m.warnings ?? []),
 			)
 			.one().seq
 	}
@@ -403,6 +410,19 @@ export class SimulatorState extends DurableObject<SimEnv> {
 		this.notify({ kind: 'rejections' })
 	}
 
+	// ── business directory (names the device shows) ─────────────────────────────────────
+
+	putBusiness(b: { id: string; name: string; webhookUrl: string | null }): BusinessRecord {
+		const record = putBusiness(this.sql, b)
+		// Open pages re-fetch their sidebar, where conversations are listed by business name.
+		this.notify({ kind: 'customers' })
+		return record
+	}
+
+	listBusinesses(): BusinessRecord[] {
+		return listBusinesses(this.sql)
+	}
+
 	// ── switches ────────────────────────────────────────────────────────────────────────
 
 	getSwitches(): Switches {
@@ -530,6 +550,7 @@ function messageFromRow(row: Row): StoredMessage {
 		body: json(row.body),
 		resolvedInteractive: jsonOrNull(row.resolved_interactive),
 		headers: jsonOrNull<Record<string, string>>(row.headers) ?? {},
+		warnings: jsonOrNull<GatewayWarning[]>(row.warnings) ?? [],
 		mspStatus: row.msp_status == null ? null : Number(row.msp_status),
 		mspResponse: row.msp_response == null ? null : String(row.msp_response),
 		at: Number(row.at),

@@ -26,6 +26,27 @@ export interface Conversation {
 
 export type Sender = 'business' | 'customer'
 
+/** A business as Apple Business Register knows it (state/business-directory.ts). */
+export interface BusinessRecord {
+	id: string
+	name: string
+	/** Where its webhooks go, as told to the MSP (null: not recorded). */
+	webhookUrl: string | null
+	updatedAt: number
+}
+
+/**
+ * Something Apple accepts (200) but that hurts the customer, e.g. time slots in the past or an
+ * iMessage app without an icon: Apple's own samples send both. The message is delivered; the
+ * device page shows the warning beside its bubble.
+ */
+export interface GatewayWarning {
+	rule: string
+	/** Where in the body, e.g. `interactiveData.data.event.timeslots[0].startTime`. */
+	path: string
+	message: string
+}
+
 export interface StoredMessage {
 	seq: number
 	id: string
@@ -38,8 +59,13 @@ export interface StoredMessage {
 	body: Record<string, unknown>
 	/** For an interactiveDataRef sent by the business: the interactiveData it stands for. */
 	resolvedInteractive: Record<string, unknown> | null
-	/** Business messages: the optional headers that came with them (`auto-reply`, `msp-agent`, `include-data-ref`). */
+	/**
+	 * Business messages: the optional headers that came with them (`auto-reply`, `msp-agent`,
+	 * `include-data-ref`); customer messages: the `capability-list` and `device-agent` sent.
+	 */
 	headers: Record<string, string>
+	/** Business messages: what Apple accepted but would hurt the customer (shown on the device page). */
+	warnings: GatewayWarning[]
 	/** Customer messages: the MSP's answer. */
 	mspStatus: number | null
 	mspResponse: string | null

@@ -184,7 +184,9 @@ describe('customer attachments (spec core §4.4, §5.3)', () => {
 		expect(m.body).toBe('Here it is \uFFFC')
 		const [a] = m.attachments as Array<{ name: string; mimeType: string; size: number; key: string; url: string; owner: string; signature: string }>
 		expect(a).toMatchObject({ name: 'receipt.pdf', mimeType: 'application/pdf', size: file.byteLength })
-		expect(a?.signature).toMatch(/^01[0-9a-f]{40}$/)
+		// Upper-case hex, as Apple sends them (its download sample's b16decode takes nothing else).
+		expect(a?.signature).toMatch(/^01[0-9A-F]{40}$/)
+		expect(a?.key).toMatch(/^00[0-9A-F]{64}$/)
 		expect(await fetchAsMsp(a as never)).toEqual(file)
 	})
 
@@ -283,8 +285,8 @@ describe('Apple Pay (spec interactive §5.5)', () => {
 		expect(sideEffects).toEqual([{ url: gatewayUrl, status: 200 }])
 		const gatewayCall = msp.calls.find((c) => c.url === gatewayUrl)
 		const posted = JSON.parse(new TextDecoder().decode(gatewayCall?.raw)) as Dict
-		expect(posted).toMatchObject({ requestIdentifier: (p.data as Dict).requestIdentifier, version: 1, payment: { paymentToken: { paymentMethod: { network: 'Visa' } } } })
-		expect(dataOf(lastMessage()).payment).toMatchObject({ status: 'STATUS_SUCCESS' })
+		expect(posted).toMatchObject({ requestIdentifier: (p.data as Dict).requestIdentifier, version: 1, payment: { paymentToken: { paymentMethod: { network: 'Visa', type: 'Credit' } } } })
+		expect(dataOf(lastMessage()).payment).toMatchObject({ status: 'STATUS_SUCCESS', paymentMethod: { type: 'Credit' } })
 	})
 })
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { authenticate, customApp, form, listPicker, payment, quickReply, timePicker } from '../helpers/fixtures'
-import { envelope, expectAccepted, expectRejected, fetchSim, knownCustomer, send, slotTime, state } from '../helpers/gateway'
+import { envelope, expectAccepted, expectRejected, fetchSim, knownCustomer, send, state } from '../helpers/gateway'
 
 const interactive = (customer: string, interactiveData: Record<string, unknown>) =>
 	envelope(customer, 'interactive', { interactiveData })
@@ -79,9 +79,14 @@ describe('time picker (spec interactive §5.3)', () => {
 		const customer = await knownCustomer()
 		await expectAccepted(await send(interactive(customer, timePicker())))
 	})
-	it('400 when a slot is in the past', async () => {
+	it('accepts slots in the past, as Apple does (its sample sends 2022), and records a warning', async () => {
 		const customer = await knownCustomer()
-		await expectRejected(await send(interactive(customer, timePicker({ startTime: slotTime(-120) }))), 400, 'time_slot_past', customer)
+		await expectAccepted(await send(interactive(customer, timePicker({ startTime: '2022-03-01T17:00+0000' }))))
+		const [stored] = await state().listMessages({ customerId: customer })
+		expect(stored?.warnings).toEqual([
+			{ rule: 'time_slot_past', path: 'interactiveData.data.event.timeslots[0].startTime', message: expect.stringContaining('slots are in the past') },
+		])
+		expect(await state().listRejections({ customerId: customer })).toEqual([])
 	})
 	it('400 on an RFC 3339 startTime with seconds and Z', async () => {
 		const customer = await knownCustomer()
@@ -207,6 +212,18 @@ describe('iMessage apps (spec interactive §5.7)', () => {
 		const app = customApp()
 		delete app.appName
 		await expectRejected(await send(interactive(customer, app)), 400, 'custom_app_schema', customer)
+	})
+	it('accepts an app without appIcon, as Apple does (its sample sends none), and records a warning', async () => {
+		const customer = await knownCustomer()
+		const app = customApp()
+		delete app.appIcon
+		await expectAccepted(await send(interactive(customer, app)))
+		const [stored] = await state().listMessages({ customerId: customer })
+		expect(stored?.warnings).toEqual([{ rule: 'custom_app_icon_missing', path: 'interactiveData.appIcon', message: expect.stringContaining('no app icon') }])
+	})
+	it('400 on an empty appIcon', async () => {
+		const customer = await knownCustomer()
+		await expectRejected(await send(interactive(customer, { ...customApp(), appIcon: '' })), 400, 'custom_app_schema', customer)
 	})
 })
 

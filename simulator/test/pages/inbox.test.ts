@@ -49,4 +49,20 @@ describe('webhook inbox (Standard Webhooks)', () => {
 			await state().setSwitches({ inboxWebhookSecret: null, inboxRespondStatus: 204 })
 		}
 	})
+
+	it('says the demo business is already wired when its webhookUrl is this inbox', async () => {
+		const before = await (await fetchSim('/inbox')).text()
+		expect(before).toContain('data-testid="inbox-unwired"')
+		expect(before).not.toContain('inbox-wired')
+		// A business whose webhooks go elsewhere changes nothing.
+		await api('PUT', '/businesses/elsewhere', { name: 'Elsewhere', webhookUrl: 'https://hooks.example/x' })
+		expect(await (await fetchSim('/inbox')).text()).toContain('data-testid="inbox-unwired"')
+		// As `npm run dev` registers its demo business (localhost is the same inbox as PUBLIC_URL's host).
+		await api('PUT', '/businesses/demo-business', { name: 'Demo <Coffee>', webhookUrl: 'http://sim.test/inbox/webhook' })
+		const page = await (await fetchSim('/inbox')).text()
+		expect(page).not.toContain('inbox-unwired')
+		expect(page).toMatch(/data-testid="inbox-wired">Already wired: <strong>Demo &lt;Coffee&gt;<\/strong> \(<span class="mono">demo-business<\/span>\) sends its webhooks to <span class="mono" data-testid="inbox-url">http:\/\/sim\.test\/inbox\/webhook<\/span>\. Nothing to set up\./)
+		await api('PUT', '/businesses/bad', { name: 'x', webhookUrl: 'javascript:alert(1)' }, 400)
+	})
 })
+

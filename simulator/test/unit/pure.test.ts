@@ -5,6 +5,7 @@ import { tapbackText } from '../../src/device/tapback'
 import { parseStartTime } from '../../src/gateway/interactive/time-picker'
 import { verifyStandardWebhook } from '../../src/inbox/standard-webhooks'
 import { h, raw } from '../../src/pages/html'
+import { linkify } from '../../src/pages/linkify'
 
 describe('tapback wording (spec core §4.9)', () => {
 	it('writes the English system strings', () => {
@@ -55,5 +56,21 @@ describe('html tag', () => {
 		expect(h`<p title="${'"x"'}">${'<b>'}${h`<i>${'&'}</i>`}${raw('<br>')}${[1, 2]}${null}${false}</p>`.value).toBe(
 			'<p title="&quot;x&quot;">&lt;b&gt;<i>&amp;</i><br>12</p>',
 		)
+	})
+})
+
+describe('links in message text', () => {
+	const a = (url: string, text = url) => `<a href="${url}" target="_blank" rel="noopener noreferrer" data-testid="bubble-link">${text}</a>`
+	it('links http(s) URLs, leaving sentence punctuation and balanced parentheses right', () => {
+		expect(linkify('Menu: https://coffee.example/menu?a=1&b=2. Or (see http://x.example/Foo_(bar))!').value).toBe(
+			`Menu: ${a('https://coffee.example/menu?a=1&amp;b=2')}. Or (see ${a('http://x.example/Foo_(bar)')})!`,
+		)
+	})
+	it('escapes everything and links nothing but http and https', () => {
+		expect(linkify('javascript:alert(1) data:text/html,<b>x</b> ftp://f.example').value).toBe(
+			'javascript:alert(1) data:text/html,&lt;b&gt;x&lt;/b&gt; ftp://f.example',
+		)
+		expect(linkify('https://e.example/"onmouseover="alert(1)').value).toBe(`${a('https://e.example/')}&quot;onmouseover=&quot;alert(1)`)
+		expect(linkify("https://e.example/a'b<script>").value).toBe(`${a('https://e.example/a&#39;b')}&lt;script&gt;`)
 	})
 })

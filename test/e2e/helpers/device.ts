@@ -100,7 +100,8 @@ export class Device {
 		if (o.intent) await byTestId(page, 'start-intent').fill(o.intent)
 		if (o.group) await byTestId(page, 'start-group').fill(o.group)
 		await this.navigating(() => byTestId(page, 'start-conversation-submit').click())
-		await until(() => byTestId(page, 'thread-business').textContent(), businessId, 'conversation open')
+		// The header shows the business's name; its id is an attribute.
+		await until(() => byTestId(page, 'thread-business').getAttribute('data-business-id'), businessId, 'conversation open')
 		await until(() => page.locator('[data-testid="conversation-link"].active').getAttribute('data-business-id'), businessId, 'conversation listed')
 	}
 

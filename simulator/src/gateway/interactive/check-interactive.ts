@@ -8,6 +8,7 @@
 import { z } from 'zod'
 import { decodeBase64Strict } from '../../lib/bytes'
 import { fail } from '../../lib/rejection'
+import type { GatewayWarning } from '../../state/types'
 import type { GatewayLookups } from '../lookups'
 import { isObject, parseRule } from '../zod-check'
 import { checkAuthenticate, type OAuth2Request } from './authenticate'
@@ -38,6 +39,8 @@ export interface InteractiveResult {
 	/** The interactiveData this message shows (resolved for a data ref). */
 	interactiveData: Record<string, unknown>
 	fromDataRef: boolean
+	/** Accepted, but worth telling the business (time slots in the past, no app icon). */
+	warnings: GatewayWarning[]
 }
 
 const DataCommon = z.object({
@@ -79,8 +82,7 @@ export async function checkInteractive(
 
 	if (idata.bid !== APPLE_BID) {
 		if (endpoint === 'authenticate') fail(400, 'interactive_bid', '/v1/authenticate takes Apple\'s business extension bid')
-		checkCustomApp(idata)
-		return { kind: 'custom', interactiveData: idata, fromDataRef: false }
+		return { kind: 'custom', interactiveData: idata, fromDataRef: false, warnings: checkCustomApp(idata) }
 	}
 
 	for (const k of ['appId', 'appName', 'appIcon'] as const) {
@@ -108,6 +110,7 @@ export async function checkInteractive(
 	const kind = present[0] as (typeof TYPE_KEYS)[number]
 
 	const receivedTitle = isObject(idata.receivedMessage) ? (idata.receivedMessage.title as string | undefined) : undefined
+	let warnings: GatewayWarning[] = []
 	switch (kind) {
 		case 'quick-reply':
 			checkQuickReply(data['quick-reply'])
@@ -116,7 +119,7 @@ export async function checkInteractive(
 			checkListPicker(data.listPicker, receivedTitle)
 			break
 		case 'event':
-			checkTimePicker(data.event, receivedTitle, lookups.nowMs())
+			warnings = checkTimePicker(data.event, receivedTitle, lookups.nowMs())
 			break
 		case 'dynamic':
 			checkForm(data.dynamic)
@@ -136,7 +139,7 @@ export async function checkInteractive(
 	if (endpoint === 'authenticate' && kind !== 'authenticate') {
 		fail(400, 'interactive_type_key', '/v1/authenticate only takes data.authenticate')
 	}
-	return { kind, interactiveData: idata, fromDataRef: false }
+	return { kind, interactiveData: idata, fromDataRef: false, warnings }
 }
 
 export function oauth2Of(interactiveData: Record<string, unknown>): OAuth2Request | null {
@@ -175,5 +178,6 @@ async function checkDataRef(ref: unknown, sourceId: string, lookups: GatewayLook
 	}
 	if (stored.bid !== r.bid) fail(400, 'data_ref_schema', 'interactiveDataRef.bid differs from the stored payload')
 	const kind = TYPE_KEYS.find((k) => isObject(stored.interactiveData.data) && stored.interactiveData.data[k] !== undefined) ?? 'custom'
-	return { kind, interactiveData: stored.interactiveData, fromDataRef: true }
+	// The stored payload passed these checks when it was first sent; it is not checked again.
+	return { kind, interactiveData: stored.interactiveData, fromDataRef: true, warnings: [] }
 }

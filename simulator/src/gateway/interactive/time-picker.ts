@@ -2,10 +2,12 @@
  * Time picker (spec apple-msp-interactive.md §5.3): key `event` with `timeslots[]` of
  * `{identifier, startTime, duration}`. `startTime` is UTC without seconds, offset written
  * `+0000`: `yyyy-MM-dd'T'HH:mm+0000` (PRODUCT.md "Protocol decisions": that form outbound).
- * Pickers with past slots or without a title are rejected (§5.3, LP guidelines).
+ * Pickers without a title are rejected (§5.3, LP guidelines). Slots in the past are accepted with
+ * a warning: Apple's own sample sends slots in 2022 and expects 200.
  */
 import { z } from 'zod'
 import { fail } from '../../lib/rejection'
+import type { GatewayWarning } from '../../state/types'
 import { parseRule } from '../zod-check'
 import { nonEmptyString } from './common'
 
@@ -46,11 +48,12 @@ export function parseStartTime(s: string): number | null {
 	return ms
 }
 
-export function checkTimePicker(value: unknown, receivedTitle: string | undefined, nowMs: number): void {
+export function checkTimePicker(value: unknown, receivedTitle: string | undefined, nowMs: number): GatewayWarning[] {
 	if (!receivedTitle?.trim()) {
 		fail(400, 'time_picker_title_missing', 'a time picker needs interactiveData.receivedMessage.title')
 	}
 	const ev = parseRule(Event, value, 'time_picker_schema', 'interactiveData.data.event')
+	const past: number[] = []
 	for (const [i, slot] of ev.timeslots.entries()) {
 		const at = parseStartTime(slot.startTime)
 		if (at === null) {
@@ -60,8 +63,17 @@ export function checkTimePicker(value: unknown, receivedTitle: string | undefine
 				`event.timeslots[${i}].startTime ${JSON.stringify(slot.startTime)} must be formatted yyyy-MM-dd'T'HH:mm+0000 (UTC, no seconds)`,
 			)
 		}
-		if ((at as number) < nowMs) fail(400, 'time_slot_past', `event.timeslots[${i}].startTime ${slot.startTime} is in the past`)
+		if ((at as number) < nowMs) past.push(i)
 	}
 	const ids = ev.timeslots.map((s) => s.identifier)
 	if (new Set(ids).size !== ids.length) fail(400, 'time_picker_schema', 'time slot identifiers must be unique')
+	if (past.length === 0) return []
+	const all = past.length === ev.timeslots.length
+	return [
+		{
+			rule: 'time_slot_past',
+			path: `interactiveData.data.event.timeslots[${past[0]}].startTime`,
+			message: `${all ? 'all' : `${past.length} of ${ev.timeslots.length}`} slots are in the past (first: ${ev.timeslots[past[0] as number]?.startTime}); the customer cannot book them`,
+		},
+	]
 }
