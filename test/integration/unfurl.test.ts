@@ -129,7 +129,7 @@ describe('unfurl: metadata (development, loopback pages)', () => {
 		expect(p.imageData).toBe(bytesToBase64(logo))
 	})
 
-	it('falls back to twitter:title, then <title>, then a title made from the URL', async () => {
+	it('falls back to twitter:title, then <title>, then the host name', async () => {
 		pages
 			.html('http://a.localhost/t', page('<meta name="twitter:title" content="Tweet card"><title>Page</title>'))
 			.html('http://a.localhost/p', page('<title>\n  Just   the &lt;title&gt;\n</title>'))
@@ -137,7 +137,7 @@ describe('unfurl: metadata (development, loopback pages)', () => {
 		expect((await unfurl('http://a.localhost/t', { environment: DEV })).title).toBe('Tweet card')
 		expect((await unfurl('http://a.localhost/p', { environment: DEV })).title).toBe('Just the <title>')
 		const none = await unfurl('http://a.localhost/blog/my-first_post.html', { environment: DEV })
-		expect(none).toEqual({ url: 'http://a.localhost/blog/my-first_post.html', title: 'a.localhost › blog › my first post', fromCache: false })
+		expect(none).toEqual({ url: 'http://a.localhost/blog/my-first_post.html', title: 'a.localhost', fromCache: false })
 	})
 
 	it('ignores tags after </head> and strips bidi overrides and control characters', async () => {
@@ -157,12 +157,70 @@ describe('unfurl: metadata (development, loopback pages)', () => {
 		expect([...(p.description ?? '')]).toHaveLength(300)
 	})
 
-	it('refuses non-HTML pages and error statuses with typed errors', async () => {
+	it('error statuses are typed errors; a reachable non-HTML URL still gets a preview (host title, its favicon)', async () => {
+		const icon = png(900)
 		pages
 			.on('http://d.localhost/file.pdf', () => new Response('%PDF', { headers: { 'content-type': 'application/pdf' } }))
+			.image('http://d.localhost/favicon.ico', icon)
 			.on('http://d.localhost/missing', () => new Response('nope', { status: 404, headers: { 'content-type': 'text/html' } }))
-		expect((await failure(unfurl('http://d.localhost/file.pdf', { environment: DEV }))).code).toBe('content-type')
-		expect((await failure(unfurl('http://d.localhost/missing', { environment: DEV }))).code).toBe('http-status')
+		expect(await unfurl('http://d.localhost/file.pdf', { environment: DEV })).toEqual({
+			url: 'http://d.localhost/file.pdf',
+			title: 'd.localhost',
+			imageUrl: 'http://d.localhost/favicon.ico',
+			imageData: bytesToBase64(icon),
+			imageMimeType: 'image/png',
+			fromCache: false,
+		})
+		const err = await failure(unfurl('http://d.localhost/missing', { environment: DEV }))
+		expect([err.code, err.message]).toEqual(['http-status', 'the page answered 404'])
+	})
+
+	it('an image URL is its own preview image', async () => {
+		const photo = jpeg(5_000)
+		pages.image('http://d2.localhost/photo.jpg', photo, 'image/jpeg')
+		const p = await unfurl('http://d2.localhost/photo.jpg', { environment: DEV })
+		expect([p.title, p.imageMimeType, p.imageData]).toEqual(['d2.localhost', 'image/jpeg', bytesToBase64(photo)])
+	})
+})
+
+describe('unfurl: icons when the page has no usable image', () => {
+	it('takes the apple-touch-icon before other icon links and /favicon.ico', async () => {
+		const touch = png(3_000)
+		pages
+			.html('http://ic.localhost/', page('<title>Icons</title><link rel="icon" href="/i.png"><link rel="apple-touch-icon" href="/touch.png">'))
+			.image('http://ic.localhost/touch.png', touch)
+			.image('http://ic.localhost/i.png', png(100))
+			.image('http://ic.localhost/favicon.ico', png(100))
+		const p = await unfurl('http://ic.localhost/', { environment: DEV })
+		expect([p.title, p.imageUrl, p.imageData]).toEqual(['Icons', 'http://ic.localhost/touch.png', bytesToBase64(touch)])
+		expect(pages.count('http://ic.localhost/i.png') + pages.count('http://ic.localhost/favicon.ico')).toBe(0)
+	})
+
+	it('after an unusable og:image: skips SVG and ICO icons and icons over 200 kB, then takes /favicon.ico when it is a PNG', async () => {
+		const fav = png(1_200)
+		const ico = new Uint8Array(64).fill(0)
+		ico.set([0, 0, 1, 0, 1, 0])
+		pages
+			.html(
+				'http://ic2.localhost/',
+				page('<meta property="og:image" content="/gone.png"><link rel="icon" type="image/svg+xml" href="/i.svg"><link rel="shortcut icon" href="/old.ico"><link rel="apple-touch-icon" href="/big.png">'),
+			)
+			.on('http://ic2.localhost/gone.png', () => new Response('no', { status: 404 }))
+			.image('http://ic2.localhost/old.ico', ico, 'image/x-icon')
+			.image('http://ic2.localhost/big.png', png(250_000))
+			.image('http://ic2.localhost/favicon.ico', fav, 'image/x-icon')
+		const p = await unfurl('http://ic2.localhost/', { environment: DEV })
+		expect([p.title, p.imageUrl, p.imageMimeType, p.imageData]).toEqual(['ic2.localhost', 'http://ic2.localhost/favicon.ico', 'image/png', bytesToBase64(fav)])
+		expect(pages.count('http://ic2.localhost/i.svg')).toBe(0)
+	})
+
+	it('a WebP icon is not taken (icons must be PNG, JPEG or GIF); no image then', async () => {
+		const webp = enc.encode('RIFF\0\0\0\0WEBPVP8 ')
+		pages
+			.html('http://ic3.localhost/', page('<title>W</title><link rel="apple-touch-icon" href="/t.webp">'))
+			.image('http://ic3.localhost/t.webp', webp, 'image/webp')
+			.on('http://ic3.localhost/favicon.ico', () => new Response('none', { status: 404 }))
+		expect(await unfurl('http://ic3.localhost/', { environment: DEV })).toEqual({ url: 'http://ic3.localhost/', title: 'W', fromCache: false })
 	})
 })
 
@@ -189,7 +247,7 @@ describe('unfurl: limits', () => {
 		expect(pulled).toBeLessThan(HTML_MAX_BYTES)
 	})
 
-	it('gives up after 512 KB of head without metadata (too-large), reading no further', async () => {
+	it('gives up reading after 512 KB of head without metadata: host title, reading no further', async () => {
 		let pulled = 0
 		pages.on('http://huge.localhost/', () => {
 			const body = new ReadableStream<Uint8Array>({
@@ -205,8 +263,8 @@ describe('unfurl: limits', () => {
 			})
 			return new Response(body, { headers: { 'content-type': 'text/html' } })
 		})
-		const err = await failure(unfurl('http://huge.localhost/', { environment: DEV }))
-		expect(err.code).toBe('too-large')
+		const p = await unfurl('http://huge.localhost/', { environment: DEV })
+		expect([p.title, p.imageData]).toEqual(['huge.localhost', undefined])
 		expect(pulled).toBeLessThan(HTML_MAX_BYTES + 4 * 64 * 1024)
 	})
 
