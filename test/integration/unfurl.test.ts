@@ -6,82 +6,15 @@
  * URLs before any fetch (webhooks-security.md §7 test plan item 8).
  */
 import { env } from 'cloudflare:workers'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { bytesToBase64 } from '../../src/apple/encoding'
 import { sha256Hex } from '../../src/lib/crypto'
 import type { Environment } from '../../src/lib/safe-url'
 import { FAILURE_TTL_MS, PREVIEW_TTL_MS } from '../../src/links/preview-cache'
 import { fallbackPreview, HTML_MAX_BYTES, titleFromUrl, unfurl, UnfurlError } from '../../src/links/unfurl'
+import { enc, jpeg, page, Pages, png } from '../helpers/test-pages'
 
 const DEV = env.ENVIRONMENT as Environment
-const TEST_HOST = /(\.localhost|\.test|\.internal|^localhost|^127\.\d+\.\d+\.\d+|^10\.\d+\.\d+\.\d+|^192\.168\.\d+\.\d+|^169\.254\.\d+\.\d+|^\[.*\])$/
-const enc = new TextEncoder()
-
-type Handler = (req: Request) => Response | Promise<Response>
-
-/** Test pages by URL (origin + path); records every request to a test host. */
-class Pages {
-	readonly hits: string[] = []
-	private handlers = new Map<string, Handler>()
-	private original = globalThis.fetch
-
-	install(): this {
-		vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
-			const req = new Request(input as RequestInfo, init)
-			const url = new URL(req.url)
-			if (!TEST_HOST.test(url.hostname)) return this.original(input as RequestInfo, init)
-			this.hits.push(req.url)
-			const handler = this.handlers.get(url.origin + url.pathname)
-			if (!handler) throw new TypeError(`unhandled test fetch: ${req.url}`)
-			const res = await handler(req)
-			// A real fetch reports the URL it fetched; relative og:image URLs resolve against it.
-			Object.defineProperty(res, 'url', { value: req.url })
-			return res
-		})
-		return this
-	}
-
-	on(url: string, handler: Handler): this {
-		const u = new URL(url)
-		this.handlers.set(u.origin + u.pathname, handler)
-		return this
-	}
-
-	html(url: string, body: string, headers: Record<string, string> = {}): this {
-		return this.on(url, () => new Response(body, { headers: { 'content-type': 'text/html; charset=utf-8', ...headers } }))
-	}
-
-	image(url: string, bytes: Uint8Array, type = 'image/png', headers: Record<string, string> = {}): this {
-		return this.on(url, () => new Response(bytes, { headers: { 'content-type': type, ...headers } }))
-	}
-
-	redirect(from: string, to: string, status = 302): this {
-		return this.on(from, () => new Response(null, { status, headers: { location: to } }))
-	}
-
-	count(prefix: string): number {
-		return this.hits.filter((h) => h.startsWith(prefix)).length
-	}
-
-	restore(): void {
-		vi.mocked(globalThis.fetch).mockRestore?.()
-		globalThis.fetch = this.original
-	}
-}
-
-/** PNG magic bytes then filler: enough for the sniffer, any size. */
-function png(size: number): Uint8Array {
-	const b = new Uint8Array(size).fill(7)
-	b.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13])
-	return b
-}
-function jpeg(size: number): Uint8Array {
-	const b = new Uint8Array(size).fill(1)
-	b.set([0xff, 0xd8, 0xff, 0xe0])
-	return b
-}
-
-const page = (head: string, body = '<p>hello</p>') => `<!doctype html><html><head>${head}</head><body>${body}</body></html>`
 
 let pages: Pages
 beforeEach(() => {
@@ -180,47 +113,6 @@ describe('unfurl: metadata (development, loopback pages)', () => {
 		pages.image('http://d2.localhost/photo.jpg', photo, 'image/jpeg')
 		const p = await unfurl('http://d2.localhost/photo.jpg', { environment: DEV })
 		expect([p.title, p.imageMimeType, p.imageData]).toEqual(['d2.localhost', 'image/jpeg', bytesToBase64(photo)])
-	})
-})
-
-describe('unfurl: icons when the page has no usable image', () => {
-	it('takes the apple-touch-icon before other icon links and /favicon.ico', async () => {
-		const touch = png(3_000)
-		pages
-			.html('http://ic.localhost/', page('<title>Icons</title><link rel="icon" href="/i.png"><link rel="apple-touch-icon" href="/touch.png">'))
-			.image('http://ic.localhost/touch.png', touch)
-			.image('http://ic.localhost/i.png', png(100))
-			.image('http://ic.localhost/favicon.ico', png(100))
-		const p = await unfurl('http://ic.localhost/', { environment: DEV })
-		expect([p.title, p.imageUrl, p.imageData]).toEqual(['Icons', 'http://ic.localhost/touch.png', bytesToBase64(touch)])
-		expect(pages.count('http://ic.localhost/i.png') + pages.count('http://ic.localhost/favicon.ico')).toBe(0)
-	})
-
-	it('after an unusable og:image: skips SVG and ICO icons and icons over 200 kB, then takes /favicon.ico when it is a PNG', async () => {
-		const fav = png(1_200)
-		const ico = new Uint8Array(64).fill(0)
-		ico.set([0, 0, 1, 0, 1, 0])
-		pages
-			.html(
-				'http://ic2.localhost/',
-				page('<meta property="og:image" content="/gone.png"><link rel="icon" type="image/svg+xml" href="/i.svg"><link rel="shortcut icon" href="/old.ico"><link rel="apple-touch-icon" href="/big.png">'),
-			)
-			.on('http://ic2.localhost/gone.png', () => new Response('no', { status: 404 }))
-			.image('http://ic2.localhost/old.ico', ico, 'image/x-icon')
-			.image('http://ic2.localhost/big.png', png(250_000))
-			.image('http://ic2.localhost/favicon.ico', fav, 'image/x-icon')
-		const p = await unfurl('http://ic2.localhost/', { environment: DEV })
-		expect([p.title, p.imageUrl, p.imageMimeType, p.imageData]).toEqual(['ic2.localhost', 'http://ic2.localhost/favicon.ico', 'image/png', bytesToBase64(fav)])
-		expect(pages.count('http://ic2.localhost/i.svg')).toBe(0)
-	})
-
-	it('a WebP icon is not taken (icons must be PNG, JPEG or GIF); no image then', async () => {
-		const webp = enc.encode('RIFF\0\0\0\0WEBPVP8 ')
-		pages
-			.html('http://ic3.localhost/', page('<title>W</title><link rel="apple-touch-icon" href="/t.webp">'))
-			.image('http://ic3.localhost/t.webp', webp, 'image/webp')
-			.on('http://ic3.localhost/favicon.ico', () => new Response('none', { status: 404 }))
-		expect(await unfurl('http://ic3.localhost/', { environment: DEV })).toEqual({ url: 'http://ic3.localhost/', title: 'W', fromCache: false })
 	})
 })
 
