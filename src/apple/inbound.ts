@@ -96,6 +96,9 @@ const envelope = {
 	group: z.string().max(512).optional(),
 }
 
+/** Apple never sends a text with nothing in it; one that says nothing is refused, not recorded. */
+export const EMPTY_TEXT_MESSAGE = 'a text message needs a body or attachments'
+
 export const InboundTextSchema = z
 	.object({
 		...envelope,
@@ -104,6 +107,7 @@ export const InboundTextSchema = z
 		attachments: z.array(InboundAttachmentSchema).max(100).optional(),
 	})
 	.passthrough()
+	.refine((m) => m.body.trim() !== '' || (m.attachments?.length ?? 0) > 0, { message: EMPTY_TEXT_MESSAGE, path: ['body'] })
 
 export const InboundInteractiveSchema = z
 	.object({

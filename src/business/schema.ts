@@ -52,6 +52,8 @@ const settingsShape = {
 	authentication: AuthenticationSettingsSchema.optional(),
 	applePay: ApplePaySettingsSchema.optional(),
 	attachmentRetentionDays: z.number().int().min(1).max(365).default(30),
+	/** The business's logo (PNG, JPEG or GIF, ≤ 200 kB): the image of a rich link whose page has none. */
+	logoUrl: url.optional(),
 }
 
 export const CreateBusinessSchema = z.object({ businessId: BusinessIdSchema, ...settingsShape }).strict()
@@ -65,6 +67,7 @@ export const UpdateBusinessSchema = z
 		authentication: AuthenticationSettingsSchema.nullable().optional(),
 		applePay: ApplePaySettingsSchema.nullable().optional(),
 		attachmentRetentionDays: settingsShape.attachmentRetentionDays.unwrap().optional(),
+		logoUrl: url.nullable().optional(),
 	})
 	.strict()
 export type UpdateBusiness = z.infer<typeof UpdateBusinessSchema>
@@ -82,6 +85,7 @@ export interface BusinessSettings {
 	authentication?: StoredAuthentication
 	applePay?: z.infer<typeof ApplePaySettingsSchema>
 	attachmentRetentionDays: number
+	logoUrl?: string
 }
 
 export interface WebhookSecret {

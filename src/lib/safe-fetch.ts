@@ -6,7 +6,7 @@
  * (webhooks-security.md §5 API7, §7).
  */
 import { concatBytes } from '../apple/encoding'
-import { checkOutboundUrl, type Environment } from './safe-url'
+import { checkOutboundUrl, type Environment, UnsafeUrlError } from './safe-url'
 
 export interface SafeFetchOptions {
 	environment: Environment
@@ -62,4 +62,25 @@ export async function readBodyCapped(res: Response, limit: number): Promise<Uint
 		chunks.push(value)
 	}
 	return concatBytes(chunks, total)
+}
+
+/** UnsafeUrlError messages about where a URL points rather than how it is written. */
+const NOT_PUBLIC = /IP address hosts|private host names|default ports/
+
+/**
+ * What went wrong fetching a URL, in words a business can act on: "DNS lookup failed",
+ * "it is not a public address (…)", "it did not answer within 8 s"… The runtime's own network errors read
+ * "internal error; reference = …" (workerd hides the cause), which says nothing to a business,
+ * so those name the likely causes instead.
+ */
+export function describeFetchFailure(err: unknown, timeoutMs?: number): string {
+	if (err instanceof UnsafeUrlError) return NOT_PUBLIC.test(err.message) ? `it is not a public address (${err.message})` : `it is not allowed (${err.message})`
+	if (err instanceof ResponseTooLargeError) return `it is too large (${err.message})`
+	const name = typeof err === 'object' && err !== null && 'name' in err ? String(err.name) : ''
+	if (name === 'TimeoutError' || name === 'AbortError') return timeoutMs ? `it did not answer within ${timeoutMs / 1000} s` : 'it did not answer in time'
+	const message = err instanceof Error ? err.message : String(err)
+	if (/dns|name not resolved|getaddrinfo|ENOTFOUND|no such host/i.test(message)) return 'DNS lookup failed'
+	if (/refused|ECONNREFUSED/i.test(message)) return 'the connection was refused'
+	if (/prohibited|not permitted|disallowed|private/i.test(message)) return 'it is not a public address'
+	return 'could not connect (DNS lookup failed or the host did not answer)'
 }

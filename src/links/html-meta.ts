@@ -19,6 +19,11 @@ export interface PageMeta {
 	siteName?: string
 	/** Image URLs as written (maybe relative), best first. */
 	images: string[]
+	/**
+	 * Icon links as written, best first: `apple-touch-icon` (Apple's own, usually a 180 px PNG),
+	 * then `icon` / `shortcut icon`; tried when no image above can be used. SVG icons are left out.
+	 */
+	icons: string[]
 }
 
 // HTMLRewriter hands attribute values and text over undecoded (checked in workerd).
@@ -93,6 +98,8 @@ export class MetaCollector {
 	private og: string[] = []
 	private twitter: string[] = []
 	private links: string[] = []
+	private touchIcons: string[] = []
+	private otherIcons: string[] = []
 	private titleText = ''
 	private titleCount = 0
 
@@ -138,7 +145,10 @@ export class MetaCollector {
 		if (this.done) return
 		const rel = (e.getAttribute('rel') ?? '').toLowerCase().split(/\s+/)
 		const href = e.getAttribute('href')
-		if (href !== null && (rel.includes('image_src') || rel.includes('apple-touch-icon'))) push(this.links, href)
+		if (href === null) return
+		if (rel.includes('image_src')) push(this.links, href)
+		else if (rel.includes('apple-touch-icon') || rel.includes('apple-touch-icon-precomposed')) push(this.touchIcons, href)
+		else if (rel.includes('icon') && !isSvg(e.getAttribute('type'), href)) push(this.otherIcons, href)
 	}
 
 	/** True once any field a preview can show was seen. */
@@ -152,7 +162,11 @@ export class MetaCollector {
 		for (const src of [...this.secure, ...this.og, ...this.twitter, ...this.links]) {
 			if (images.length < MAX_IMAGE_CANDIDATES && !images.includes(src)) images.push(src)
 		}
-		const out: PageMeta = { images }
+		const icons: string[] = []
+		for (const src of [...this.touchIcons, ...this.otherIcons]) {
+			if (icons.length < MAX_IMAGE_CANDIDATES && !icons.includes(src)) icons.push(src)
+		}
+		const out: PageMeta = { images, icons }
 		const title =
 			cleanText(f('og:title'), MAX_TITLE) ?? cleanText(f('twitter:title'), MAX_TITLE) ?? cleanText(this.titleText, MAX_TITLE)
 		const description =
@@ -166,6 +180,8 @@ export class MetaCollector {
 		return out
 	}
 }
+
+const isSvg = (type: string | null, href: string) => (type ?? '').toLowerCase().includes('svg') || /\.svgz?(?:[?#]|$)/i.test(href)
 
 function push(list: string[], raw: string): void {
 	// Query strings in attributes are written with &amp; like any other attribute text.

@@ -6,17 +6,19 @@
  * development, with global_fetch_strictly_public underneath), only HTML content types are read,
  * at most 512 KB of it, and HTMLRewriter stops at the end of `<head>` (workers-limits.md §9–10,
  * webhooks-security.md §7). The image is fetched the same way under Apple's 200 kB cap, trying
- * the next candidate when one is too large or not an image Messages shows.
+ * the next candidate when one is too large or not an image Messages shows: the page's Open Graph
+ * / Twitter images first, then its icons (`apple-touch-icon`, other icon links, `/favicon.ico`)
+ * when they are PNG, JPEG or GIF. Title: `og:title` (or `twitter:title`), else `<title>`, else
+ * the host name.
  *
- * The caller never blocks a message on this: on UnfurlError it sends the text and, where Apple's
- * required fields can be met, a rich link built from `fallbackPreview` (url + titleFromUrl).
+ * Only a page that cannot be reached or is refused (unsafe URL, error status, timeout, too many
+ * redirects) is an UnfurlError; a reachable page that is not HTML, or whose head is too large to
+ * read, still gets a preview titled with its host. The caller never blocks a message on this.
  */
-import { bytesToBase64 } from '../apple/encoding'
-import { sniffImageType } from '../apple/outbound/image-ref'
-import { RICH_LINK_IMAGE_MAX_BYTES } from '../apple/outbound/preflight'
-import { readBodyCapped, ResponseTooLargeError, safeFetch } from '../lib/safe-fetch'
+import { ResponseTooLargeError, safeFetch } from '../lib/safe-fetch'
 import { checkOutboundUrl, type Environment, UnsafeUrlError } from '../lib/safe-url'
-import { titleFromUrl } from './display'
+import { displayHost, titleFromUrl } from './display'
+import { deadline, fetchLinkImage, type FetchedImage, MAX_REDIRECTS, mediaType, raceAbort, RASTER_TYPES, USER_AGENT } from './fetch-image'
 import { type PageMeta, MetaCollector } from './html-meta'
 import { type CachedPreview, readCache, type UnfurlErrorCode, writeCache } from './preview-cache'
 
@@ -25,11 +27,12 @@ export type { UnfurlErrorCode } from './preview-cache'
 
 export const UNFURL_TIMEOUT_MS = 5_000
 export const HTML_MAX_BYTES = 512 * 1024
-export const MAX_REDIRECTS = 3
+export { MAX_REDIRECTS } from './fetch-image'
 /** Image candidates fetched at most per preview (each one a subrequest). */
 export const MAX_IMAGE_ATTEMPTS = 3
+/** Icon candidates (icon links, then /favicon.ico) fetched at most when no image worked. */
+export const MAX_ICON_ATTEMPTS = 3
 const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml'])
-const USER_AGENT = 'Mozilla/5.0 (compatible; amb-edge-unfurl/0.1; link preview)'
 
 export interface UnfurlOptions {
 	environment: Environment
@@ -80,35 +83,6 @@ export function fallbackPreview(url: string): { url: string; title: string } {
 	return { url: href, title: titleFromUrl(href) }
 }
 
-interface Deadline {
-	signal: AbortSignal
-	remaining(): number
-}
-
-function deadline(ms: number): Deadline {
-	const start = Date.now()
-	return { signal: AbortSignal.timeout(ms), remaining: () => Math.max(1, ms - (Date.now() - start)) }
-}
-
-/** Rejects with the signal's reason when it aborts first (a body that never ends, a fetch that ignores the signal). */
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-	if (signal.aborted) return Promise.reject(signal.reason)
-	return new Promise<T>((resolve, reject) => {
-		const onAbort = () => reject(signal.reason)
-		signal.addEventListener('abort', onAbort, { once: true })
-		p.then(
-			(v) => {
-				signal.removeEventListener('abort', onAbort)
-				resolve(v)
-			},
-			(e: unknown) => {
-				signal.removeEventListener('abort', onAbort)
-				reject(e)
-			},
-		)
-	})
-}
-
 const isAbort = (err: unknown) =>
 	typeof err === 'object' && err !== null && 'name' in err && (err.name === 'TimeoutError' || err.name === 'AbortError')
 
@@ -119,8 +93,6 @@ function toUnfurlError(err: unknown, url: string): UnfurlError {
 	if (isAbort(err)) return new UnfurlError('timeout', url, 'the page did not answer in time')
 	return new UnfurlError('network', url, err instanceof Error ? err.message : String(err))
 }
-
-const mediaType = (res: Response) => (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
 
 /**
  * Passes at most `cap` bytes of `body` through, then ends the stream. The pump writes into a
@@ -191,12 +163,13 @@ async function fetchPage(url: string, environment: Environment, timeoutMs: numbe
 		throw new UnfurlError('http-status', url, `the page answered ${res.status}`)
 	}
 	const type = mediaType(res)
-	if (!HTML_TYPES.has(type)) {
-		await res.body?.cancel()
-		throw new UnfurlError('content-type', url, `the page is ${type || 'of no content type'}, not HTML`)
-	}
 	const base = res.url || url
-	if (!res.body) return { base, meta: { images: [] } }
+	if (!HTML_TYPES.has(type)) {
+		// Reachable but not a page (a PDF, an image): no metadata; an image may be its own preview.
+		await res.body?.cancel()
+		return { base, meta: { images: type.startsWith('image/') ? [base] : [], icons: [] } }
+	}
+	if (!res.body) return { base, meta: { images: [], icons: [] } }
 	let truncated = false
 	const collector = new MetaCollector()
 	const source = capped(res.body, HTML_MAX_BYTES, () => {
@@ -215,53 +188,18 @@ async function fetchPage(url: string, environment: Environment, timeoutMs: numbe
 		reader.cancel().catch(() => {})
 		source.stop()
 	}
-	// A head that does not end within the cap: use what it had, if anything.
-	if (truncated && !collector.done && !collector.found) {
-		throw new UnfurlError('too-large', url, `no page metadata in the first ${HTML_MAX_BYTES} bytes`)
-	}
+	// A head that does not end within the cap: use what it had; the icons and host name else.
+	if (truncated && !collector.done && !collector.found) return { base, meta: { images: [], icons: [] } }
 	return { base, meta: collector.result() }
 }
 
-interface FetchedImage {
-	url: string
-	data: string
-	mimeType: string
-}
-
-/** One candidate; null when it is unsafe, too large, not an image Messages shows, or fails. */
-async function fetchImage(url: string, environment: Environment, limit: Deadline): Promise<FetchedImage | null> {
-	try {
-		const res = await raceAbort(
-			safeFetch(url, {
-				environment,
-				timeoutMs: limit.remaining(),
-				maxResponseBytes: RICH_LINK_IMAGE_MAX_BYTES,
-				maxRedirects: MAX_REDIRECTS,
-				init: { headers: { accept: 'image/*', 'user-agent': USER_AGENT } },
-			}),
-			limit.signal,
-		)
-		if (!res.ok || !mediaType(res).startsWith('image/')) {
-			await res.body?.cancel()
-			return null
-		}
-		const bytes = await raceAbort(readBodyCapped(res, RICH_LINK_IMAGE_MAX_BYTES), limit.signal)
-		const data = bytesToBase64(bytes)
-		// The bytes decide, not the header: SVG (scriptable, not shown) and mislabelled pages are out.
-		const mimeType = sniffImageType(data)
-		return mimeType === null ? null : { url, data, mimeType }
-	} catch {
-		return null
-	}
-}
-
-async function pickImage(page: Page, environment: Environment, timeoutMs: number): Promise<FetchedImage | null> {
-	const limit = deadline(timeoutMs)
+/** Absolute http(s) candidates (http only in development), in order, without repeats. */
+function absolute(srcs: readonly string[], base: string, environment: Environment): string[] {
 	const urls: string[] = []
-	for (const src of page.meta.images) {
+	for (const src of srcs) {
 		try {
 			// checkOutboundUrl again inside safeFetch; here only https (http in development).
-			const abs = new URL(src, page.base)
+			const abs = new URL(src, base)
 			if (abs.protocol === 'https:' || (abs.protocol === 'http:' && environment === 'development')) {
 				if (!urls.includes(abs.href)) urls.push(abs.href)
 			}
@@ -269,9 +207,22 @@ async function pickImage(page: Page, environment: Environment, timeoutMs: number
 			// Unparseable candidate: skip.
 		}
 	}
-	for (const url of urls.slice(0, MAX_IMAGE_ATTEMPTS)) {
+	return urls
+}
+
+/** The page's own image, else its icon (PNG/JPEG/GIF only), else null. */
+async function pickImage(page: Page, environment: Environment, timeoutMs: number): Promise<FetchedImage | null> {
+	const limit = deadline(timeoutMs)
+	for (const url of absolute(page.meta.images, page.base, environment).slice(0, MAX_IMAGE_ATTEMPTS)) {
 		if (limit.signal.aborted) return null
-		const image = await fetchImage(url, environment, limit)
+		const image = await fetchLinkImage(url, environment, limit)
+		if (image !== null) return image
+	}
+	const favicon = new URL('/favicon.ico', page.base).href
+	const icons = absolute(page.meta.icons, page.base, environment).filter((u) => u !== favicon)
+	for (const url of [...icons.slice(0, MAX_ICON_ATTEMPTS - 1), ...absolute([favicon], page.base, environment)]) {
+		if (limit.signal.aborted) return null
+		const image = await fetchLinkImage(url, environment, limit, RASTER_TYPES)
 		if (image !== null) return image
 	}
 	return null
@@ -306,7 +257,7 @@ export async function unfurl(url: string, opts: UnfurlOptions): Promise<LinkPrev
 	try {
 		const page = await fetchPage(href, opts.environment, timeoutMs)
 		const image = await pickImage(page, opts.environment, timeoutMs)
-		preview = { url: href, title: page.meta.title ?? titleFromUrl(href), fromCache: false }
+		preview = { url: href, title: page.meta.title ?? displayHost(new URL(href).hostname), fromCache: false }
 		if (page.meta.siteName !== undefined) preview.siteName = page.meta.siteName
 		if (page.meta.description !== undefined) preview.description = page.meta.description
 		if (image) {

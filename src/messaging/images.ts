@@ -6,18 +6,19 @@
 import { bytesToBase64 } from '../apple/encoding'
 import type { ResolvedImage } from '../apple/outbound'
 import type { Environment } from '../lib/safe-url'
-import { readBodyCapped, safeFetch } from '../lib/safe-fetch'
+import { describeFetchFailure, readBodyCapped, safeFetch } from '../lib/safe-fetch'
 
 export const IMAGE_FETCH_TIMEOUT_MS = 8_000
 /** Above every Apple image cap (preflight then names the exact one that was exceeded). */
 export const IMAGE_FETCH_MAX_BYTES = 1_000_000
 
+/** Its message says what happened, URL included: "could not fetch https://…: DNS lookup failed". */
 export class ImageFetchError extends Error {
 	constructor(
 		readonly url: string,
-		message: string,
+		reason: string,
 	) {
-		super(message)
+		super(`could not fetch ${url}: ${reason}`)
 		this.name = 'ImageFetchError'
 	}
 }
@@ -27,21 +28,25 @@ export async function fetchImage(url: string, environment: Environment): Promise
 	try {
 		res = await safeFetch(url, { environment, timeoutMs: IMAGE_FETCH_TIMEOUT_MS, maxResponseBytes: IMAGE_FETCH_MAX_BYTES, maxRedirects: 3 })
 	} catch (err) {
-		throw new ImageFetchError(url, err instanceof Error ? err.message : String(err))
+		throw new ImageFetchError(url, describeFetchFailure(err, IMAGE_FETCH_TIMEOUT_MS))
+	}
+	if (res.status >= 300 && res.status < 400) {
+		await res.body?.cancel()
+		throw new ImageFetchError(url, `it redirected more than 3 times`)
 	}
 	if (!res.ok) {
 		await res.body?.cancel()
-		throw new ImageFetchError(url, `image URL answered ${res.status}`)
+		throw new ImageFetchError(url, `it answered ${res.status}`)
 	}
 	const mimeType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
 	if (!mimeType.startsWith('image/')) {
 		await res.body?.cancel()
-		throw new ImageFetchError(url, `image URL served ${mimeType || 'no content type'}, not an image`)
+		throw new ImageFetchError(url, `it served ${mimeType || 'no content type'}, not an image`)
 	}
 	try {
 		return { data: bytesToBase64(await readBodyCapped(res, IMAGE_FETCH_MAX_BYTES)), mimeType }
 	} catch (err) {
-		throw new ImageFetchError(url, err instanceof Error ? err.message : String(err))
+		throw new ImageFetchError(url, describeFetchFailure(err, IMAGE_FETCH_TIMEOUT_MS))
 	}
 }
 

@@ -1,14 +1,17 @@
 /**
  * From a business's `POST /v1/messages` to a job the conversation object can send: template
  * resolution, device fitting on the latest capabilities, image fetching, preflight of the
- * known Apple rejections (422 with a reason per field), and rendering to Apple's JSON
- * (PRODUCT.md "Data flow" 3; spec apple-msp-interactive.md).
+ * known Apple rejections (422 with a reason per field) and of what Apple accepts but hurts the
+ * customer (warnings, sent anyway), and rendering to Apple's JSON (PRODUCT.md "Data flow" 3;
+ * spec apple-msp-interactive.md). When the message is not sent as written, `renderReason` says why.
  */
 import {
 	AppleMessageBodySchema,
 	BusinessMessageSchema,
 	collectImageRefs,
+	type ContentMessage,
 	fitToDevice,
+	imageFieldsOf,
 	preflight,
 	renderAppleBody,
 	RenderError,
@@ -23,13 +26,14 @@ import { requestForMatching } from '../apple/replies'
 import { businessStub } from '../business/directory'
 import type { BusinessRecord } from '../business/schema'
 import type { ConversationState } from '../conversation/schema'
-import type { OutboundJob, Rendered } from '../conversation/outbound'
+import type { OutboundJob, RenderReason, Rendered, SendWarning } from '../conversation/outbound'
 import type { Config, Env } from '../context'
 import { unprocessable } from '../lib/errors'
 import { parseTemplate } from '../templates/stored'
 import { MissingVariablesError, substitute } from '../templates/substitute'
 import { fetchImages, ImageFetchError } from './images'
 import { completeRichLink, richLinksForText } from './rich-links'
+import { sendWarnings } from './warnings'
 import { pinAttachment } from '../attachments/purge'
 import { abandonHosted, prepareHosted } from '../hosted'
 
@@ -46,9 +50,21 @@ export interface PreparedSend {
 	jobs: OutboundJob[]
 	/** The hosted request (authentication, Apple Pay) to abandon if the send is not accepted. */
 	hostedRequestId: string | null
+	/** Why `rendered` is not `original`; set exactly then (also on the primary job). */
+	renderReason?: RenderReason
+	/** What Apple accepts but hurts the customer; also on the primary job. */
+	warnings: SendWarning[]
 }
 
 const issues = (list: { path: string; message: string }[]) => list.map((i) => ({ path: `message.${i.path}`.replace(/\.$/, ''), message: i.message }))
+
+/** Where in the business's message an image URL was given (for a 422 naming the field). */
+function imagePath(message: ContentMessage & { fallback?: ContentMessage }, url: string): string {
+	const own = imageFieldsOf(message).find((f) => f.ref === url)
+	if (own) return `message.${own.path}`
+	const inFallback = message.fallback && message.fallback.type !== 'template' ? imageFieldsOf(message.fallback).find((f) => f.ref === url) : undefined
+	return inFallback ? `message.fallback.${inFallback.path}` : 'message'
+}
 
 /** `template` → the stored message with variables filled, keeping the caller's fallback/bot. */
 async function resolveTemplate(env: Env, business: BusinessRecord, message: BusinessMessage): Promise<{ message: BusinessMessage; templateId: string | null; reusableDataRef: Record<string, unknown> | null }> {
@@ -122,11 +138,13 @@ export async function prepareSend(
 	const resolvedTemplate = await resolveTemplate(env, business, requested)
 	const { templateId, reusableDataRef } = resolvedTemplate
 	let message = resolvedTemplate.message
-	const links = { environment: config.ENVIRONMENT, bucket: env.ATTACHMENTS }
+	const links = { environment: config.ENVIRONMENT, bucket: env.ATTACHMENTS, logoUrl: business.settings.logoUrl ?? null }
+	let linkReason: RenderReason | undefined
 	if (message.type === 'richLink') {
 		const { fallback, ...link } = message
 		const completed = await completeRichLink(link, links)
-		message = (fallback ? { ...completed, fallback } : completed) as BusinessMessage
+		linkReason = completed.reason
+		message = (fallback ? { ...completed.message, fallback } : completed.message) as BusinessMessage
 	}
 	const resolved = message as ResolvedMessage
 	const fit = fitToDevice(resolved, { capabilities: state.capabilities, deviceAgent: state.deviceAgent })
@@ -136,11 +154,12 @@ export async function prepareSend(
 	try {
 		images = await fetchImages([...collectImageRefs(resolved), ...collectImageRefs(fit.message), ...followUps.flatMap(collectImageRefs)], config.ENVIRONMENT)
 	} catch (err) {
-		if (err instanceof ImageFetchError) throw unprocessable('image could not be fetched', [{ path: 'message', message: `${err.url}: ${err.message}` }])
+		if (err instanceof ImageFetchError) throw unprocessable('image could not be fetched', [{ path: imagePath(resolved, err.url), message: err.message }])
 		throw err
 	}
 	const problems = preflight(message, { now: Date.now(), images })
 	if (problems.length > 0) throw unprocessable('Apple would reject this message', issues(problems))
+	const warnings = sendWarnings(message, Date.now())
 
 	const messageId = crypto.randomUUID()
 	const attachmentIds = fit.message.type === 'text' ? (fit.message.attachments ?? []) : []
@@ -149,8 +168,18 @@ export async function prepareSend(
 		const ok = await pinAttachment(env, { businessId: business.settings.businessId, attachmentId, holder: messageId, untilMs: Date.now() + ATTACHMENT_PIN_MS })
 		if (!ok) throw unprocessable('unknown or expired attachment', [{ path: `message.attachments.${i}`, message: 'upload it with POST /v1/attachments first' }])
 	}
-	const rendered: Rendered = message.type === 'text' && requested.type === 'richLink' ? 'text' : fit.rendered
-	const base = { messageType: requested.type, rendered, autoReply: fit.message.bot === true, templateId, endpoint: appleEndpointFor(fit.message) }
+	// A rich link whose page is unreachable went out as text before fitting (rich links fit every device).
+	const rendered: Rendered = linkReason ? 'text' : fit.rendered
+	const renderReason = linkReason ?? fit.reason
+	const base = {
+		messageType: requested.type,
+		rendered,
+		autoReply: fit.message.bot === true,
+		templateId,
+		endpoint: appleEndpointFor(fit.message),
+		...(renderReason ? { renderReason } : {}),
+		warnings,
+	}
 	// Authentication and Apple Pay need hosted state (OAuth state, merchant session) first.
 	const requestIdentifier = crypto.randomUUID()
 	const hosted = await prepareHosted(env, config, { business, state, message: fit.message, requestIdentifier, origin })
@@ -185,5 +214,5 @@ export async function prepareSend(
 		const id = crypto.randomUUID()
 		return { messageId: id, messageType: 'richLink', rendered: 'original', autoReply: link.bot === true, templateId: null, appleBody: render(link, id, business, state, images), includeDataRef: false, request: null }
 	})
-	return { messageType: requested.type, rendered, jobs: [primary, ...linkJobs], hostedRequestId }
+	return { messageType: requested.type, rendered, jobs: [primary, ...linkJobs], hostedRequestId, ...(renderReason ? { renderReason } : {}), warnings }
 }

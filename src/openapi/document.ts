@@ -19,6 +19,10 @@ const SendResponseSchema = z.object({
 	sequence: z.number().int(),
 	status: z.literal('queued'),
 	rendered: z.enum(['original', 'fallback', 'text']),
+	/** Why `rendered` is not `original` (e.g. `device_lacks_capability` / `LIST`, `rich_link_unreachable`). */
+	renderReason: z.object({ code: z.string(), detail: z.string().optional() }).optional(),
+	/** What Apple accepts but hurts the customer (`time_slot_past`, `app_icon_missing`); sent anyway. */
+	warnings: z.array(z.object({ path: z.string(), code: z.string(), message: z.string() })).optional(),
 })
 
 const json = (s: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema: schema(s) } } })
@@ -81,7 +85,7 @@ export function openApiDocument(): object {
 				delete: { summary: 'Delete a template', responses: { '204': { description: 'Deleted' }, ...errors } },
 			},
 			'/v1/templates/{id}/preview': {
-				post: { summary: 'Fill variables, run preflight, render Apple JSON without sending', requestBody: { content: { 'application/json': { schema: schema(PreviewBodySchema) } } }, responses: { '200': { description: '{ valid, problems, message, apple }' }, ...errors, '422': json(ErrorSchema, 'Variables missing') } },
+				post: { summary: 'Fill variables, run preflight, render Apple JSON without sending', requestBody: { content: { 'application/json': { schema: schema(PreviewBodySchema) } } }, responses: { '200': { description: '{ valid, problems, warnings, message, apple }' }, ...errors, '422': json(ErrorSchema, 'Variables missing') } },
 			},
 			'/v1/deliveries/failed': { get: { summary: 'Webhook deliveries that failed for good (dead letters)', responses: { '200': { description: 'A page of dead letters' }, ...errors } } },
 			'/v1/deliveries/{id}/replay': { post: { summary: 'Replay a dead letter (same webhook-id)', responses: { '202': { description: 'Re-queued' }, ...errors } } },

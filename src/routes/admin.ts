@@ -52,9 +52,10 @@ function assertUrls(config: Config, urls: Record<string, string | undefined>): v
 	if (problems.length > 0) throw unprocessable('URL not allowed', problems)
 }
 
-function urlsOf(s: Partial<Pick<CreateBusiness, 'webhookUrl' | 'routes' | 'authentication'>>): Record<string, string | undefined> {
+function urlsOf(s: Partial<Pick<CreateBusiness, 'webhookUrl' | 'routes' | 'authentication' | 'logoUrl'>>): Record<string, string | undefined> {
 	return {
 		webhookUrl: s.webhookUrl,
+		logoUrl: s.logoUrl,
 		...Object.fromEntries((s.routes ?? []).map((r, i) => [`routes.${i}.webhookUrl`, r.webhookUrl])),
 		'authentication.tokenUrl': s.authentication?.tokenUrl,
 		'authentication.userIdUrl': s.authentication?.userIdUrl,
@@ -109,12 +110,14 @@ admin.patch('/businesses/:businessId', async (c) => {
 	const config = getConfig(c.env)
 	const businessId = businessIdParam(c.req.param('businessId'))
 	const patch = await readJson(c, UpdateBusinessSchema)
-	assertUrls(config, urlsOf({ ...patch, authentication: patch.authentication ?? undefined }))
+	assertUrls(config, urlsOf({ ...patch, authentication: patch.authentication ?? undefined, logoUrl: patch.logoUrl ?? undefined }))
 	const stub = businessStub(c.env, businessId)
 	const current = await stub.get()
 	if (!current) throw notFound('unknown business')
-	const { authentication, applePay, ...plain } = patch
+	const { authentication, applePay, logoUrl, ...plain } = patch
 	const next: BusinessSettings = { ...current.settings, ...stripUndefined(plain) }
+	if (logoUrl === null) delete next.logoUrl
+	else if (logoUrl) next.logoUrl = logoUrl
 	if (authentication === null) delete next.authentication
 	else if (authentication) next.authentication = await storeAuthentication(config, businessId, authentication)
 	if (applePay === null) delete next.applePay

@@ -6,7 +6,7 @@
  */
 import { Hono } from 'hono'
 import { readAppleJson, BodyError } from '../apple/body'
-import { InboundMessageSchema, readInboundHeaders, type InboundInteractive } from '../apple/inbound'
+import { EMPTY_TEXT_MESSAGE, InboundMessageSchema, InboundTextSchema, readInboundHeaders, type InboundInteractive } from '../apple/inbound'
 import { AppleJwtError, verifyAppleJwt } from '../apple/jwt'
 import { businessForDestination } from '../business/directory'
 import { conversationByCustomer } from '../conversation/directory'
@@ -44,6 +44,11 @@ appleInbound.post('/message', async (c) => {
 	}
 	const parsed = InboundMessageSchema.safeParse(json)
 	if (!parsed.success) {
+		// The union hides which branch failed; an empty text is common enough to name (nothing recorded).
+		const text = InboundTextSchema.safeParse(json)
+		if (!text.success && text.error.issues.length === 1 && text.error.issues[0]!.message === EMPTY_TEXT_MESSAGE) {
+			throw badRequest(EMPTY_TEXT_MESSAGE, [{ path: 'body', message: EMPTY_TEXT_MESSAGE }])
+		}
 		throw badRequest('body does not match any Apple message type', parsed.error.issues.slice(0, 10).map((i) => ({
 			path: i.path.join('.'),
 			message: i.message,

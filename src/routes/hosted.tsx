@@ -1,7 +1,7 @@
 /**
  * Hosted pages and endpoints (PRODUCT.md "Hosted pages"), a sub-app mounted at `/`:
  *
- * - `GET /landing` (and `/landingPage`, Apple's sample path): account linking (src/hosted/links.ts).
+ * - `GET /landing` (and `/landingPage`, Apple's sample path): account linking (routes/hosted-landing.tsx).
  * - `/hosted/login`, `/hosted/logout`, `/hosted`, `/hosted/businesses/:id/settings` and its
  *   forms: channel settings behind a session (admin token or business API key).
  * - `GET /hosted/auth/callback`: the OAuth redirect URI of AUTH2 (src/hosted/oauth.ts).
@@ -11,7 +11,7 @@
  * Pages are server-rendered (hono/jsx), without scripts, under a strict CSP. Every form
  * POST passes the Origin check and the session's synchronizer token (src/hosted/csrf.ts).
  */
-import { Hono, type Context } from 'hono'
+import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { createMiddleware } from 'hono/factory'
 import { secureHeaders } from 'hono/secure-headers'
@@ -19,18 +19,17 @@ import { deleteCookie } from 'hono/cookie'
 import { z } from 'zod'
 import { businessStub } from '../business/directory'
 import { BusinessIdSchema } from '../business/schema'
-import { getConfig, type Config, type Env } from '../context'
+import { getConfig, type Config } from '../context'
 import { replayDeadLetter } from '../conversation/replay'
 import { openSecret } from '../lib/crypto'
 import { AppError, errorBody, forbidden, notFound } from '../lib/errors'
 import { readJson } from '../lib/json-body'
-import { adminCall, CreatedBusinessSchema } from '../hosted/admin-client'
+import { adminCall } from '../hosted/admin-client'
 import { handlePayCallback, PAY_ENDPOINTS } from '../hosted/apple-pay'
 import { CSRF_FIELD, sameOrigin } from '../hosted/csrf'
-import { linkAccount } from '../hosted/links'
+import { accountOfNext } from '../hosted/landing-query'
 import { CallbackQuerySchema, handleAuthCallback } from '../hosted/oauth'
 import { AuthResultPage } from '../hosted/pages/auth-result'
-import { LandingPage, LinkedPage, type LandingAccount } from '../hosted/pages/landing'
 import { MessagePage } from '../hosted/pages/layout'
 import { LoginPage } from '../hosted/pages/login'
 import { DashboardPage, SettingsPage, type Notice, type SettingsProps, type SettingsSection } from '../hosted/pages/settings'
@@ -47,13 +46,13 @@ import {
 	principalOf,
 	readSession,
 	startSession,
-	type Session,
 } from '../hosted/session'
 import { applePayForm, authenticationForm, FormSchema, str, webhooksForm, type Form } from '../hosted/settings'
 import { clientSecretAad } from './admin'
+import type { HostedContext, HostedEnv } from './hosted-context'
+import { landing } from './hosted-landing'
 
-type HostedEnv = { Bindings: Env; Variables: { session: Session; form: Form } }
-type C = Context<HostedEnv>
+type C = HostedContext
 
 export const hosted = new Hono<HostedEnv>()
 
@@ -130,9 +129,9 @@ const csrfProtect = createMiddleware<HostedEnv>(async (c, next) => {
 	await next()
 })
 
-for (const path of ['/landing', '/landing/*', '/landingPage', '/hosted', '/hosted/businesses', '/hosted/businesses/*', '/hosted/logout']) {
-	hosted.use(path, withSession)
-}
+for (const path of ['/hosted', '/hosted/businesses', '/hosted/businesses/*', '/hosted/logout']) hosted.use(path, withSession)
+// POST only: `/landing/*` also matches `/landing`, whose GET checks the account id before asking for a session.
+hosted.post('/landing/*', withSession)
 for (const path of ['/landing/*', '/hosted/businesses/*', '/hosted/logout']) hosted.post(path, formLimit, csrfProtect)
 
 /** Only our own pages as post-login targets (no open redirect). */
@@ -149,7 +148,7 @@ const origin = (c: C) => new URL(c.req.url).origin
 hosted.get('/hosted/login', async (c) => {
 	const next = safeNext(c.req.query('next'))
 	if (await readSession(c, config(c))) return c.redirect(next, 303)
-	return c.html(<LoginPage csrf={await loginCsrfToken(c, config(c))} next={next} />)
+	return c.html(<LoginPage csrf={await loginCsrfToken(c, config(c))} next={next} linking={accountOfNext(next)} />)
 })
 
 hosted.post('/hosted/login', formLimit, async (c) => {
@@ -158,10 +157,10 @@ hosted.post('/hosted/login', formLimit, async (c) => {
 	const form = await readForm(c)
 	const next = safeNext(str(form, 'next'))
 	if (!(await loginCsrfValid(c, cfg, str(form, CSRF_FIELD)))) {
-		return c.html(<LoginPage csrf={await loginCsrfToken(c, cfg)} next={next} error="The sign-in form expired. Try again." />, 403)
+		return c.html(<LoginPage csrf={await loginCsrfToken(c, cfg)} next={next} linking={accountOfNext(next)} error="The sign-in form expired. Try again." />, 403)
 	}
 	const who = await authenticateCredential(c.env, cfg, str(form, 'credential'))
-	if (!who) return c.html(<LoginPage csrf={await loginCsrfToken(c, cfg)} next={next} error="Invalid admin token or API key." />, 401)
+	if (!who) return c.html(<LoginPage csrf={await loginCsrfToken(c, cfg)} next={next} linking={accountOfNext(next)} error="Invalid admin token or API key." />, 401)
 	await startSession(c, cfg, who)
 	deleteCookie(c, LOGIN_NONCE_COOKIE(cfg), { path: '/', secure: cfg.ENVIRONMENT !== 'development' })
 	return c.redirect(next, 303)
@@ -291,136 +290,9 @@ hosted.post('/hosted/businesses/:id/deliveries/:deliveryId/replay', async (c) =>
 	return c.redirect(`${settingsUrl(id)}?notice=replayed#failed-deliveries`, 303)
 })
 
-// --- Landing page ---------------------------------------------------------------------
+// --- Landing page (account linking): routes/hosted-landing.tsx --------------------------
 
-const LogoUrl = z
-	.string()
-	.max(2048)
-	.refine((s) => {
-		try {
-			return new URL(s).protocol === 'https:'
-		} catch {
-			return false
-		}
-	})
-
-const LandingQuery = z.object({
-	id: BusinessIdSchema,
-	name: z.string().trim().min(1).max(200).optional().catch(undefined),
-	// A logo that is not an https URL is dropped, not an error: it is decoration.
-	logo: LogoUrl.optional().catch(undefined),
-})
-
-function landingAccount(q: { id: string; name?: string | undefined; logo?: string | undefined }): LandingAccount {
-	return { id: q.id, name: q.name ?? null, logo: q.logo ?? null }
-}
-
-async function renderLanding(
-	c: C,
-	account: LandingAccount,
-	extra: { errors?: { path?: string; message: string }[]; draft?: { name?: string; webhookUrl?: string; businessId?: string } } = {},
-	status: 200 | 400 | 403 | 409 | 422 = 200,
-) {
-	const [alias, existing] = await Promise.all([businessStub(c.env, account.id).accountAlias(), businessStub(c.env, account.id).get()])
-	const session = c.var.session
-	return c.html(
-		<LandingPage
-			principal={principalOf(session)}
-			csrf={await csrfToken(config(c), session)}
-			account={account}
-			alias={alias}
-			businessExists={existing !== null}
-			errors={extra.errors}
-			draft={extra.draft}
-		/>,
-		status,
-	)
-}
-
-const landing = async (c: C) => {
-	const q = LandingQuery.safeParse(c.req.query())
-	if (!q.success) throw new AppError(400, 'bad_request', 'This link does not carry a valid Messages for Business account id.')
-	return renderLanding(c, landingAccount(q.data))
-}
-hosted.get('/landing', landing)
-hosted.get('/landingPage', landing)
-
-const LandingForm = z.object({
-	accountId: BusinessIdSchema,
-	name: z.string().trim().max(200).optional(),
-	logo: LogoUrl.optional().catch(undefined),
-})
-
-function landingForm(form: Form) {
-	const parsed = LandingForm.safeParse({
-		accountId: str(form, 'accountId'),
-		name: str(form, 'name') || undefined,
-		logo: str(form, 'logo') || undefined,
-	})
-	if (!parsed.success) throw new AppError(400, 'bad_request', 'The form does not carry a valid account id.')
-	return parsed.data
-}
-
-const linkedBy = (s: Session) => (s.sub === 'admin' ? 'operator' : `business:${s.bid}`)
-
-hosted.post('/landing/link', async (c) => {
-	const session = c.var.session
-	const form = c.var.form
-	const account = landingForm(form)
-	const target = BusinessIdSchema.safeParse(str(form, 'businessId'))
-	const shown = landingAccount({ id: account.accountId, name: account.name, logo: account.logo })
-	if (!target.success) return renderLanding(c, shown, { errors: [{ path: 'businessId', message: 'not a valid business id' }] }, 422)
-	if (!mayManage(session, target.data)) throw forbidden('You can link accounts only to your own business.')
-	const result = await linkAccount(c.env, {
-		accountId: account.accountId,
-		name: account.name ?? null,
-		logoUrl: account.logo ?? null,
-		businessId: target.data,
-		linkedBy: linkedBy(session),
-	})
-	if (result.status === 'no_business') {
-		return renderLanding(c, shown, { errors: [{ path: 'businessId', message: 'no business with this id' }], draft: { businessId: target.data } }, 422)
-	}
-	if (result.status === 'conflict') return renderLanding(c, shown, {}, 409)
-	return c.html(
-		<LinkedPage principal={principalOf(session)} csrf={await csrfToken(config(c), session)} accountId={account.accountId} businessId={result.businessId} status={result.status} />,
-	)
-})
-
-hosted.post('/landing/create', async (c) => {
-	const session = c.var.session
-	if (session.sub !== 'admin') throw forbidden('Only the operator can create businesses.')
-	const form = c.var.form
-	const account = landingForm(form)
-	const shown = landingAccount({ id: account.accountId, name: account.name, logo: account.logo })
-	const draft = { name: str(form, 'name'), webhookUrl: str(form, 'webhookUrl') }
-	// Linked elsewhere already: refuse before creating anything (no business left half-linked).
-	const alias = await businessStub(c.env, account.accountId).accountAlias()
-	if (alias && alias.businessId !== account.accountId) return renderLanding(c, shown, {}, 409)
-	const created = await adminCall(c.env, config(c), 'POST', '/businesses', { businessId: account.accountId, name: draft.name, webhookUrl: draft.webhookUrl })
-	if (!created.ok && created.status !== 409) return renderLanding(c, shown, { errors: created.errors, draft }, 422)
-	// 409: the business exists (a double submit, or created before): linking is idempotent.
-	const secrets = created.ok ? CreatedBusinessSchema.parse(created.body) : null
-	const result = await linkAccount(c.env, {
-		accountId: account.accountId,
-		name: account.name ?? null,
-		logoUrl: account.logo ?? null,
-		businessId: account.accountId,
-		linkedBy: linkedBy(session),
-	})
-	if (result.status === 'conflict') return renderLanding(c, shown, {}, 409)
-	if (result.status === 'no_business') throw new AppError(500, 'internal', 'business vanished while linking')
-	return c.html(
-		<LinkedPage
-			principal={principalOf(session)}
-			csrf={await csrfToken(config(c), session)}
-			accountId={account.accountId}
-			businessId={account.accountId}
-			status={result.status}
-			created={secrets ? { apiKey: secrets.apiKey, webhookSecret: secrets.webhookSecret } : undefined}
-		/>,
-	)
-})
+hosted.route('/', landing)
 
 // --- Customer authentication (AUTH2 redirect URI) --------------------------------------
 

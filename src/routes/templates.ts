@@ -2,7 +2,8 @@
  * The rich-object library (PRODUCT.md "Business API", templates): list pickers, time
  * pickers, quick replies, forms and rich links with `{{variables}}`, stored per business.
  * `POST /:id/preview` fills the variables and runs the same preflight and rendering a send
- * would, without sending.
+ * would, without sending: `problems` are what Apple rejects, `warnings` what it accepts but
+ * hurts the customer (the same warnings a send carries).
  */
 import { Hono } from 'hono'
 import { z } from 'zod'
@@ -11,6 +12,7 @@ import { businessStub } from '../business/directory'
 import { badRequest, notFound, unprocessable } from '../lib/errors'
 import { readJson } from '../lib/json-body'
 import { readQuery } from '../lib/query'
+import { sendWarnings } from '../messaging/warnings'
 import { parseTemplate } from '../templates/stored'
 import { MissingVariablesError, substitute, templateVariables } from '../templates/substitute'
 import type { BusinessBindings } from './business-auth'
@@ -109,5 +111,5 @@ templates.post('/:id/preview', async (c) => {
 			problems.push({ path: err.path, message: err.message })
 		}
 	}
-	return c.json({ valid: problems.length === 0, problems, message, apple })
+	return c.json({ valid: problems.length === 0, problems, warnings: sendWarnings(message, Date.now()), message, apple })
 })

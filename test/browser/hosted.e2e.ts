@@ -165,7 +165,8 @@ describe('landing page → settings, as the operator', () => {
 
 		// Back to the landing page: the link is recorded and shown, nothing to create twice.
 		await page.goto(landing)
-		expect(await page.textContent('#link-status')).toContain(`Linked to business ${accountId}`)
+		expect(await page.textContent('h1')).toBe('Account already linked')
+		expect(await page.textContent('#link-result')).toContain(`is linked to business ${accountId}`)
 		expect(await page.$('#create-business')).toBeNull()
 		await page.close()
 	})

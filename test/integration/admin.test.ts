@@ -83,6 +83,27 @@ describe('admin API (PRODUCT.md "Admin API")', () => {
 		expect((await adminFetch('/businesses/nobody-here', { method: 'PATCH', json: { name: 'x' } })).status).toBe(404)
 	})
 
+	it('logoUrl (the image of last resort for rich links): validated, checked like other URLs, removable with null', async () => {
+		const b = await createBusiness()
+		const path = `/businesses/${b.businessId}`
+		const set = await adminFetch(path, { method: 'PATCH', json: { logoUrl: 'https://cdn.example.com/logo.png' } })
+		expect(set.status).toBe(200)
+		expect(await set.json()).toMatchObject({ logoUrl: 'https://cdn.example.com/logo.png', name: 'Test Business' })
+		const notUrl = await adminFetch(path, { method: 'PATCH', json: { logoUrl: 'logo.png' } })
+		expect(notUrl.status).toBe(400)
+		const privateHost = await adminFetch(path, { method: 'PATCH', json: { logoUrl: 'https://169.254.169.254/logo.png' } })
+		expect(privateHost.status).toBe(422)
+		expect(((await privateHost.json()) as { error: { details: { path: string }[] } }).error.details.map((d) => d.path)).toEqual(['logoUrl'])
+		expect(await (await adminFetch(path)).json()).toMatchObject({ logoUrl: 'https://cdn.example.com/logo.png' })
+		const cleared = await adminFetch(path, { method: 'PATCH', json: { logoUrl: null } })
+		expect(cleared.status).toBe(200)
+		expect(await cleared.json()).not.toHaveProperty('logoUrl')
+		const id = crypto.randomUUID()
+		const created = await adminFetch('/businesses', { method: 'POST', json: { businessId: id, name: 'x', webhookUrl: 'https://hooks.example.com/x', logoUrl: 'https://10.0.0.1/l.png' } })
+		expect(created.status).toBe(422)
+		expect((await adminFetch(`/businesses/${id}`)).status).toBe(404)
+	})
+
 	it('rotating the API key invalidates the old one at once', async () => {
 		const b = await createBusiness()
 		expect((await businessFetch(b.apiKey, '/v1/deliveries/failed')).status).toBe(200)

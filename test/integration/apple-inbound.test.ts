@@ -91,6 +91,25 @@ describe('POST /message body handling (spec core §1.4, §4)', () => {
 		const msg = { ...textMessage(biz.businessId, c, 'hi'), ...patch }
 		await expectRejected(await postApple(msg), 400, 'bad_request', c)
 	})
+	it.each([
+		['no body and no attachments', { body: undefined }],
+		['an empty body', { body: '' }],
+		['a blank body and an empty attachment list', { body: ' \n ', attachments: [] }],
+	])('400 for a text with %s: nothing stored, no message.received', async (_name, patch) => {
+		const c = customerId()
+		const res = await postApple({ ...textMessage(biz.businessId, c, 'x'), ...patch })
+		expect(res.status).toBe(400)
+		expect(await res.json()).toEqual({
+			error: { code: 'bad_request', message: 'a text message needs a body or attachments', details: [{ path: 'body', message: 'a text message needs a body or attachments' }] },
+		})
+		expect(await nothingStored(biz.businessId, c)).toBe(true)
+		// A real message from the same customer afterwards is the only one stored and emitted.
+		expect((await postApple(textMessage(biz.businessId, c, 'second try'))).status).toBe(200)
+		const got = await hooks.until((r) => r.some((x) => x.json.type === 'message.received' && x.json.data.customerId === c))
+		const received = got.filter((x) => x.json.type === 'message.received' && x.json.data.customerId === c)
+		expect(received.map((x) => x.json.data.text)).toEqual(['second try'])
+		expect((await conversationOf(biz.businessId, c).state())!.lastSequence).toBe(1)
+	})
 	it('400 when header and body ids disagree, or ids are missing', async () => {
 		const c = customerId()
 		const msg = textMessage(biz.businessId, c, 'hi')

@@ -1,8 +1,9 @@
 /**
  * Hosted pages in workerd, as a browser would drive them (PRODUCT.md "Hosted pages"):
  * login and session cookie, CSRF (Origin + synchronizer token), business scoping, settings
- * forms saved through the admin API, test delivery, failed deliveries with replay, and
- * the account-linking landing page. Chromium drives the same pages in test/browser/.
+ * forms saved through the admin API, test delivery, failed deliveries with replay. The
+ * account-linking landing page is hosted-landing.test.ts. Chromium drives the same pages in
+ * test/browser/.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { businessStub } from '../../src/business/directory'
@@ -254,110 +255,5 @@ describe('settings forms', () => {
 		expect(res.headers.get('location')).toContain('notice=replayed')
 		await vi.waitFor(() => expect(hooks.received.map((r) => r.headers['webhook-id'])).toContain(job.eventId), { timeout: 5000 })
 		expect(await (await client.get(settingsPath(biz.businessId))).text()).not.toContain(`data-delivery="${job.eventId}"`)
-	})
-})
-
-describe('landing page (account linking)', () => {
-	const accountUrl = (id: string, extra = '') => `/landing?id=${encodeURIComponent(id)}&name=${encodeURIComponent('Acme Coffee')}&logo=${encodeURIComponent('https://cdn.example.com/logo.png')}${extra}`
-
-	it('sends a signed-out visitor to the login and back with the account parameters', async () => {
-		const id = crypto.randomUUID()
-		const client = new PageClient()
-		const first = await client.get(accountUrl(id))
-		expect(first.status).toBe(303)
-		const next = new URL(first.headers.get('location')!, ORIGIN).searchParams.get('next')!
-		expect(next).toBe(accountUrl(id))
-		const login = await client.login(ADMIN_TOKEN, next)
-		expect(login.headers.get('location')).toBe(accountUrl(id))
-		const page = await (await client.get(accountUrl(id))).text()
-		expect(page).toContain(id)
-		expect(page).toContain('Acme Coffee')
-		expect(page).toContain('src="https://cdn.example.com/logo.png"')
-		// Apple's sample path works too.
-		expect((await client.get(accountUrl(id).replace('/landing', '/landingPage'))).status).toBe(200)
-	})
-
-	it('rejects a missing or malformed account id; escapes the name; drops a non-https logo', async () => {
-		const client = await admin()
-		expect((await client.get('/landing')).status).toBe(400)
-		expect((await client.get('/landing?id=%3Cscript%3E')).status).toBe(400)
-		const page = await (await client.get(`/landing?id=acct-1&name=${encodeURIComponent('<img src=x onerror=alert(1)>')}&logo=${encodeURIComponent('javascript:alert(1)')}`)).text()
-		expect(page).not.toContain('<img src=x')
-		expect(page).toContain('&lt;img src=x')
-		expect(page).not.toContain('javascript:')
-	})
-
-	it('links to an existing business, idempotently; another business is a conflict', async () => {
-		const target = await createBusiness()
-		const other = await createBusiness()
-		const accountId = crypto.randomUUID()
-		const client = await admin()
-		const csrf = csrfOf(await (await client.get(accountUrl(accountId))).text())
-		const link = (businessId: string) => client.post('/landing/link', { _csrf: csrf, accountId, name: 'Acme Coffee', logo: 'https://cdn.example.com/logo.png', businessId })
-		const first = await link(target.businessId)
-		expect(first.status).toBe(200)
-		expect(await first.text()).toContain('Account linked')
-		const again = await link(target.businessId)
-		expect(await again.text()).toContain('Account already linked')
-		expect((await link(other.businessId)).status).toBe(409)
-		expect(await businessStub(env, accountId).accountAlias()).toMatchObject({ businessId: target.businessId, linkedBy: 'operator' })
-		expect(await businessStub(env, target.businessId).accountLinks()).toEqual([
-			expect.objectContaining({ accountId, name: 'Acme Coffee', logoUrl: 'https://cdn.example.com/logo.png' }),
-		])
-		const page = await (await client.get(accountUrl(accountId))).text()
-		expect(page).toContain(`Linked to business <code>${target.businessId}</code>`)
-	})
-
-	it('an unknown target business is a 422 with the page re-rendered', async () => {
-		const client = await admin()
-		const accountId = crypto.randomUUID()
-		const csrf = csrfOf(await (await client.get(accountUrl(accountId))).text())
-		const res = await client.post('/landing/link', { _csrf: csrf, accountId, businessId: 'no-such-business' })
-		expect(res.status).toBe(422)
-		expect(await res.text()).toContain('no business with this id')
-	})
-
-	it('the operator creates a business for the account: secrets shown once, then idempotent', async () => {
-		const accountId = crypto.randomUUID()
-		const client = await admin()
-		const csrf = csrfOf(await (await client.get(accountUrl(accountId))).text())
-		const create = () => client.post('/landing/create', { _csrf: csrf, accountId, name: 'Acme Coffee', webhookUrl: 'https://hooks.example.com/acme' })
-		const res = await create()
-		expect(res.status).toBe(200)
-		const html = await res.text()
-		expect(html).toMatch(/id="api-key">amb_/)
-		expect(html).toMatch(/id="webhook-secret">whsec_/)
-		expect(await (await adminFetch(`/businesses/${accountId}`)).json()).toMatchObject({ name: 'Acme Coffee', webhookUrl: 'https://hooks.example.com/acme' })
-		const twice = await create()
-		const html2 = await twice.text()
-		expect(html2).toContain('Account already linked')
-		expect(html2).not.toContain('api-key')
-	})
-
-	it('creating a business for an account linked elsewhere is refused before anything is created', async () => {
-		const target = await createBusiness()
-		const accountId = crypto.randomUUID()
-		const client = await admin()
-		const csrf = csrfOf(await (await client.get(accountUrl(accountId))).text())
-		expect((await client.post('/landing/link', { _csrf: csrf, accountId, businessId: target.businessId })).status).toBe(200)
-		const res = await client.post('/landing/create', { _csrf: csrf, accountId, name: 'Dup', webhookUrl: 'https://hooks.example.com/dup' })
-		expect(res.status).toBe(409)
-		expect((await adminFetch(`/businesses/${accountId}`)).status).toBe(404)
-	})
-
-	it('a business session links to its own business only and cannot create businesses', async () => {
-		const mine = await createBusiness()
-		const other = await createBusiness()
-		const accountId = crypto.randomUUID()
-		const client = new PageClient()
-		await client.login(mine.apiKey, accountUrl(accountId))
-		const page = await (await client.get(accountUrl(accountId))).text()
-		expect(page).not.toContain('/landing/create')
-		const csrf = csrfOf(page)
-		expect((await client.post('/landing/link', { _csrf: csrf, accountId, businessId: other.businessId })).status).toBe(403)
-		expect((await client.post('/landing/create', { _csrf: csrf, accountId, name: 'x', webhookUrl: 'https://x.example.com' })).status).toBe(403)
-		const ok = await client.post('/landing/link', { _csrf: csrf, accountId, businessId: mine.businessId })
-		expect(ok.status).toBe(200)
-		expect(await businessStub(env, accountId).accountAlias()).toMatchObject({ businessId: mine.businessId, linkedBy: `business:${mine.businessId}` })
 	})
 })

@@ -77,7 +77,7 @@ describe('POST /v1/messages → Apple', () => {
 		['quick reply with one item', { type: 'quickReply', prompt: 'Pick', items: [{ id: 'a', title: 'A' }] }, 'items'],
 		['quick reply with six items', { type: 'quickReply', prompt: 'Pick', items: Array.from({ length: 6 }, (_, i) => ({ id: `i${i}`, title: `T${i}` })) }, 'items'],
 		['list picker without title', { type: 'listPicker', title: '', sections: [{ title: 'S', items: [{ id: 'a', title: 'A' }] }] }, 'title'],
-		['time slots in the past', { type: 'timePicker', title: 'When?', slots: [{ id: 's', start: '2001-01-01T10:00:00Z', durationSeconds: 1800 }] }, 'slots'],
+		['a time slot with seconds', { type: 'timePicker', title: 'When?', slots: [{ id: 's', start: '2099-01-01T10:00:30Z', durationSeconds: 1800 }] }, 'slots'],
 	])('422 for %s, with the field named and nothing sent or stored', async (_n, message, field) => {
 		const c = await startConversation()
 		const res = await send(c, message)

@@ -54,14 +54,14 @@ describe('every URL becomes a rich link', () => {
 		expect(apple.calls.map((x) => x.body.type)).toEqual(['text', 'text'])
 	})
 
-	it('completes a richLink message; without any image it goes out as readable text', async () => {
+	it('completes a richLink message; a page without any image still goes out as a rich link (neutral image)', async () => {
 		const c = await open()
 		await send(c, { type: 'richLink', url: 'http://shop.localhost/item' })
 		const bare = (await (await send(c, { type: 'richLink', url: 'http://shop.localhost/noimage' })).json()) as { rendered: string }
-		expect(bare.rendered).toBe('text')
+		expect(bare.rendered).toBe('original')
 		await hooks.until(() => sent(c).length === 2)
 		expect((apple.calls[0]!.body as { richLinkData: { title: string } }).richLinkData.title).toBe('Blue Mug')
-		expect(apple.calls[1]!.body).toMatchObject({ type: 'text', body: 'No Picture Here\nhttp://shop.localhost/noimage' })
+		expect(apple.calls[1]!.body).toMatchObject({ type: 'richLink', richLinkData: { title: 'No Picture Here', url: 'http://shop.localhost/noimage', assets: { image: { mimeType: 'image/png' } } } })
 	})
 })
 

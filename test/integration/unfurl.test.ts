@@ -6,82 +6,15 @@
  * URLs before any fetch (webhooks-security.md §7 test plan item 8).
  */
 import { env } from 'cloudflare:workers'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { bytesToBase64 } from '../../src/apple/encoding'
 import { sha256Hex } from '../../src/lib/crypto'
 import type { Environment } from '../../src/lib/safe-url'
 import { FAILURE_TTL_MS, PREVIEW_TTL_MS } from '../../src/links/preview-cache'
 import { fallbackPreview, HTML_MAX_BYTES, titleFromUrl, unfurl, UnfurlError } from '../../src/links/unfurl'
+import { enc, jpeg, page, Pages, png } from '../helpers/test-pages'
 
 const DEV = env.ENVIRONMENT as Environment
-const TEST_HOST = /(\.localhost|\.test|\.internal|^localhost|^127\.\d+\.\d+\.\d+|^10\.\d+\.\d+\.\d+|^192\.168\.\d+\.\d+|^169\.254\.\d+\.\d+|^\[.*\])$/
-const enc = new TextEncoder()
-
-type Handler = (req: Request) => Response | Promise<Response>
-
-/** Test pages by URL (origin + path); records every request to a test host. */
-class Pages {
-	readonly hits: string[] = []
-	private handlers = new Map<string, Handler>()
-	private original = globalThis.fetch
-
-	install(): this {
-		vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
-			const req = new Request(input as RequestInfo, init)
-			const url = new URL(req.url)
-			if (!TEST_HOST.test(url.hostname)) return this.original(input as RequestInfo, init)
-			this.hits.push(req.url)
-			const handler = this.handlers.get(url.origin + url.pathname)
-			if (!handler) throw new TypeError(`unhandled test fetch: ${req.url}`)
-			const res = await handler(req)
-			// A real fetch reports the URL it fetched; relative og:image URLs resolve against it.
-			Object.defineProperty(res, 'url', { value: req.url })
-			return res
-		})
-		return this
-	}
-
-	on(url: string, handler: Handler): this {
-		const u = new URL(url)
-		this.handlers.set(u.origin + u.pathname, handler)
-		return this
-	}
-
-	html(url: string, body: string, headers: Record<string, string> = {}): this {
-		return this.on(url, () => new Response(body, { headers: { 'content-type': 'text/html; charset=utf-8', ...headers } }))
-	}
-
-	image(url: string, bytes: Uint8Array, type = 'image/png', headers: Record<string, string> = {}): this {
-		return this.on(url, () => new Response(bytes, { headers: { 'content-type': type, ...headers } }))
-	}
-
-	redirect(from: string, to: string, status = 302): this {
-		return this.on(from, () => new Response(null, { status, headers: { location: to } }))
-	}
-
-	count(prefix: string): number {
-		return this.hits.filter((h) => h.startsWith(prefix)).length
-	}
-
-	restore(): void {
-		vi.mocked(globalThis.fetch).mockRestore?.()
-		globalThis.fetch = this.original
-	}
-}
-
-/** PNG magic bytes then filler: enough for the sniffer, any size. */
-function png(size: number): Uint8Array {
-	const b = new Uint8Array(size).fill(7)
-	b.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13])
-	return b
-}
-function jpeg(size: number): Uint8Array {
-	const b = new Uint8Array(size).fill(1)
-	b.set([0xff, 0xd8, 0xff, 0xe0])
-	return b
-}
-
-const page = (head: string, body = '<p>hello</p>') => `<!doctype html><html><head>${head}</head><body>${body}</body></html>`
 
 let pages: Pages
 beforeEach(() => {
@@ -129,7 +62,7 @@ describe('unfurl: metadata (development, loopback pages)', () => {
 		expect(p.imageData).toBe(bytesToBase64(logo))
 	})
 
-	it('falls back to twitter:title, then <title>, then a title made from the URL', async () => {
+	it('falls back to twitter:title, then <title>, then the host name', async () => {
 		pages
 			.html('http://a.localhost/t', page('<meta name="twitter:title" content="Tweet card"><title>Page</title>'))
 			.html('http://a.localhost/p', page('<title>\n  Just   the &lt;title&gt;\n</title>'))
@@ -137,7 +70,7 @@ describe('unfurl: metadata (development, loopback pages)', () => {
 		expect((await unfurl('http://a.localhost/t', { environment: DEV })).title).toBe('Tweet card')
 		expect((await unfurl('http://a.localhost/p', { environment: DEV })).title).toBe('Just the <title>')
 		const none = await unfurl('http://a.localhost/blog/my-first_post.html', { environment: DEV })
-		expect(none).toEqual({ url: 'http://a.localhost/blog/my-first_post.html', title: 'a.localhost › blog › my first post', fromCache: false })
+		expect(none).toEqual({ url: 'http://a.localhost/blog/my-first_post.html', title: 'a.localhost', fromCache: false })
 	})
 
 	it('ignores tags after </head> and strips bidi overrides and control characters', async () => {
@@ -157,12 +90,29 @@ describe('unfurl: metadata (development, loopback pages)', () => {
 		expect([...(p.description ?? '')]).toHaveLength(300)
 	})
 
-	it('refuses non-HTML pages and error statuses with typed errors', async () => {
+	it('error statuses are typed errors; a reachable non-HTML URL still gets a preview (host title, its favicon)', async () => {
+		const icon = png(900)
 		pages
 			.on('http://d.localhost/file.pdf', () => new Response('%PDF', { headers: { 'content-type': 'application/pdf' } }))
+			.image('http://d.localhost/favicon.ico', icon)
 			.on('http://d.localhost/missing', () => new Response('nope', { status: 404, headers: { 'content-type': 'text/html' } }))
-		expect((await failure(unfurl('http://d.localhost/file.pdf', { environment: DEV }))).code).toBe('content-type')
-		expect((await failure(unfurl('http://d.localhost/missing', { environment: DEV }))).code).toBe('http-status')
+		expect(await unfurl('http://d.localhost/file.pdf', { environment: DEV })).toEqual({
+			url: 'http://d.localhost/file.pdf',
+			title: 'd.localhost',
+			imageUrl: 'http://d.localhost/favicon.ico',
+			imageData: bytesToBase64(icon),
+			imageMimeType: 'image/png',
+			fromCache: false,
+		})
+		const err = await failure(unfurl('http://d.localhost/missing', { environment: DEV }))
+		expect([err.code, err.message]).toEqual(['http-status', 'the page answered 404'])
+	})
+
+	it('an image URL is its own preview image', async () => {
+		const photo = jpeg(5_000)
+		pages.image('http://d2.localhost/photo.jpg', photo, 'image/jpeg')
+		const p = await unfurl('http://d2.localhost/photo.jpg', { environment: DEV })
+		expect([p.title, p.imageMimeType, p.imageData]).toEqual(['d2.localhost', 'image/jpeg', bytesToBase64(photo)])
 	})
 })
 
@@ -189,7 +139,7 @@ describe('unfurl: limits', () => {
 		expect(pulled).toBeLessThan(HTML_MAX_BYTES)
 	})
 
-	it('gives up after 512 KB of head without metadata (too-large), reading no further', async () => {
+	it('gives up reading after 512 KB of head without metadata: host title, reading no further', async () => {
 		let pulled = 0
 		pages.on('http://huge.localhost/', () => {
 			const body = new ReadableStream<Uint8Array>({
@@ -205,8 +155,8 @@ describe('unfurl: limits', () => {
 			})
 			return new Response(body, { headers: { 'content-type': 'text/html' } })
 		})
-		const err = await failure(unfurl('http://huge.localhost/', { environment: DEV }))
-		expect(err.code).toBe('too-large')
+		const p = await unfurl('http://huge.localhost/', { environment: DEV })
+		expect([p.title, p.imageData]).toEqual(['huge.localhost', undefined])
 		expect(pulled).toBeLessThan(HTML_MAX_BYTES + 4 * 64 * 1024)
 	})
 

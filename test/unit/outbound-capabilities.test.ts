@@ -90,6 +90,7 @@ describe('fitToDevice', () => {
 		expect(fitToDevice(message, without('LIST'))).toEqual({
 			message: { type: 'text', text: 'Apple or pear?', bot: true },
 			rendered: 'fallback',
+			reason: { code: 'device_lacks_capability', detail: 'LIST' },
 		})
 	})
 
@@ -106,6 +107,7 @@ describe('fitToDevice', () => {
 				text: 'Pick a fruit\nFresh today\n\n1. Apple 🍎 — Red\n2. 梨\n\nReply with the number of your choice.',
 			},
 			rendered: 'text',
+			reason: { code: 'device_lacks_capability', detail: 'LIST' },
 		})
 	})
 
@@ -124,6 +126,7 @@ describe('fitToDevice', () => {
 				text: 'Shipping\n\n1. City: Where? (Berlin, München)\n2. Your email\n\nPlease reply with your answers.',
 			},
 			rendered: 'text',
+			reason: { code: 'device_not_iphone_or_ipad', detail: 'Mac OS X' },
 		})
 	})
 
@@ -145,6 +148,7 @@ describe('fitToDevice', () => {
 		expect(fitToDevice(app, MAC)).toEqual({
 			message: { type: 'text', text: 'Your package\nTrack it\n\nOpen in Package Delivery: https://apps.apple.com/app/id123456789' },
 			rendered: 'text',
+			reason: { code: 'device_not_iphone_or_ipad', detail: 'Mac OS X' },
 		})
 	})
 
@@ -169,6 +173,7 @@ describe('fitToDevice', () => {
 				text: 'Sign in to Acme\n\nPlease sign in to continue. This device cannot show the sign-in request; open this conversation on an up-to-date iPhone or iPad.',
 			},
 			rendered: 'text',
+			reason: { code: 'device_lacks_capability', detail: 'AUTH2|AUTH' },
 		})
 	})
 })

@@ -11,6 +11,7 @@ import {
 	type ListPickerMessage,
 	preflight,
 	type PreflightOptions,
+	preflightWarnings,
 	type QuickReplyMessage,
 	RICH_LINK_IMAGE_MAX_BYTES,
 	type TimePickerMessage,
@@ -135,15 +136,21 @@ describe('typed rejections', () => {
 		expect(check({ ...timePicker, slots: [] })).toEqual([{ path: 'slots', message: 'a time picker needs at least one slot' }])
 	})
 
-	it('time slot in the past', () => {
+	it('time slot in the past: Apple accepts it, so a warning and no error', () => {
 		// NOW is 2025-01-01T00:00Z, i.e. 23:00 at -01:00.
-		expect(check({ ...timePicker, slots: [{ start: '2024-12-31T22:59:00-01:00', durationSeconds: 60 }] })).toEqual([
-			{
-				path: 'slots[0].start',
-				message: 'slot starts in the past (2024-12-31T22:59:00-01:00); Apple rejects time pickers with past slots',
-			},
+		const past = { ...timePicker, slots: [{ start: '2024-12-31T22:59:00-01:00', durationSeconds: 60 }] }
+		expect(check(past)).toEqual([])
+		expect(preflightWarnings(past, { now: NOW })).toEqual([
+			{ path: 'slots[0].start', code: 'time_slot_past', message: 'slot starts in the past (2024-12-31T22:59:00-01:00); the customer cannot choose it' },
 		])
-		expect(check({ ...timePicker, slots: [{ start: '2024-12-31T23:00:00-01:00', durationSeconds: 60 }] })).toEqual([])
+		const present = { ...timePicker, slots: [{ start: '2024-12-31T23:00:00-01:00', durationSeconds: 60 }] }
+		expect(check(present)).toEqual([])
+		expect(preflightWarnings(present, { now: NOW })).toEqual([])
+	})
+
+	it('a past slot in the fallback warns under fallback.', () => {
+		const past = { ...timePicker, slots: [{ start: '2022-05-01T10:00:00Z', durationSeconds: 60 }] }
+		expect(preflightWarnings({ ...quickReply, fallback: past }, { now: NOW }).map((w) => [w.path, w.code])).toEqual([['fallback.slots[0].start', 'time_slot_past']])
 	})
 
 	it('time slot with seconds', () => {
@@ -239,9 +246,13 @@ describe('typed rejections', () => {
 		])
 	})
 
-	it('iMessage app without an icon', () => {
+	it('iMessage app without an icon: accepted by Apple, so a warning', () => {
 		const { appIcon: _, ...noIcon } = app
-		expect(check(noIcon)).toEqual([{ path: 'appIcon', message: 'custom iMessage extensions need an app icon' }])
+		expect(check(noIcon)).toEqual([])
+		expect(preflightWarnings(noIcon, { now: NOW })).toEqual([
+			{ path: 'appIcon', code: 'app_icon_missing', message: 'no app icon: customers without the extension see a blank bubble' },
+		])
+		expect(preflightWarnings(app, { now: NOW })).toEqual([])
 	})
 
 	it('iMessage app without a bubble title', () => {
@@ -396,10 +407,11 @@ describe('raw apple payloads', () => {
 		])
 	})
 
-	it('time slot in the past', () => {
+	it('time slot in the past is a warning (Apple sample payloads carry 2022 slots)', () => {
 		const event = { timeslots: [{ identifier: '1', startTime: '2024-07-10T17:00+0000', duration: 60 }] }
-		expect(preflight(interactive({ event }, received), { now: NOW })).toEqual([
-			{ path: 'payload.interactiveData.data.event.timeslots[0].startTime', message: 'slot starts in the past; Apple rejects time pickers with past slots' },
+		expect(preflight(interactive({ event }, received), { now: NOW })).toEqual([])
+		expect(preflightWarnings(interactive({ event }, received), { now: NOW })).toEqual([
+			{ path: 'payload.interactiveData.data.event.timeslots[0].startTime', code: 'time_slot_past', message: 'slot starts in the past; the customer cannot choose it' },
 		])
 	})
 })

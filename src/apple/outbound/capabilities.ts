@@ -30,10 +30,22 @@ export interface DeviceProfile {
 	deviceAgent: string | null
 }
 
+/**
+ * Why a message is not sent as the business wrote it: `device_lacks_capability` (detail: the
+ * capability, e.g. `LIST`, or `AUTH2|AUTH` when either would do) or `device_not_iphone_or_ipad`
+ * (detail: the device agent, when known).
+ */
+export interface FitReason {
+	code: 'device_lacks_capability' | 'device_not_iphone_or_ipad'
+	detail?: string
+}
+
 export interface FitResult {
 	/** What to render; the original may still carry its `fallback`, which the renderer ignores. */
 	message: RenderableMessage
 	rendered: 'original' | 'fallback' | 'text'
+	/** Set exactly when `rendered` is not `original`. */
+	reason?: FitReason
 }
 
 const BY_DATA_KEY: Record<InteractiveDataKey, CapabilityRequirement | null> = {
@@ -98,11 +110,19 @@ export function isIphoneOrIpad(deviceAgent: string | null): boolean {
 
 const normalise = (capabilities: readonly string[]) => new Set(capabilities.map((c) => c.trim().toUpperCase()))
 
-export function fitsDevice(message: RenderableMessage, device: DeviceProfile): boolean {
-	if (needsIphoneOrIpad(message) && !isIphoneOrIpad(device.deviceAgent)) return false
-	if (device.capabilities === null) return true
+/** Why the device cannot show this message, or null when it can. */
+export function misfit(message: RenderableMessage, device: DeviceProfile): FitReason | null {
+	if (needsIphoneOrIpad(message) && !isIphoneOrIpad(device.deviceAgent)) {
+		return device.deviceAgent === null ? { code: 'device_not_iphone_or_ipad' } : { code: 'device_not_iphone_or_ipad', detail: device.deviceAgent }
+	}
+	if (device.capabilities === null) return null
 	const has = normalise(device.capabilities)
-	return requiredCapabilities(message).every((anyOf) => anyOf.some((c) => has.has(c)))
+	const missing = requiredCapabilities(message).find((anyOf) => !anyOf.some((c) => has.has(c)))
+	return missing ? { code: 'device_lacks_capability', detail: missing.join('|') } : null
+}
+
+export function fitsDevice(message: RenderableMessage, device: DeviceProfile): boolean {
+	return misfit(message, device) === null
 }
 
 /** Which authentication flow the device takes: AUTH2 when it can, else legacy, else none. */
@@ -119,11 +139,12 @@ export function authFlowFor(device: DeviceProfile): 'auth2' | 'legacy' | null {
  * fits (inheriting `bot` unless it sets its own); else a derived text message.
  */
 export function fitToDevice(message: ResolvedMessage, device: DeviceProfile): FitResult {
-	if (message.type === 'typing' || fitsDevice(message, device)) return { message, rendered: 'original' }
+	const reason = message.type === 'typing' ? null : misfit(message, device)
+	if (message.type === 'typing' || reason === null) return { message, rendered: 'original' }
 	const fallback = message.fallback
 	if (fallback && fitsDevice(fallback, device)) {
 		const bot = fallback.bot ?? message.bot
-		return { message: bot === undefined ? fallback : { ...fallback, bot }, rendered: 'fallback' }
+		return { message: bot === undefined ? fallback : { ...fallback, bot }, rendered: 'fallback', reason }
 	}
-	return { message: deriveTextFallback(message), rendered: 'text' }
+	return { message: deriveTextFallback(message), rendered: 'text', reason }
 }

@@ -1,7 +1,10 @@
 /**
  * Apple's known rejections, checked before sending so that the business gets a readable
  * reason per field instead of an opaque 400 from Apple (or a bubble that never renders).
- * Runs on a schema-valid message; an empty list means "send". Run it again after templates
+ * Runs on a schema-valid message; an empty list means "send". Two levels: errors are what
+ * Apple refuses; warnings (preflightWarnings) are what Apple accepts but hurts the customer —
+ * time slots in the past (Apple's own samples send slots from 2022) and a custom iMessage app
+ * without its icon — and are sent anyway. Run it again after templates
  * are resolved and after URL images are fetched (pass them as `images`) so that their sizes
  * are checked too.
  *
@@ -50,6 +53,16 @@ export interface PreflightIssue {
 	message: string
 }
 
+/** What Apple accepts but hurts the customer; the message is sent with these attached. */
+export interface PreflightWarning {
+	/** Same form as PreflightIssue.path. */
+	path: string
+	code: PreflightWarningCode
+	message: string
+}
+
+export type PreflightWarningCode = 'time_slot_past' | 'app_icon_missing'
+
 export interface PreflightOptions {
 	/** Time slots before this are "in the past". */
 	now: Date | number
@@ -58,6 +71,7 @@ export interface PreflightOptions {
 }
 
 type Add = (path: string, message: string) => void
+type Warn = (path: string, code: PreflightWarningCode, message: string) => void
 
 const blank = (s: string | undefined) => s === undefined || s.trim() === ''
 const utf8Length = (s: string) => new TextEncoder().encode(s).byteLength
@@ -104,13 +118,13 @@ function listPicker(m: ListPickerMessage, add: Add) {
 	checkUnique(add, ids, (i) => paths[i]!, 'item id')
 }
 
-function timePicker(m: TimePickerMessage, add: Add, now: number) {
+function timePicker(m: TimePickerMessage, add: Add, warn: Warn, now: number) {
 	checkTitle(add, m.title, 'a time picker')
 	if (m.slots.length === 0) add('slots', 'a time picker needs at least one slot')
 	m.slots.forEach((slot, i) => {
 		const start = parseRfc3339(slot.start)
 		if (start === null) return
-		if (start < now) add(`slots[${i}].start`, `slot starts in the past (${slot.start}); Apple rejects time pickers with past slots`)
+		if (start < now) warn(`slots[${i}].start`, 'time_slot_past', `slot starts in the past (${slot.start}); the customer cannot choose it`)
 		// Apple's startTime has minute precision (apple-time.ts); seconds would be silently dropped.
 		if (start % 60_000 !== 0) add(`slots[${i}].start`, 'Apple time slots have minute precision; use a start with 0 seconds')
 	})
@@ -154,15 +168,16 @@ function form(m: FormMessage, add: Add) {
 	})
 }
 
-function iMessageApp(m: IMessageAppMessage, add: Add) {
+function iMessageApp(m: IMessageAppMessage, add: Add, warn: Warn) {
 	if (m.bid === APPLE_BUSINESS_EXTENSION_BID) {
 		add('bid', "this is Apple's own extension; use the listPicker, timePicker, form… types instead")
 	} else if (!BID_PATTERN.test(m.bid)) {
 		add('bid', 'must be com.apple.messages.MSMessageExtensionBalloonPlugin:<team id>:<extension bundle id>')
 	}
 	if (utf8Length(m.url) > IMESSAGE_APP_URL_MAX_BYTES) add('url', `extension data is limited to ${IMESSAGE_APP_URL_MAX_BYTES} bytes`)
-	// Apple shows the icon when the extension is not installed; its sources list it as required (§5.7).
-	if (m.appIcon === undefined) add('appIcon', 'custom iMessage extensions need an app icon')
+	// Apple shows the icon when the extension is not installed (§5.7); Apple's own sample sends
+	// none and is accepted, so a missing icon is a warning, not a rejection.
+	if (m.appIcon === undefined) warn('appIcon', 'app_icon_missing', 'no app icon: customers without the extension see a blank bubble')
 	checkTitle(add, m.receivedMessage.title, 'an iMessage app message', 'receivedMessage.title')
 }
 
@@ -172,7 +187,7 @@ function applePay(m: ApplePayMessage, add: Add) {
 }
 
 /** Raw payloads: near-miss keys plus the content rules that apply to Apple's own keys. */
-function raw(payload: AppleRawPayload, add: Add, now: number) {
+function raw(payload: AppleRawPayload, add: Add, warn: Warn, now: number) {
 	for (const issue of findMisspeltKeys(payload)) add(issue.path, issue.message)
 	if (payload.type !== 'interactive') return
 	const d = payload.interactiveData
@@ -192,7 +207,7 @@ function raw(payload: AppleRawPayload, add: Add, now: number) {
 	data.event?.timeslots.forEach((slot, i) => {
 		const start = parseAppleTime(slot.startTime)
 		if (start !== null && start < now) {
-			add(`${at}.data.event.timeslots[${i}].startTime`, 'slot starts in the past; Apple rejects time pickers with past slots')
+			warn(`${at}.data.event.timeslots[${i}].startTime`, 'time_slot_past', 'slot starts in the past; the customer cannot choose it')
 		}
 	})
 }
@@ -234,7 +249,7 @@ function fallbackFits(fallback: ContentMessage, add: Add) {
 	else if (needsIphoneOrIpad(fallback)) add('fallback', `a fallback must work on every device, but a ${fallback.type} needs an iPhone or iPad`)
 }
 
-function content(m: ContentMessage, add: Add, now: number, resolved: ResolvedImages | undefined) {
+function content(m: ContentMessage, add: Add, warn: Warn, now: number, resolved: ResolvedImages | undefined) {
 	switch (m.type) {
 		case 'text':
 			if (blank(m.text) && !m.attachments?.length) add('text', 'text is empty; give text, attachments or both')
@@ -246,13 +261,13 @@ function content(m: ContentMessage, add: Add, now: number, resolved: ResolvedIma
 			listPicker(m, add)
 			break
 		case 'timePicker':
-			timePicker(m, add, now)
+			timePicker(m, add, warn, now)
 			break
 		case 'form':
 			form(m, add)
 			break
 		case 'iMessageApp':
-			iMessageApp(m, add)
+			iMessageApp(m, add, warn)
 			break
 		case 'applePay':
 			applePay(m, add)
@@ -261,7 +276,7 @@ function content(m: ContentMessage, add: Add, now: number, resolved: ResolvedIma
 			if (m.scope?.length === 0) add('scope', 'give at least one scope, or leave scope out to use the configured ones')
 			break
 		case 'apple':
-			raw(m.payload, add, now)
+			raw(m.payload, add, warn, now)
 			break
 		case 'typing':
 		case 'richLink':
@@ -271,15 +286,26 @@ function content(m: ContentMessage, add: Add, now: number, resolved: ResolvedIma
 	images(m, add, resolved)
 }
 
-/** Apple's known rejections of this message and its fallback; empty when it can be sent. */
-export function preflight(message: BusinessMessage | ContentMessage, options: PreflightOptions): PreflightIssue[] {
-	const issues: PreflightIssue[] = []
+function run(message: BusinessMessage | ContentMessage, options: PreflightOptions) {
+	const errors: PreflightIssue[] = []
+	const warnings: PreflightWarning[] = []
 	const now = typeof options.now === 'number' ? options.now : options.now.getTime()
-	const add = (prefix: string): Add => (path, msg) => issues.push({ path: prefix + path, message: msg })
-	content(message, add(''), now, options.images)
+	const add = (prefix: string): Add => (path, msg) => errors.push({ path: prefix + path, message: msg })
+	const warn = (prefix: string): Warn => (path, code, msg) => warnings.push({ path: prefix + path, code, message: msg })
+	content(message, add(''), warn(''), now, options.images)
 	if ('fallback' in message && message.fallback) {
 		fallbackFits(message.fallback, add(''))
-		content(message.fallback, add('fallback.'), now, options.images)
+		content(message.fallback, add('fallback.'), warn('fallback.'), now, options.images)
 	}
-	return issues
+	return { errors, warnings }
+}
+
+/** Apple's known rejections of this message and its fallback; empty when it can be sent. */
+export function preflight(message: BusinessMessage | ContentMessage, options: PreflightOptions): PreflightIssue[] {
+	return run(message, options).errors
+}
+
+/** What Apple accepts in this message and its fallback but the customer would suffer from. */
+export function preflightWarnings(message: BusinessMessage | ContentMessage, options: PreflightOptions): PreflightWarning[] {
+	return run(message, options).warnings
 }
