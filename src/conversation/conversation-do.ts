@@ -55,11 +55,13 @@ export class Conversation extends DurableObject<Env> {
 	/** Set by the consumer's doorbell: events never attempted may go before their watchdog time. */
 	private eager = false
 	private readonly courier = new Coalesced(async () => {
-		const mode: CourierMode = this.eager ? 'eager' : 'due'
+		let mode: CourierMode = this.eager ? 'eager' : 'due'
 		this.eager = false
 		const deps = { env: this.env, sql: this.sql, conversationId: this.conversationId, transaction: this.transaction }
 		while ((await deliverHead(deps, mode)) === 'continue') {
-			// next event in sequence order
+			// The line moves: events never tried go now, even those whose doorbell already rang
+			// while they waited behind a retry.
+			mode = 'eager'
 		}
 	})
 	/** Sends being prepared, by Idempotency-Key: a concurrent duplicate waits for the first. */

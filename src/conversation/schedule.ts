@@ -8,6 +8,9 @@
  */
 import { readRow } from './schema'
 
+/** How long a send or staging started with its write may take before the alarm looks at it. */
+export const WATCHDOG_MS = 30_000
+
 export interface Due {
 	/** Earliest due time in ms, or null when nothing is pending. */
 	at: number | null
@@ -18,8 +21,10 @@ export interface Due {
 export function earliestDue(sql: SqlStorage): Due {
 	const heads = sql
 		.exec<{ at: number | null; attempts: number | null; blocked: number | null }>(
-			`SELECT * FROM (SELECT next_attempt_at AS at, attempts, 0 AS blocked FROM outbound ORDER BY seq LIMIT 1)
-			 UNION ALL SELECT * FROM (SELECT next_attempt_at, attempts, 0 FROM staging ORDER BY seq LIMIT 1)
+			// A head never tried is being worked on right now (the pump or stager started with the
+			// write); the alarm only watches it, WATCHDOG_MS later.
+			`SELECT * FROM (SELECT next_attempt_at + CASE WHEN attempts = 0 THEN ${WATCHDOG_MS} ELSE 0 END AS at, attempts, 0 AS blocked FROM outbound ORDER BY seq LIMIT 1)
+			 UNION ALL SELECT * FROM (SELECT next_attempt_at + CASE WHEN attempts = 0 THEN ${WATCHDOG_MS} ELSE 0 END, attempts, 0 FROM staging ORDER BY seq LIMIT 1)
 			 UNION ALL SELECT * FROM (SELECT due_at, attempts, blocked FROM events WHERE state = 'pending' ORDER BY seq, rowid LIMIT 1)`,
 		)
 		.toArray()
