@@ -94,7 +94,7 @@ beforeAll(async () => {
 			ENVIRONMENT: 'development',
 			APPLE_GATEWAY_URL: 'http://127.0.0.1:9',
 		},
-		durableObjects: { CONVERSATION: { className: 'Conversation', useSQLite: true }, BUSINESS: { className: 'Business', useSQLite: true } },
+		durableObjects: { CONVERSATION: { className: 'Conversation', useSQLite: true }, BUSINESS: { className: 'Business', useSQLite: true }, WATCHLIST: { className: 'Watchlist', useSQLite: true } },
 		// TEST_DLQ lets the test put a delivery straight onto the dead-letter queue.
 		queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks', TEST_DLQ: 'amb-webhooks-dlq' },
 		queueConsumers: {
