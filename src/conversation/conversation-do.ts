@@ -10,7 +10,9 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { BusinessMessage } from '../apple/outbound'
 import { getConfig, type Env } from '../context'
+import { conversationIndexStub } from '../business/directory'
 import { errorText } from '../delivery/attempt'
+import type { WebhookEvent } from '../delivery/queue-messages'
 import type { HostedOutcomeInput } from '../hosted/outcome'
 import { abandonHosted } from '../hosted'
 import { Coalesced } from '../lib/coalesced'
@@ -18,7 +20,7 @@ import { AppError } from '../lib/errors'
 import { log } from '../lib/log'
 import { migrate } from '../lib/sql-migrations'
 import { prepareSend } from '../messaging/prepare-send'
-import { deliverHead, reopenEvent, type CourierMode } from './courier'
+import { deliverHead, reopenEvent, type CourierMode, type EventOwner } from './courier'
 import { historyPage, type HistoryQuery } from './history'
 import { recordHostedOutcome, type HostedRecordStatus } from './hosted-outcome'
 import { recordInbound, storedRequest, type InboundRecord, type ReceiveResult } from './record-inbound'
@@ -57,7 +59,7 @@ export class Conversation extends DurableObject<Env> {
 	private readonly courier = new Coalesced(async () => {
 		let mode: CourierMode = this.eager ? 'eager' : 'due'
 		this.eager = false
-		const deps = { env: this.env, sql: this.sql, conversationId: this.conversationId, transaction: this.transaction }
+		const deps = { env: this.env, sql: this.sql, owner: () => this.eventOwner(), beforeAttempt: (e: { type: string; handedOff: boolean; payload: WebhookEvent }, m: CourierMode) => this.noteStarted(e, m) }
 		while ((await deliverHead(deps, mode)) === 'continue') {
 			// The line moves: events never tried go now, even those whose doorbell already rang
 			// while they waited behind a retry.
@@ -140,6 +142,24 @@ export class Conversation extends DurableObject<Env> {
 	async deliver(): Promise<void> {
 		this.eager = true
 		await this.runCourier()
+	}
+
+	private eventOwner(): EventOwner | null {
+		const conv = readRow(this.sql)
+		return conv ? { businessId: conv.business_id, route: { intent: conv.intent, group: conv.grp }, conversationId: this.conversationId } : null
+	}
+
+	/**
+	 * The consumer feeds the conversation index from the queue; a `conversation.started`
+	 * delivered without it (the queue lost or refused the handoff) notes itself. An upsert.
+	 */
+	private async noteStarted(e: { type: string; handedOff: boolean; payload: WebhookEvent }, mode: CourierMode): Promise<void> {
+		if (e.type !== 'conversation.started' || (e.handedOff && mode === 'eager')) return
+		const conv = readRow(this.sql)
+		if (!conv) return
+		await conversationIndexStub(this.env, conv.business_id)
+			.noteConversations([{ conversationId: this.conversationId, customerId: conv.customer_id, at: e.payload.timestamp }])
+			.catch((err: unknown) => log.warn('conversation index update failed', { conversationId: this.conversationId, error: errorText(err) }))
 	}
 
 	/** A dead letter replayed by the business: delivered again with the same webhook-id. */

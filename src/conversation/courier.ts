@@ -7,13 +7,12 @@
  * and the next event goes on.
  */
 import type { Env } from '../context'
-import { businessStub, conversationIndexStub, invalidateBusiness } from '../business/directory'
+import { businessStub, invalidateBusiness } from '../business/directory'
 import { attemptDelivery, errorText, type AttemptOutcome } from '../delivery/attempt'
 import { nextDeliveryAt } from '../delivery/backoff'
 import type { DeliverWebhook, WebhookEvent } from '../delivery/queue-messages'
 import { log } from '../lib/log'
 import { deliverableEvents, type PendingEvent } from './outbox'
-import { readRow } from './schema'
 
 /**
  * `eager`: the consumer rang (or a replay asked): an event never attempted goes now.
@@ -21,11 +20,20 @@ import { readRow } from './schema'
  */
 export type CourierMode = 'eager' | 'due'
 
+/** Whose events these are: the business, the route rule inputs, and the conversation (null for business-level events). */
+export interface EventOwner {
+	businessId: string
+	route: { intent: string | null; group: string | null }
+	conversationId: string | null
+}
+
 export interface CourierDeps {
 	env: Env
+	/** The object's storage; its `events` table has the outbox schema (conversation/schema.ts). */
 	sql: SqlStorage
-	conversationId: string
-	transaction: <T>(fn: () => T) => T
+	owner: () => EventOwner | null
+	/** Runs before the attempt of an event that was never handed to the queue, or in `due` mode. */
+	beforeAttempt?: (event: { type: string; handedOff: boolean; payload: WebhookEvent }, mode: CourierMode) => Promise<void>
 }
 
 /** What the delivery of the head of the line did; `continue` means the next event may go. */
@@ -37,20 +45,15 @@ export async function deliverHead(deps: CourierDeps, mode: CourierMode, now = Da
 	if (!head) return 'idle'
 	const due = head.due_at <= now || (mode === 'eager' && head.attempts === 0)
 	if (!due) return 'wait'
-	const conv = readRow(sql)
-	if (!conv) return 'idle'
+	const owner = deps.owner()
+	if (!owner) return 'idle'
 	const event = JSON.parse(head.payload) as WebhookEvent
-	const route = { intent: conv.intent, group: conv.grp }
-	if (head.type === 'conversation.started' && (head.handed_off === 0 || mode === 'due')) {
-		// The consumer feeds the conversation index from the queue; an event delivered without
-		// it (queue lost or refused it) notes itself. An upsert: doing it twice is harmless.
-		await conversationIndexStub(deps.env, conv.business_id)
-			.noteConversations([{ conversationId: deps.conversationId, customerId: conv.customer_id, at: event.timestamp }])
-			.catch((err: unknown) => log.warn('conversation index update failed', { conversationId: deps.conversationId, error: errorText(err) }))
-	}
+	const { route } = owner
+	const logIds = { businessId: owner.businessId, conversationId: owner.conversationId ?? undefined, eventId: head.event_id }
+	await deps.beforeAttempt?.({ type: head.type, handedOff: head.handed_off === 1, payload: event }, mode)
 	let outcome: AttemptOutcome
 	try {
-		outcome = await attemptDelivery(deps.env, { businessId: conv.business_id, route, eventId: head.event_id, event })
+		outcome = await attemptDelivery(deps.env, { businessId: owner.businessId, route, eventId: head.event_id, event })
 	} catch (err) {
 		outcome = { kind: 'retry', status: null, error: errorText(err), retryAfter: null, url: '' }
 	}
@@ -69,23 +72,23 @@ export async function deliverHead(deps: CourierDeps, mode: CourierMode, now = Da
 			kind: 'webhook.deliver',
 			eventId: head.event_id,
 			eventType: head.type,
-			businessId: conv.business_id,
-			conversationId: deps.conversationId,
+			businessId: owner.businessId,
+			conversationId: owner.conversationId,
 			route,
 			sequence: head.seq,
 			event: null,
 		}
 		try {
-			const business = businessStub(deps.env, conv.business_id)
+			const business = businessStub(deps.env, owner.businessId)
 			if (outcome.disable) {
 				await business.disableEndpoint(outcome.url)
 				// This isolate's cached copy must not offer the endpoint to the next event.
-				invalidateBusiness(conv.business_id)
+				invalidateBusiness(owner.businessId)
 			}
 			await business.addDeadLetter({
 				id: head.event_id,
 				eventType: head.type,
-				conversationId: deps.conversationId,
+				conversationId: owner.conversationId,
 				webhookUrl: outcome.url,
 				attempts,
 				lastStatus: outcome.status,
@@ -94,7 +97,7 @@ export async function deliverHead(deps: CourierDeps, mode: CourierMode, now = Da
 			})
 		} catch (err) {
 			// The dead letter must be recorded before the event is let go; try again in a minute.
-			log.error('dead letter not recorded; retrying', { conversationId: deps.conversationId, eventId: head.event_id, error: errorText(err) })
+			log.error('dead letter not recorded; retrying', { ...logIds, error: errorText(err) })
 			settle(sql, head, { state: 'pending', attempts: head.attempts, status: outcome.status, error: outcome.error, dueAt: at + 60_000 })
 			return 'wait'
 		}
@@ -102,7 +105,7 @@ export async function deliverHead(deps: CourierDeps, mode: CourierMode, now = Da
 		return 'continue'
 	}
 	if (outcome.kind === 'drop') {
-		log.warn('event dropped', { conversationId: deps.conversationId, eventId: head.event_id, reason: outcome.reason })
+		log.warn('event dropped', { ...logIds, reason: outcome.reason })
 		settle(sql, head, { state: 'dropped', attempts: head.attempts, status: null, error: outcome.reason, dueAt: 0 })
 		return 'continue'
 	}

@@ -9,6 +9,7 @@
  * page (same site as the MSP, different origin: the SameSite=Strict cookie IS sent, so only
  * the Origin check and the synchronizer token stand in the way).
  */
+import { SignJWT } from 'jose'
 import { bundleWorker } from '../../bench/bundle.mjs'
 import { Miniflare } from 'miniflare'
 import { chromium, type Browser, type Page } from 'playwright-core'
@@ -35,7 +36,7 @@ export default {
 		if (url.pathname.startsWith('/hook')) {
 			hits[url.pathname] = (hits[url.pathname] ?? 0) + 1
 			await req.arrayBuffer()
-			return new Response('FIXTURE-SECRET-BODY', { status: 202 })
+			return new Response('FIXTURE-SECRET-BODY', { status: url.pathname === '/hook/gone' ? 410 : 202 })
 		}
 		if (url.pathname === '/hits') return Response.json(hits)
 		if (url.pathname === '/attack') {
@@ -95,8 +96,7 @@ beforeAll(async () => {
 			APPLE_GATEWAY_URL: 'http://127.0.0.1:9',
 		},
 		durableObjects: { CONVERSATION: { className: 'Conversation', useSQLite: true }, BUSINESS: { className: 'Business', useSQLite: true }, WATCHLIST: { className: 'Watchlist', useSQLite: true } },
-		// TEST_DLQ lets the test put a delivery straight onto the dead-letter queue.
-		queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks', TEST_DLQ: 'amb-webhooks-dlq' },
+		queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks' },
 		queueConsumers: {
 			'amb-webhooks': { maxBatchTimeout: 0.05, maxRetries: 15, deadLetterQueue: 'amb-webhooks-dlq' },
 			'amb-webhooks-dlq': { maxBatchTimeout: 0.05 },
@@ -244,26 +244,40 @@ describe('landing page → settings, as the operator', () => {
 	})
 
 	it('a failed delivery is listed and replayed from the page', async () => {
-		const eventId = `msg_${crypto.randomUUID().replace(/-/g, '')}`
-		const dlq = await product.getQueueProducer('TEST_DLQ')
-		await dlq.send({
-			kind: 'webhook.deliver',
-			eventId,
-			eventType: 'message.received',
-			businessId: accountId,
-			conversationId: null,
-			route: { intent: null, group: null },
-			event: { type: 'message.received', timestamp: new Date().toISOString(), data: { text: 'lost once', sequence: 1 } },
+		// A customer writes while the endpoint answers 410 Gone: its events become dead letters.
+		const defaultUrl = (await business(accountId)).webhookUrl
+		expect((await adminApi(`/businesses/${accountId}`, { method: 'PATCH', json: { webhookUrl: `${fixturesBase}/hook/gone` } })).status).toBe(200)
+		const messageId = crypto.randomUUID()
+		const jwt = await new SignJWT({ aud: 'browser-msp' })
+			.setProtectedHeader({ alg: 'HS256' })
+			.setIssuedAt()
+			.sign(Uint8Array.from(atob('dGVzdC1hcHBsZS1zZWNyZXQtMzItYnl0ZXMtLS0tLS0='), (c) => c.charCodeAt(0)))
+		const customer = `urn:mbid:browser-${crypto.randomUUID()}`
+		const posted = await fetch(`${base}/message`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json', id: messageId, 'source-id': customer, 'destination-id': accountId },
+			body: JSON.stringify({ v: 1, id: messageId, type: 'text', sourceId: customer, destinationId: accountId, body: 'lost once' }),
 		})
+		expect(posted.status).toBe(200)
+		let eventId = ''
+		await expect
+			.poll(async () => {
+				const dead = (await (await adminApi(`/businesses/${accountId}`)).json()) as { disabledEndpoints: string[] }
+				return dead.disabledEndpoints
+			}, { timeout: 15_000 })
+			.toContain(`${fixturesBase}/hook/gone`)
+		// The business fixes its endpoint; the dead letters wait on the settings page.
+		expect((await adminApi(`/businesses/${accountId}`, { method: 'PATCH', json: { webhookUrl: defaultUrl } })).status).toBe(200)
 		const page = await browser.newPage()
 		await page.goto(settingsUrl(accountId))
 		await signIn(page, ADMIN_TOKEN)
 		await expect
 			.poll(async () => {
 				await page.reload()
-				return page.$(`tr[data-delivery="${eventId}"]`)
+				eventId = (await page.getAttribute('tr[data-delivery]', 'data-delivery').catch(() => null)) ?? ''
+				return eventId
 			}, { timeout: 15_000 })
-			.not.toBeNull()
+			.not.toBe('')
 		const before = (await hits())['/hook/default'] ?? 0
 		await page.click(`tr[data-delivery="${eventId}"] button`)
 		await page.waitForSelector('#notice')
