@@ -33,8 +33,8 @@ export default defineConfig({
 	],
 	test: {
 		include: ['test/**/*.test.ts'],
-		// Browser and end-to-end suites run in Node with their own configs.
-		exclude: [...configDefaults.exclude, 'test/e2e/**', 'test/browser/**'],
+		// Browser, end-to-end and fault suites run in Node with their own configs.
+		exclude: [...configDefaults.exclude, 'test/e2e/**', 'test/browser/**', 'test/fault/**'],
 		teardownTimeout: 60_000,
 	},
 })
