@@ -3,22 +3,25 @@
  * HTTPException) answer `{ error: { code, message } }` with their status; anything else is
  * logged and becomes a generic 500 without internals (workers-house-style.md §3.8).
  */
-import { Hono } from 'hono'
+import { OpenAPIHono } from '@hono/zod-openapi'
 import { HTTPException } from 'hono/http-exception'
 import type { AppBindings } from './context'
 import { AppError, errorBody } from './lib/errors'
+import { validationHook } from './lib/openapi'
+import { registerDocumentParts } from './openapi/document'
 import { admin } from './routes/admin'
 import { attachments, signedAttachments } from './routes/attachments'
 import { appleInbound } from './routes/apple-inbound'
 import { requireBusiness } from './routes/business-auth'
 import { conversations } from './routes/conversations'
 import { deliveries } from './routes/deliveries'
-import { docs } from './routes/docs'
+import { mountDocs } from './routes/docs'
 import { hosted } from './routes/hosted'
 import { messages } from './routes/messages'
 import { templates } from './routes/templates'
 
-export const app = new Hono<AppBindings>()
+// OpenAPIHono throughout, so every declared route reaches the document (docs/api.md).
+export const app = new OpenAPIHono<AppBindings>({ defaultHook: validationHook })
 
 app.onError((err, c) => {
 	if (err instanceof AppError) {
@@ -36,12 +39,12 @@ app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no such route
 
 app.get('/health', (c) => c.json({ ok: true }))
 app.route('/', appleInbound)
-app.route('/', docs)
+mountDocs(app)
 app.route('/', signedAttachments)
 app.route('/', hosted)
 app.route('/admin', admin)
 
-const v1 = new Hono<AppBindings>()
+const v1 = new OpenAPIHono<AppBindings>({ defaultHook: validationHook })
 v1.use('*', requireBusiness)
 v1.route('/deliveries', deliveries)
 v1.route('/attachments', attachments)
@@ -49,3 +52,4 @@ v1.route('/messages', messages)
 v1.route('/conversations', conversations)
 v1.route('/templates', templates)
 app.route('/v1', v1)
+registerDocumentParts(app)
