@@ -8,7 +8,7 @@ import { exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { SendMessageSchema } from '../../src/messaging/schemas'
 import { SEND_EXAMPLES } from '../../src/messaging/examples'
-import { businessFetch, createBusiness } from '../helpers/platform'
+import { ADMIN_TOKEN, businessFetch, createBusiness } from '../helpers/platform'
 
 type Op = { operationId?: string; summary?: string; description?: string; tags?: string[]; security?: unknown[]; responses: Record<string, { content?: Record<string, { examples?: Record<string, unknown>; schema?: unknown }> }>; requestBody?: { content: Record<string, { examples?: Record<string, { value: unknown }>; schema: unknown }> }; parameters?: { name: string; in: string }[] }
 type Doc = { openapi: string; info: { license?: unknown }; servers?: unknown[]; paths: Record<string, Record<string, Op>>; webhooks: Record<string, { post: Op }>; components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> } }
@@ -110,6 +110,26 @@ describe('validation through the declared routes keeps the error envelope', () =
 		expect((await businessFetch(biz.apiKey, '/v1/deliveries/bad%20id/replay', { method: 'POST' })).status).toBe(400)
 		expect((await businessFetch(biz.apiKey, '/v1/deliveries/failed?includeReplayed=maybe')).status).toBe(400)
 		expect((await businessFetch('amb_wrong', '/v1/conversations?limit=0')).status).toBe(401)
+	})
+
+	it('every declared query and path rule answers its 4xx', async () => {
+		const biz = await createBusiness()
+		const status = async (path: string, init: RequestInit & { json?: unknown } = {}) => (await businessFetch(biz.apiKey, path, init)).status
+		expect(await status('/v1/conversations?cursor=nothex')).toBe(400)
+		expect(await status('/v1/conversations/any/messages?order=sideways')).toBe(400)
+		expect(await status('/v1/conversations/any/messages?limit=201')).toBe(400)
+		expect(await status('/v1/conversations/unknown')).toBe(404)
+		expect(await status('/v1/templates?limit=101')).toBe(400)
+		expect(await status('/v1/templates/tpl_bad-id', { method: 'PUT', json: { name: 'x', message: { type: 'quickReply', prompt: 'p', items: [] } } })).toBe(404)
+		expect(await status('/v1/templates/tpl_bad-id', { method: 'DELETE' })).toBe(404)
+		expect(await status('/v1/templates/tpl_bad-id/preview', { method: 'POST', json: {} })).toBe(404)
+		expect(await status('/v1/deliveries/failed?limit=0')).toBe(400)
+		expect(await status('/v1/deliveries/failed?cursor=%%%')).toBe(400)
+		const admin = (path: string, token = ADMIN_TOKEN) => exports.default.fetch(`https://msp.test/admin${path}`, { headers: { authorization: `Bearer ${token}` } })
+		expect((await admin('/businesses/bad%20id')).status).toBe(400)
+		expect((await admin('/businesses/unknown-business')).status).toBe(404)
+		expect((await admin('/businesses/unknown-business', 'wrong-token')).status).toBe(403)
+		expect((await exports.default.fetch('https://msp.test/admin/businesses/x')).status).toBe(401)
 	})
 })
 
