@@ -6,15 +6,10 @@
  * spec apple-msp-interactive.md). When the message is not sent as written, `renderReason` says why.
  */
 import {
-	AppleMessageBodySchema,
 	BusinessMessageSchema,
 	collectImageRefs,
-	type ContentMessage,
 	fitToDevice,
-	imageFieldsOf,
-	preflight,
 	renderAppleBody,
-	RenderError,
 	type BusinessMessage,
 	appleEndpointFor,
 	type RenderContext,
@@ -31,7 +26,6 @@ import type { Config, Env } from '../context'
 import { unprocessable } from '../lib/errors'
 import { parseTemplate } from '../templates/stored'
 import { MissingVariablesError, substitute } from '../templates/substitute'
-import { fetchImages, ImageFetchError } from './images'
 import { completeRichLink, richLinksForText } from './rich-links'
 import { checkRendered, preflightOrRefuse, renderRefusal } from './preflight-check'
 import { pinAttachment } from '../attachments/purge'
