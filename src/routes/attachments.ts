@@ -16,7 +16,7 @@
  * bytes, streamed by the handler, so only its media type is documented.
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
-import { Hono, type Context } from 'hono'
+import type { Context } from 'hono'
 import { z } from 'zod'
 import { AttachmentSchema } from '../attachments/schemas'
 import { authErrors, errorResponse, json, validationHook } from '../lib/openapi'
@@ -128,10 +128,27 @@ attachments.openapi(download, async (c) => {
 })
 
 /** The public side of the signed links; mounted at the root (`app.route('/', signedAttachments)`). */
-export const signedAttachments = new Hono<AppBindings>()
+export const signedAttachments = new OpenAPIHono<AppBindings>({ defaultHook: validationHook })
 
-signedAttachments.get('/attachments/signed/:token', async (c) => {
-	const check = await verifyDownloadToken(c.env, c.req.param('token'))
+const signedDownload = createRoute({
+	method: 'get',
+	path: '/attachments/signed/{token}',
+	operationId: 'downloadSignedAttachment',
+	tags: ['Attachments'],
+	security: [],
+	summary: 'Download by signed link',
+	description: 'The link `message.received` gives for each attachment: no API key, valid until its `urlExpiresAt`. The same download headers as `GET /v1/attachments/{id}`.',
+	request: { params: z.object({ token: z.string().meta({ param: { name: 'token', in: 'path' }, description: 'The signed, expiring token of the link.' }) }) },
+	responses: {
+		200: { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+		403: errorResponse('Not a valid link', { code: 'invalid_link', message: 'this download link is not valid' }),
+		404: errorResponse('The file is no longer stored', { code: 'not_found', message: 'unknown attachment' }),
+		410: errorResponse('The link has expired', { code: 'link_expired', message: 'this download link has expired' }),
+	},
+})
+
+signedAttachments.openapi(signedDownload, async (c) => {
+	const check = await verifyDownloadToken(c.env, c.req.valid('param').token)
 	if (!check.ok) {
 		if (check.reason === 'expired') throw new AppError(410, 'link_expired', 'this download link has expired')
 		throw new AppError(403, 'invalid_link', 'this download link is not valid')

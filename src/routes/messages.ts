@@ -32,7 +32,7 @@ const sendRoute = createRoute({
 		'Validates the message, fits it to the customer\'s device (your `fallback`, or a derived text, when the device cannot show the type), runs preflight (what Apple would reject is a 422 naming the field; what Apple accepts but hurts the customer is sent with `warnings`), and queues it behind earlier sends of the conversation. The outcome arrives as `message.sent` or `message.failed`. Customers start conversations: a customer who never wrote answers 404.',
 	request: {
 		headers: z.object({
-			'idempotency-key': z
+			'Idempotency-Key': z
 				.string()
 				.regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key must be 1–255 visible ASCII characters')
 				.optional()
@@ -57,7 +57,7 @@ const sendRoute = createRoute({
 })
 
 messages.openapi(served(messages, sendRoute), async (c) => {
-	const idempotencyKey = c.req.valid('header')['idempotency-key'] ?? null
+	const idempotencyKey = c.req.valid('header')['Idempotency-Key'] ?? null
 	const raw = c.req.raw.clone()
 	const input = await readJson(c, bodySchema(sendRoute), SEND_BODY_LIMIT, wrongKeysAre422)
 	const requestHash = await sha256Hex(await raw.text())

@@ -48,6 +48,7 @@ describe('OpenAPI document', () => {
 				'delete /admin/businesses/{businessId}',
 				'delete /v1/templates/{id}',
 				'get /admin/businesses/{businessId}',
+				'get /attachments/signed/{token}',
 				'get /v1/attachments/{id}',
 				'get /v1/conversations',
 				'get /v1/conversations/{id}',
@@ -82,6 +83,7 @@ describe('OpenAPI document', () => {
 			}
 		}
 		expect(ids.size).toBe(ops.length)
+		expect(doc.paths['/attachments/signed/{token}']!.get!.security).toEqual([])
 	})
 
 	it('shows an example for every message type, each a valid send', async () => {
