@@ -31,7 +31,7 @@ export const DOCUMENT_CONFIG: Parameters<OpenAPIHono['getOpenAPI31Document']>[0]
 }
 
 const StandardWebhookHeaders = z.object({
-	'webhook-id': z.string().meta({ description: 'The event id: the same on every retry and replay, so a receiver can drop duplicates.', example: 'evt_2f1a0b3c4d5e6f708192a3b4c5d6e7f8' }),
+	'webhook-id': z.string().meta({ description: 'The event id: the same on every retry and replay, so a receiver can drop duplicates.', example: 'msg_2f1a0b3c4d5e6f708192a3b4c5d6e7f8' }),
 	'webhook-timestamp': z.string().meta({ description: 'Unix seconds of this attempt; refuse old ones to stop replays.', example: '1767225600' }),
 	'webhook-signature': z.string().meta({ description: 'Space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` with the `whsec_` secret; two during a secret rotation.', example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=' }),
 })
