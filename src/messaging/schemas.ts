@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import { BusinessMessageSchema } from '../apple/outbound'
-import { type AppError, unprocessable } from '../lib/errors'
+import { type AppError, FieldProblemSchema, unprocessable } from '../lib/errors'
 import { bodyValidationError } from '../lib/json-body'
 
 export const SendMessageSchema = z
@@ -75,3 +75,14 @@ export function parseMessageLikeSend(message: unknown): z.output<typeof Business
 	if (!parsed.success) throw bodyValidationError(parsed.error.issues, wrongKeysAre422)
 	return parsed.data.message
 }
+
+/** A template preview's answer (preview.ts): what a send of the filled message would carry. */
+export const PreviewSchema = z
+	.object({
+		valid: z.literal(true).meta({ description: 'Always true: a message that a send would refuse is refused here the same way (400 or 422).', deprecated: true }),
+		problems: z.array(FieldProblemSchema).max(0).meta({ description: 'Always empty, for the same reason.', deprecated: true }),
+		warnings: z.array(SendWarningSchema).meta({ description: 'What a send of this message would carry in `warnings`.' }),
+		message: BusinessMessageSchema,
+		apple: z.record(z.string(), z.unknown()).meta({ description: 'The body that would go to Apple (placeholder ids for message, business and customer).' }),
+	})
+	.meta({ id: 'TemplatePreview', description: 'The filled message as a send would see it, and what would go to Apple.' })

@@ -1,11 +1,9 @@
 /**
- * Templates as the business API takes and gives them (PRODUCT.md "Business API", templates),
- * and the preview's answer. `.meta({ id })` names the OpenAPI components (docs/api.md).
+ * Templates as the business API takes and gives them (PRODUCT.md "Business API", templates).
+ * The preview's answer lives with the send's, in src/messaging/schemas.ts. `.meta({ id })`
+ * names the OpenAPI components (docs/api.md).
  */
 import { z } from 'zod'
-import { BusinessMessageSchema } from '../apple/outbound'
-import { FieldProblemSchema } from '../lib/errors'
-import { SendWarningSchema } from '../messaging/schemas'
 
 export const TEMPLATE_TYPES = ['listPicker', 'timePicker', 'quickReply', 'form', 'richLink'] as const
 
@@ -45,13 +43,3 @@ export const TemplateSchema = z
 export const TemplatePageSchema = z
 	.object({ data: z.array(TemplateSchema), nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last.' }) })
 	.meta({ id: 'TemplatePage' })
-
-export const PreviewSchema = z
-	.object({
-		valid: z.literal(true).meta({ description: 'Always true: a message that a send would refuse is refused here the same way (400 or 422).', deprecated: true }),
-		problems: z.array(FieldProblemSchema).max(0).meta({ description: 'Always empty, for the same reason.', deprecated: true }),
-		warnings: z.array(SendWarningSchema).meta({ description: 'What a send of this message would carry in `warnings`.' }),
-		message: BusinessMessageSchema,
-		apple: z.record(z.string(), z.unknown()).meta({ description: 'The body that would go to Apple (placeholder ids for message, business and customer).' }),
-	})
-	.meta({ id: 'TemplatePreview', description: 'The filled message as a send would see it, and what would go to Apple.' })
