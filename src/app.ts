@@ -15,6 +15,7 @@ import { conversations } from './routes/conversations'
 import { deliveries } from './routes/deliveries'
 import { docs } from './routes/docs'
 import { hosted } from './routes/hosted'
+import { invitations } from './routes/invitations'
 import { messages } from './routes/messages'
 import { templates } from './routes/templates'
 
@@ -48,4 +49,5 @@ v1.route('/attachments', attachments)
 v1.route('/messages', messages)
 v1.route('/conversations', conversations)
 v1.route('/templates', templates)
+v1.route('/invitations', invitations)
 app.route('/v1', v1)

@@ -59,7 +59,8 @@ export function deliverableEvents(sql: SqlStorage, limit: number): PendingEvent[
 }
 
 /** Queue bodies for events not yet handed off (the consumer's doorbell). */
-export function handoffBodies(sql: SqlStorage, conversationId: string, businessId: string, route: DeliverWebhook['route']): DeliverWebhook[] {
+/** `conversationId` null: business-level events (the invitations object). */
+export function handoffBodies(sql: SqlStorage, conversationId: string | null, businessId: string, route: DeliverWebhook['route']): DeliverWebhook[] {
 	return deliverableEvents(sql, 100)
 		.filter((p) => p.handed_off === 0 && p.attempts === 0)
 		.map((p) => ({

@@ -21,6 +21,7 @@ import { sealWebhookSecret } from '../business/webhook-secrets'
 import { sealSecret, timingSafeEqualStr } from '../lib/crypto'
 import { conflict, forbidden, notFound, unauthorized, unprocessable, badRequest } from '../lib/errors'
 import { readJson } from '../lib/json-body'
+import { adminInvitations } from './admin-invitations'
 import { checkOutboundUrl, UnsafeUrlError } from '../lib/safe-url'
 
 /** How long a rotated-out webhook secret keeps signing beside the new one. */
@@ -160,3 +161,6 @@ admin.post('/businesses/:businessId/rotate-webhook-secret', async (c) => {
 function stripUndefined<T extends object>(o: T): Partial<T> {
 	return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 }
+
+// Invitation opt-outs (routes/admin-invitations.ts), behind the same token check.
+admin.route('/', adminInvitations)

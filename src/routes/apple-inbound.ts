@@ -12,6 +12,8 @@ import { businessForDestination } from '../business/directory'
 import { conversationByCustomer } from '../conversation/directory'
 import { getConfig, type AppBindings } from '../context'
 import { isHostedReply, settleAppleReply } from '../hosted'
+import { invitationsStub } from '../invitations/directory'
+import { invitationAnswered, invitationSignal } from '../invitations/inbound'
 import { badRequest, forbidden, notFound, payloadTooLarge, unauthorized } from '../lib/errors'
 
 /** Wire cap, and cap on the inflated JSON (a DO row holds at most 2 MB; workers-limits.md §4). */
@@ -67,6 +69,15 @@ appleInbound.post('/message', async (c) => {
 	// A reply to our authentication / Apple Pay request: the hosted flow settles it and its
 	// outcome is the business's event (src/hosted/replies.ts). One Business-object read, and
 	// only for such replies.
+	// Invitations (docs/invitations.md "What comes back"): an opt-out is recorded by the business's
+	// invitations object and is not a conversation close; an answer starts the conversation as usual.
+	const invitation = invitationSignal(message)
+	if (invitation?.kind === 'opt_out') {
+		await invitationsStub(c.env, businessId).recordOptOut(invitation.referenceIds, customerId)
+		return c.json({ status: 'recorded' })
+	}
+	const invitationId = invitation?.kind === 'answer' ? await invitationAnswered(c.env, businessId, customerId, invitation.answer) : null
+
 	const replyData = message.type === 'interactive' ? (message as InboundInteractive).interactiveData?.data : undefined
 	const hostedReply = await isHostedReply(c.env, businessId, replyData)
 	const result = await conversationByCustomer(c.env, businessId, customerId).receive({
@@ -81,7 +92,12 @@ appleInbound.post('/message', async (c) => {
 		retentionDays: business.settings.attachmentRetentionDays,
 		hostedReply,
 		appleBusinessId: destinationId,
+		...(invitationId ? { invitationId } : {}),
 	})
+	if (invitationId && invitation?.kind === 'answer') {
+		// After the conversation holds the answer; a retry by Apple repeats this harmlessly.
+		await invitationsStub(c.env, businessId).markAccepted(invitationId, { conversationId: result.conversationId, customerId, choice: invitation.answer.choice })
+	}
 	if (hostedReply && result.status === 'recorded') {
 		// After the 200 (Apple waits at most 30 s); if this dies, the request expires as failed.
 		c.executionCtx.waitUntil(
