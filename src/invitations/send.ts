@@ -13,7 +13,7 @@ import { nextSendAttemptAt } from '../conversation/outbound'
 import { errorText } from '../delivery/attempt'
 import { log } from '../lib/log'
 import { outboundToken } from '../lib/outbound-token'
-import { dueSend, readMeta, scheduleRetry, transition } from './store'
+import { dueSend, isOptedOut, readMeta, scheduleRetry, transition } from './store'
 
 export interface SendDeps {
 	env: Env
@@ -25,6 +25,11 @@ export interface SendDeps {
 export async function sendDue(deps: SendDeps, now = Date.now()): Promise<boolean> {
 	const head = dueSend(deps.sql, now)
 	if (!head) return false
+	if (isOptedOut(deps.sql, head.phone)) {
+		// The number opted out while this one waited on a retry: opt-outs are honoured forever.
+		deps.transaction(() => transition(deps.sql, head.id, { status: 'declined', reason: 'opted_out_before_send' }))
+		return true
+	}
 	const config = getConfig(deps.env)
 	let result: AppleSendResult
 	try {

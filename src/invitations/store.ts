@@ -103,7 +103,7 @@ export function createInvitation(sql: SqlStorage, req: CreateRequest, now = Date
 		const prior = sql.exec<{ request_hash: string; response: string }>('SELECT request_hash, response FROM idempotency WHERE key = ?', req.idempotencyKey).toArray()[0]
 		if (prior) return prior.request_hash === req.requestHash ? { kind: 'replayed', response: JSON.parse(prior.response) as CreatedInvitation } : { kind: 'idempotency_conflict' }
 	}
-	if (sql.exec('SELECT 1 FROM opt_outs WHERE phone = ?', req.phoneNumber).toArray().length > 0) return { kind: 'opted_out' }
+	if (isOptedOut(sql, req.phoneNumber)) return { kind: 'opted_out' }
 	const windowMs = req.rateLimit.windowSeconds * 1000
 	const recent = sql
 		.exec<{ n: number; oldest: number | null }>('SELECT COUNT(*) AS n, MIN(created_ms) AS oldest FROM invitations WHERE created_ms > ?', now - windowMs)
@@ -219,12 +219,16 @@ export function transition(sql: SqlStorage, id: string, t: Transition, now = Dat
 	// A settled send keeps no Apple body (it may hold a logo); retries need it until then.
 	const settled = t.status !== 'submitting'
 	sql.exec(
-		`UPDATE invitations SET status = ?, apple_status = COALESCE(?, apple_status), apple_body = COALESCE(?, apple_body),
+		`UPDATE invitations SET status = ?, apple_status = CASE WHEN ? THEN NULL ELSE COALESCE(?, apple_status) END,
+			apple_body = CASE WHEN ? THEN NULL ELSE COALESCE(?, apple_body) END,
 			attempts = COALESCE(?, attempts), conversation_id = COALESCE(?, conversation_id), customer_id = COALESCE(?, customer_id),
 			choice = COALESCE(?, choice), job = CASE WHEN ? THEN NULL ELSE job END,
 			next_attempt_at = CASE WHEN ? THEN NULL ELSE next_attempt_at END, updated_at = ? WHERE id = ?`,
 		t.status,
+		// Apple's status is kept for refusals; a send that got through forgets earlier failed attempts.
+		t.status === 'submitted' ? 1 : 0,
 		t.appleStatus ?? null,
+		t.status === 'submitted' ? 1 : 0,
 		t.appleBody ?? null,
 		t.attempts ?? null,
 		t.conversationId ?? null,
@@ -239,15 +243,17 @@ export function transition(sql: SqlStorage, id: string, t: Transition, now = Dat
 }
 
 /** The next invitation whose send to Apple is due, or null. */
-export function dueSend(sql: SqlStorage, now: number): { id: string; body: NotificationBody; attempts: number } | null {
+export function dueSend(sql: SqlStorage, now: number): { id: string; phone: string; body: NotificationBody; attempts: number } | null {
 	const r = sql
-		.exec<{ id: string; job: string; attempts: number }>(
-			"SELECT id, job, attempts FROM invitations WHERE status = 'submitting' AND next_attempt_at IS NOT NULL AND next_attempt_at <= ? AND job IS NOT NULL ORDER BY next_attempt_at LIMIT 1",
+		.exec<{ id: string; phone: string; job: string; attempts: number }>(
+			"SELECT id, phone, job, attempts FROM invitations WHERE status = 'submitting' AND next_attempt_at IS NOT NULL AND next_attempt_at <= ? AND job IS NOT NULL ORDER BY next_attempt_at LIMIT 1",
 			now,
 		)
 		.toArray()[0]
-	return r ? { id: r.id, body: JSON.parse(r.job) as NotificationBody, attempts: r.attempts } : null
+	return r ? { id: r.id, phone: r.phone, body: JSON.parse(r.job) as NotificationBody, attempts: r.attempts } : null
 }
+
+export const isOptedOut = (sql: SqlStorage, phone: string): boolean => sql.exec('SELECT 1 FROM opt_outs WHERE phone = ?', phone).toArray().length > 0
 
 export function scheduleRetry(sql: SqlStorage, id: string, attempts: number, at: number, lastStatus: number | null, lastError: string): void {
 	sql.exec(

@@ -14,6 +14,7 @@ import { getConfig, type AppBindings } from '../context'
 import { isHostedReply, settleAppleReply } from '../hosted'
 import { invitationsStub } from '../invitations/directory'
 import { invitationAnswered, invitationSignal } from '../invitations/inbound'
+import { log } from '../lib/log'
 import { badRequest, forbidden, notFound, payloadTooLarge, unauthorized } from '../lib/errors'
 
 /** Wire cap, and cap on the inflated JSON (a DO row holds at most 2 MB; workers-limits.md §4). */
@@ -73,7 +74,8 @@ appleInbound.post('/message', async (c) => {
 	// invitations object and is not a conversation close; an answer starts the conversation as usual.
 	const invitation = invitationSignal(message)
 	if (invitation?.kind === 'opt_out') {
-		await invitationsStub(c.env, businessId).recordOptOut(invitation.referenceIds, customerId)
+		const r = await invitationsStub(c.env, businessId).recordOptOut(invitation.referenceIds, customerId)
+		if (r.phones === 0) log.warn('opt-out for reference ids no invitation of this business carries; nothing recorded', { businessId })
 		return c.json({ status: 'recorded' })
 	}
 	const invitationId = invitation?.kind === 'answer' ? await invitationAnswered(c.env, businessId, customerId, invitation.answer) : null

@@ -8,6 +8,7 @@
  */
 import { Hono } from 'hono'
 import { templateTakesImage } from '../apple/notification'
+import { businessStub } from '../business/directory'
 import { getConfig } from '../context'
 import { invitationsStub } from '../invitations/directory'
 import { resolveBrandLogo } from '../invitations/logo'
@@ -42,9 +43,14 @@ invitations.post('/', async (c) => {
 	const config = getConfig(c.env)
 	const brandLogo = logo === undefined ? null : await resolveBrandLogo(logo, config.ENVIRONMENT)
 	const business = c.var.business
+	const businessId = business.settings.businessId
+	// Apple knows a business linked on the landing page by its Messages for Business account id
+	// (docs/invitations.md "Source-Id"); otherwise by our business id.
+	const links = await businessStub(c.env, businessId).accountLinks()
+	const sourceId = [...links].sort((a, b) => a.linkedAt.localeCompare(b.linkedAt)).at(-1)?.accountId ?? businessId
 	const outcome = await invitationsStub(c.env, business.settings.businessId).create({
-		businessId: business.settings.businessId,
-		sourceId: business.settings.businessId,
+		businessId,
+		sourceId,
 		idempotencyKey,
 		requestHash: await sha256Hex(await raw.text()),
 		rateLimit: business.settings.invitationRateLimit ?? DEFAULT_INVITATION_RATE_LIMIT,
