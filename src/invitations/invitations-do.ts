@@ -26,6 +26,7 @@ import {
 	findForAnswer,
 	listInvitations,
 	listOptOuts,
+	priorAnswer,
 	readInvitation,
 	readMeta,
 	recordOptOut,
@@ -74,6 +75,11 @@ export class Invitations extends DurableObject<Env> {
 		})
 		if (outcome.kind === 'created') this.ctx.waitUntil(this.work())
 		return outcome
+	}
+
+	/** A repeated Idempotency-Key is answered before the logo is fetched again. */
+	priorAnswer(key: string, requestHash: string): CreateOutcome | null {
+		return priorAnswer(this.sql, key, requestHash)
 	}
 
 	get(id: string): Invitation | null {

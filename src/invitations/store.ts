@@ -100,8 +100,8 @@ const newId = () => `inv_${crypto.randomUUID().replace(/-/g, '')}`
 export function createInvitation(sql: SqlStorage, req: CreateRequest, now = Date.now()): CreateOutcome {
 	if (req.idempotencyKey) {
 		sql.exec('DELETE FROM idempotency WHERE created_at < ?', now - IDEMPOTENCY_TTL_MS)
-		const prior = sql.exec<{ request_hash: string; response: string }>('SELECT request_hash, response FROM idempotency WHERE key = ?', req.idempotencyKey).toArray()[0]
-		if (prior) return prior.request_hash === req.requestHash ? { kind: 'replayed', response: JSON.parse(prior.response) as CreatedInvitation } : { kind: 'idempotency_conflict' }
+		const prior = priorAnswer(sql, req.idempotencyKey, req.requestHash, now)
+		if (prior) return prior
 	}
 	if (isOptedOut(sql, req.phoneNumber)) return { kind: 'opted_out' }
 	const windowMs = req.rateLimit.windowSeconds * 1000
@@ -160,6 +160,15 @@ export function createInvitation(sql: SqlStorage, req: CreateRequest, now = Date
 		sql.exec('INSERT INTO idempotency (key, request_hash, response, created_at) VALUES (?, ?, ?, ?)', req.idempotencyKey, req.requestHash, JSON.stringify(response), now)
 	}
 	return { kind: 'created', response }
+}
+
+/** The answer already given to this Idempotency-Key (within 24 h), or null. */
+export function priorAnswer(sql: SqlStorage, key: string, requestHash: string, now = Date.now()): Extract<CreateOutcome, { kind: 'replayed' | 'idempotency_conflict' }> | null {
+	const prior = sql
+		.exec<{ request_hash: string; response: string }>('SELECT request_hash, response FROM idempotency WHERE key = ? AND created_at >= ?', key, now - IDEMPOTENCY_TTL_MS)
+		.toArray()[0]
+	if (!prior) return null
+	return prior.request_hash === requestHash ? { kind: 'replayed', response: JSON.parse(prior.response) as CreatedInvitation } : { kind: 'idempotency_conflict' }
 }
 
 export const readInvitation = (sql: SqlStorage, id: string): InvitationRow | null =>

@@ -6,7 +6,7 @@
  * opt-out (409 `opted_out`), rate limit (429 with Retry-After) and the insert happen there
  * together. Nothing is stored and nothing reaches Apple unless the answer is 202.
  */
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { templateTakesImage } from '../apple/notification'
 import { businessStub } from '../business/directory'
 import { getConfig } from '../context'
@@ -14,6 +14,7 @@ import { invitationsStub } from '../invitations/directory'
 import { resolveBrandLogo } from '../invitations/logo'
 import {
 	CreateInvitationSchema,
+	type CreateOutcome,
 	DEFAULT_INVITATION_RATE_LIMIT,
 	InvitationIdSchema,
 	ListInvitationsQuery,
@@ -35,6 +36,13 @@ invitations.post('/', async (c) => {
 	if (idempotencyKey !== null && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) throw badRequest('Idempotency-Key must be 1–255 visible ASCII characters')
 	const raw = c.req.raw.clone()
 	const input = await readJson(c, CreateInvitationSchema, CREATE_BODY_LIMIT)
+	const requestHash = await sha256Hex(await raw.text())
+	const business = c.var.business
+	const businessId = business.settings.businessId
+	const stub = invitationsStub(c.env, businessId)
+	// A replay answers from storage: no logo fetched again (docs/invitations.md "API").
+	const prior = idempotencyKey ? await stub.priorAnswer(idempotencyKey, requestHash) : null
+	if (prior) return answer(c, prior)
 	const logo = input.parameters?.brandLogo
 	if (logo !== undefined && !templateTakesImage(input.templateId)) {
 		// Apple refuses a logo for a template without an image (docs/invitations.md "Templates").
@@ -42,17 +50,15 @@ invitations.post('/', async (c) => {
 	}
 	const config = getConfig(c.env)
 	const brandLogo = logo === undefined ? null : await resolveBrandLogo(logo, config.ENVIRONMENT)
-	const business = c.var.business
-	const businessId = business.settings.businessId
 	// Apple knows a business linked on the landing page by its Messages for Business account id
 	// (docs/invitations.md "Source-Id"); otherwise by our business id.
 	const links = await businessStub(c.env, businessId).accountLinks()
 	const sourceId = [...links].sort((a, b) => a.linkedAt.localeCompare(b.linkedAt)).at(-1)?.accountId ?? businessId
-	const outcome = await invitationsStub(c.env, business.settings.businessId).create({
+	const outcome = await stub.create({
 		businessId,
 		sourceId,
 		idempotencyKey,
-		requestHash: await sha256Hex(await raw.text()),
+		requestHash,
 		rateLimit: business.settings.invitationRateLimit ?? DEFAULT_INVITATION_RATE_LIMIT,
 		phoneNumber: input.phoneNumber,
 		templateId: input.templateId,
@@ -61,6 +67,10 @@ invitations.post('/', async (c) => {
 		brandName: input.parameters?.brandName ?? null,
 		brandLogo,
 	})
+	return answer(c, outcome)
+})
+
+function answer(c: Context<BusinessBindings>, outcome: CreateOutcome): Response {
 	switch (outcome.kind) {
 		case 'created':
 			return c.json(outcome.response, 202)
@@ -77,7 +87,7 @@ invitations.post('/', async (c) => {
 				{ 'retry-after': String(outcome.retryAfterSeconds) },
 			)
 	}
-})
+}
 
 invitations.get('/', async (c) => {
 	const q = readQuery(c, ListInvitationsQuery)

@@ -102,6 +102,16 @@ describe('POST /v1/invitations → Apple', () => {
 		expect(JSON.stringify(call.body)).toContain(PNG_B64)
 	})
 
+	it('a replayed Idempotency-Key answers from storage without fetching the logo again', async () => {
+		let fetched = 0
+		hooks.on('http://logo.localhost/once.png', () => (fetched++, new Response(PNG)), false)
+		const body = { phoneNumber: PHONE, templateId: 'binaryChoice.engage.withImage', parameters: { brandLogo: 'http://logo.localhost/once.png' } }
+		const first = await invite(body, { 'idempotency-key': 'logo-1' })
+		const again = await invite(body, { 'idempotency-key': 'logo-1' })
+		expect(await again.json()).toEqual(await first.json())
+		expect(fetched).toBe(1)
+	})
+
 	it('honours Idempotency-Key: one invitation, one send; another body → 409', async () => {
 		const body = { phoneNumber: PHONE, templateId: 'binaryChoice.engage.withImage' }
 		const first = await invite(body, { 'idempotency-key': 'inv-1' })
@@ -275,6 +285,27 @@ describe('refused before anything is stored', () => {
 	it('not JSON → 400; a bad Idempotency-Key → 400', async () => {
 		expect((await businessFetch(biz.apiKey, '/v1/invitations', { method: 'POST', body: '{', headers: { 'content-type': 'application/json' } })).status).toBe(400)
 		expect((await invite(base, { 'idempotency-key': 'has space' })).status).toBe(400)
+		await nothingHappened()
+	})
+
+	it('an oversized body → 413; bad queries and ids → 400 / 404', async () => {
+		const big = { ...base, parameters: { brandLogo: 'A'.repeat(900 * 1024) } }
+		expect((await invite(big)).status).toBe(413)
+		expect((await businessFetch(biz.apiKey, '/v1/invitations?cursor=nope')).status).toBe(400)
+		expect((await businessFetch(biz.apiKey, '/v1/invitations?phoneNumber=123')).status).toBe(400)
+		expect((await businessFetch(biz.apiKey, '/v1/invitations?limit=0')).status).toBe(400)
+		expect((await businessFetch(biz.apiKey, '/v1/invitations/opt-outs?cursor=x')).status).toBe(400)
+		expect((await businessFetch(biz.apiKey, '/v1/invitations/inv_nope')).status).toBe(404)
+		expect((await businessFetch(biz.apiKey, `/v1/invitations/inv_${'0'.repeat(32)}`)).status).toBe(404)
+		expect((await businessFetch('amb_wrong_key', '/v1/invitations', { method: 'POST', json: base })).status).toBe(401)
+		await nothingHappened()
+	})
+
+	it('the admin opt-out endpoints refuse bad input: 401, 400, 404', async () => {
+		expect((await adminFetch(`/businesses/${biz.businessId}/invitation-opt-outs`, { headers: { authorization: '' } })).status).toBe(401)
+		expect((await adminFetch(`/businesses/${biz.businessId}/invitation-opt-outs/555`, { method: 'DELETE' })).status).toBe(400)
+		expect((await adminFetch(`/businesses/no-such-business/invitation-opt-outs`)).status).toBe(404)
+		expect((await adminFetch(`/businesses/${biz.businessId}/invitation-opt-outs/${encodeURIComponent(PHONE)}`, { method: 'DELETE' })).status).toBe(404)
 		await nothingHappened()
 	})
 
