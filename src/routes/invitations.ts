@@ -23,6 +23,7 @@ import {
 import { sha256Hex } from '../lib/crypto'
 import { AppError, badRequest, conflict, errorBody, notFound, unprocessable } from '../lib/errors'
 import { readJson } from '../lib/json-body'
+import { log } from '../lib/log'
 import { readQuery } from '../lib/query'
 import type { BusinessBindings } from './business-auth'
 
@@ -67,6 +68,8 @@ invitations.post('/', async (c) => {
 		brandName: input.parameters?.brandName ?? null,
 		brandLogo,
 	})
+	// Ids only: a phone number is personal data and stays out of the logs.
+	if (outcome.kind === 'created') log.info('invitation accepted for sending', { businessId, invitationId: outcome.response.id })
 	return answer(c, outcome)
 })
 
