@@ -27,6 +27,7 @@ import { clientSecretAad } from '../routes/admin'
 import { readBodyCapped, safeFetch } from '../lib/safe-fetch'
 import type { AuthenticateOutcome, FailureReason } from './outcome'
 import { settleAndEmit } from './settle'
+import type { HostedRequest } from './store'
 import { nowSeconds, openToken, signToken, TokenError } from './tokens'
 
 /** How long a customer has to sign in; the private key of a legacy request lives at most this long. */
@@ -412,12 +413,12 @@ const AuthenticateReplySchema = z.looseObject({
 export async function settleAuthenticateReply(
 	env: Env,
 	config: Config,
-	input: { businessId: string; conversationId: string; requestIdentifier: string; authenticate: unknown },
+	input: { businessId: string; conversationId: string; requestIdentifier: string; authenticate: unknown; pending?: HostedRequest | null },
 ): Promise<boolean> {
 	const reply = AuthenticateReplySchema.safeParse(input.authenticate)
 	const ok = reply.success && reply.data.status?.toLowerCase() === 'authenticated'
 	const stub = businessStub(env, input.businessId)
-	const pending = await stub.hostedRequest(input.requestIdentifier)
+	const pending = input.pending ?? (await stub.hostedRequest(input.requestIdentifier))
 	if (!pending || pending.kind !== 'authenticate' || pending.conversationId !== input.conversationId) return false
 	const detail = AuthDetailSchema.parse(JSON.parse(pending.detailJson))
 	if (detail.flow === 'auth2' && ok) return true
