@@ -8,10 +8,10 @@
  */
 import type { Env } from '../context'
 import { businessStub, invalidateBusiness } from '../business/directory'
-import { attemptDelivery, errorText, type AttemptOutcome } from '../delivery/attempt'
+import { attemptDelivery, type AttemptOutcome } from '../delivery/attempt'
 import { nextDeliveryAt } from '../delivery/backoff'
 import type { DeliverWebhook, WebhookEvent } from '../delivery/queue-messages'
-import { log } from '../lib/log'
+import { errorText, log } from '../lib/log'
 import { deliverableEvents, type PendingEvent } from './outbox'
 
 /**

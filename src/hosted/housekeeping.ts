@@ -7,6 +7,7 @@ import { getConfig, type Env } from '../context'
 import { emitOutcome, expiredOutcome, openOutcome, outcomeSummary, sealOutcome, type HostedOutcome } from './outcome'
 import type { HostedRequest } from './store'
 import { dueForExpiry, markHostedEmitted, nextHostedWake, purgeHosted, settleHostedRequest, unemitted } from './store'
+import { log } from '../lib/log'
 
 /** Runs inside the Business object; returns when the alarm should run next (or null). */
 export async function runHostedHousekeeping(sql: SqlStorage, env: Env, now = Date.now()): Promise<number | null> {
@@ -18,7 +19,7 @@ export async function runHostedHousekeeping(sql: SqlStorage, env: Env, now = Dat
 		const outcome = await openOutcome(kek, row).catch(() => null)
 		if (!outcome) {
 			// Unreadable (e.g. DATA_ENCRYPTION_KEY rotated): nothing can ever send it.
-			console.error(`hosted outcome ${row.requestId} unreadable; dropped`)
+			log.error('hosted outcome unreadable; dropped', { conversationId: row.conversationId, requestId: row.requestId })
 			markHostedEmitted(sql, row.requestId, '{}')
 			continue
 		}

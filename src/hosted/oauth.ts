@@ -29,6 +29,7 @@ import type { AuthenticateOutcome, FailureReason } from './outcome'
 import { settleAndEmit } from './settle'
 import type { HostedRequest } from './store'
 import { nowSeconds, openToken, signToken, TokenError } from './tokens'
+import { errorText, log } from '../lib/log'
 
 /** How long a customer has to sign in; the private key of a legacy request lives at most this long. */
 export const AUTH_REQUEST_TTL_MS = 60 * 60_000
@@ -183,7 +184,7 @@ export async function handleAuthCallback(env: Env, config: Config, query: z.infe
 		return await completeCallback(env, config, base, detail, query)
 	} catch (err) {
 		// Claimed, so nobody else will finish it: fail it now rather than leave it to expire.
-		console.error('auth callback failed after claim', err instanceof Error ? `${err.name}: ${err.message}` : String(err))
+		log.error('auth callback failed after claim', { businessId: state.b, requestId: state.r, error: errorText(err) })
 		await settleAuth(env, config, base, detail.flow, { reason: 'token_exchange_failed', detail: 'internal error' })
 		return failedPage('token_exchange_failed')
 	}

@@ -13,6 +13,7 @@ import { conversationByCustomer } from '../conversation/directory'
 import { getConfig, type AppBindings } from '../context'
 import { findHostedRequest, settleAppleReply } from '../hosted'
 import { badRequest, forbidden, notFound, payloadTooLarge, unauthorized } from '../lib/errors'
+import { errorText, log } from '../lib/log'
 
 /** Wire cap, and cap on the inflated JSON (a DO row holds at most 2 MB; workers-limits.md §4). */
 export const INBOUND_LIMITS = { maxBytes: 1024 * 1024, maxInflatedBytes: 1024 * 1024 }
@@ -87,7 +88,7 @@ appleInbound.post('/message', async (c) => {
 		// After the 200 (Apple waits at most 30 s); if this dies, the request expires as failed.
 		c.executionCtx.waitUntil(
 			settleAppleReply(c.env, config, { businessId, conversationId: result.conversationId, data: replyData, pending }).catch((err: unknown) =>
-				console.error('hosted reply settlement failed', err instanceof Error ? err.message : String(err)),
+				log.error('hosted reply settlement failed', { businessId, conversationId: result.conversationId, error: errorText(err) }),
 			),
 		)
 	}
