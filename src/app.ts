@@ -13,6 +13,7 @@ import { conversations } from './routes/conversations'
 import { deliveries } from './routes/deliveries'
 import { docs } from './routes/docs'
 import { handleError } from './routes/error-handler'
+import { home } from './routes/home'
 import { hosted } from './routes/hosted'
 import { messages } from './routes/messages'
 import { templates } from './routes/templates'
@@ -24,6 +25,7 @@ app.onError(handleError)
 app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no such route' } }, 404))
 
 app.get('/health', (c) => c.json({ ok: true }))
+app.route('/', home)
 app.route('/', appleInbound)
 app.route('/', docs)
 app.route('/', signedAttachments)
