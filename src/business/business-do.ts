@@ -7,6 +7,7 @@ import { DurableObject } from 'cloudflare:workers'
 import type { Env } from '../context'
 import { migrate } from '../lib/sql-migrations'
 import type { BusinessRecord, BusinessSettings, WebhookSecret } from './schema'
+import type { SettingsPatch } from './service'
 import { runHostedHousekeeping, settleAndHandOver } from '../hosted/housekeeping'
 import type { HostedOutcome } from '../hosted/outcome'
 import {
@@ -155,6 +156,15 @@ export class Business extends DurableObject<Env> {
 			createdAt: now,
 			updatedAt: now,
 		})
+	}
+
+	/** A settings change merged here, in one turn, so concurrent changes never lose each other's fields. */
+	patch(change: SettingsPatch): BusinessRecord | null {
+		const current = this.get()
+		if (!current) return null
+		const settings: BusinessSettings = { ...current.settings, ...change.set }
+		for (const key of change.remove) delete settings[key]
+		return this.update(settings)
 	}
 
 	update(settings: BusinessSettings): BusinessRecord | null {

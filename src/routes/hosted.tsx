@@ -24,7 +24,8 @@ import { replayDeadLetter } from '../conversation/replay'
 import { openSecret } from '../lib/crypto'
 import { AppError, forbidden, notFound } from '../lib/errors'
 import { readJson } from '../lib/json-body'
-import { adminCall } from '../hosted/admin-client'
+import { clientSecretAad } from '../business/service'
+import { updateFromPage } from '../hosted/admin-client'
 import { handlePayCallback, PAY_ENDPOINTS } from '../hosted/apple-pay'
 import { CSRF_FIELD, sameOrigin } from '../hosted/csrf'
 import { accountOfNext } from '../hosted/landing-query'
@@ -48,7 +49,6 @@ import {
 	startSession,
 } from '../hosted/session'
 import { applePayForm, authenticationForm, FormSchema, str, webhooksForm, type Form } from '../hosted/settings'
-import { clientSecretAad } from './admin'
 import type { HostedContext, HostedEnv } from './hosted-context'
 import { landing } from './hosted-landing'
 
@@ -227,14 +227,14 @@ hosted.get('/hosted/businesses/:id/settings', async (c) => {
 	return renderSettings(c, id, { notice })
 })
 
-/** Save through the admin API; errors re-render the page with the section's draft. */
+/** Save through the business service; errors re-render the page with the section's draft. */
 async function saveSection(c: C, id: string, section: SettingsSection, built: { draft: unknown; patch?: Record<string, unknown>; errors?: { path?: string; message: string }[] }) {
 	const draft = { [section]: built.draft } as SettingsProps['draft']
 	if (built.errors) return renderSettings(c, id, { errors: { section, list: built.errors }, draft }, 422)
-	const result = await adminCall(c.env, config(c), 'PATCH', `/businesses/${encodeURIComponent(id)}`, built.patch)
+	const result = await updateFromPage(c.env, config(c), id, built.patch)
 	if (!result.ok) {
 		if (result.status === 404) throw notFound('No such business.')
-		// The admin API says 400 (schema) or 422 (URL refused); to a form both are "fix these fields".
+		// 400 (schema) or 422 (URL refused); to a form both are "fix these fields".
 		return renderSettings(c, id, { errors: { section, list: result.errors }, draft }, 422)
 	}
 	const removed = built.patch && Object.values(built.patch).some((v) => v === null)
