@@ -26,6 +26,8 @@ export interface Stack {
 	client(options?: Partial<AmbClientOptions>): AmbClient
 	/** A customer writes first (customers start conversations); resolves to their id. */
 	openConversation(text?: string, business?: Business): Promise<string>
+	/** The customer writes again. */
+	customerWrites(customerId: string, text: string, business?: Business): Promise<void>
 	/** Another business on the same platform, with its own webhook path. */
 	newBusiness(hookPath: string): Promise<Business>
 }
@@ -41,9 +43,12 @@ export function useStack(): Stack {
 		},
 		async openConversation(text = 'hi', business?: Business) {
 			const customerId = `urn:mbid:client-${crypto.randomUUID()}`
+			await stack.customerWrites(customerId, text, business)
+			return customerId
+		},
+		async customerWrites(customerId: string, text: string, business?: Business) {
 			const { status } = await postInbound(stack.msp.url, { businessId: (business ?? stack.business).businessId, customerId, text })
 			if (status !== 200) throw new Error(`inbound message answered ${status}`)
-			return customerId
 		},
 		newBusiness(hookPath: string) {
 			return createBusiness(stack.msp.url, `${hooks.url}${hookPath}`)
