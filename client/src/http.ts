@@ -105,6 +105,8 @@ export class Transport {
 				return { ok: true, value: await read(res) }
 			} catch (cause) {
 				if (cause instanceof AmbError) throw cause
+				// A 2xx whose body is not JSON will not improve with another attempt.
+				if (cause instanceof SyntaxError) throw new AmbError(`${label}: the answer is not JSON`, { cause })
 				return this.lost(cause, controller, signal, label)
 			}
 		} finally {

@@ -3,7 +3,7 @@
  * driven by a stub fetch with a recorded (instant) sleep.
  */
 import { describe, expect, it } from 'vitest'
-import { AmbBadRequestError, AmbConnectionError, AmbRateLimitError, AmbServerError, DEFAULT_RETRY_POLICY } from '../src/index.ts'
+import { AmbBadRequestError, AmbConnectionError, AmbError, AmbRateLimitError, AmbServerError, DEFAULT_RETRY_POLICY } from '../src/index.ts'
 import { parseRetryAfter } from '../src/errors.ts'
 import { type CallSpec, readJson, Transport } from '../src/http.ts'
 import { backoffDelay, isIdempotent, isRetryableStatus, retryDelay } from '../src/retry.ts'
@@ -156,6 +156,14 @@ describe('transport retries', () => {
 		const err = await t.call().catch((e: unknown) => e)
 		expect(err).toBeInstanceOf(AmbServerError)
 		expect(err).toMatchObject({ status: 502, code: 'http_error', message: 'Bad Gateway', details: '<html>bad gateway</html>' })
+	})
+
+	it('a 2xx that is not JSON is an AmbError, not retried', async () => {
+		const t = scripted([new Response('<html>ok</html>', { status: 200 })])
+		const err = await t.call().catch((e: unknown) => e)
+		expect(err).toBeInstanceOf(AmbError)
+		expect(err).toMatchObject({ message: 'GET /v1/x: the answer is not JSON' })
+		expect(t.calls).toHaveLength(1)
 	})
 
 	it('an attempt without an answer times out and is retried', async () => {
