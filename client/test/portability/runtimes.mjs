@@ -43,6 +43,21 @@ export async function bundleNeutral() {
 	return out.outputFiles[0].text
 }
 
+/** The client as a classic script for a page: its exports on `globalThis.AmbClientLib`. */
+export async function bundleForPage() {
+	const out = await build({
+		entryPoints: ['client/src/index.ts'],
+		bundle: true,
+		write: false,
+		format: 'iife',
+		globalName: 'AmbClientLib',
+		platform: 'browser',
+		target: 'es2022',
+		logLevel: 'silent',
+	})
+	return out.outputFiles[0].text
+}
+
 /** Runs `worker` (an ES module importing `./client.js`) in workerd and returns its answer to one GET. */
 export async function runInWorkerd(clientBundle, worker) {
 	const mf = new Miniflare({
