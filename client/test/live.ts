@@ -77,8 +77,8 @@ export function useStack(): Stack {
 /** Apple's message id of a request to the gateway. */
 export const appleId = (r: Received): string => String((r.json as unknown as { id: string }).id)
 
-/** A fetch that counts calls and can fail an attempt at the connection level. */
-export function flakyFetch(plan: { failAfterSending?: number[]; failBeforeSending?: number[] } = {}) {
+/** A fetch that counts calls and can fail an attempt at the connection level or replace its answer. */
+export function flakyFetch(plan: { failAfterSending?: number[]; failBeforeSending?: number[]; replaceAnswer?: Record<number, () => Response> } = {}) {
 	const calls: { url: string; method: string; headers: Headers }[] = []
 	const fetchImpl = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
 		const n = calls.length + 1
@@ -89,6 +89,12 @@ export function flakyFetch(plan: { failAfterSending?: number[]; failBeforeSendin
 			// The server did the work; its answer is lost on the way back.
 			await res.body?.cancel()
 			throw new TypeError('fetch failed (connection reset, simulated)')
+		}
+		const replacement = plan.replaceAnswer?.[n]
+		if (replacement) {
+			// The server did the work; a proxy in front of it answers something else.
+			await res.body?.cancel()
+			return replacement()
 		}
 		return res
 	}

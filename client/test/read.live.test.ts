@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { AmbBadRequestError, AmbNotFoundError, AmbUnprocessableError, type MessageRecord, type TemplateInput } from '../src/index.ts'
-import { flakyFetch, useStack } from './live.ts'
+import { eventually, flakyFetch, useStack } from './live.ts'
 
 const stack = useStack()
 
@@ -14,6 +14,9 @@ describe('paging with for await', () => {
 		const biz = await stack.newBusiness('/paging')
 		const customers = new Set<string>()
 		for (let i = 0; i < 5; i++) customers.add(await stack.openConversation(`hello ${i}`, biz))
+		// The index is fed from conversation.started by the queue consumer: within seconds.
+		const all = stack.client({ apiKey: biz.apiKey }).conversations.list({ limit: 100 })
+		await eventually('5 conversations indexed', async () => ((await all.toArray()).length === 5 ? true : undefined))
 		const flaky = flakyFetch()
 		const amb = stack.client({ apiKey: biz.apiKey, fetch: flaky.fetch })
 		const seen: string[] = []
@@ -35,6 +38,11 @@ describe('paging with for await', () => {
 		const sent = await amb.sendMessage({ customerId, message: { type: 'text', text: 'reply' } })
 		const conversation = await amb.conversations.get(sent.conversationId)
 		expect(conversation).toMatchObject({ customerId, status: 'open', lastSequence: 5, businessId: stack.business.businessId })
+		// The hand-written answer types name exactly what the Worker sends.
+		expect(Object.keys(conversation).sort()).toEqual(
+			['conversationId', 'businessId', 'customerId', 'status', 'capabilities', 'deviceAgent', 'locale', 'intent', 'group', 'lastSequence', 'startedAt', 'updatedAt', 'closedAt', 'appleBusinessId'].sort(),
+		)
+		expect(Object.keys(sent).sort()).toEqual(['id', 'conversationId', 'sequence', 'status', 'rendered', 'richLinks', 'idempotencyKey', 'replayed'].sort())
 
 		const asc: MessageRecord[] = []
 		for await (const m of amb.conversations.messages(sent.conversationId, { limit: 2 })) asc.push(m)
@@ -42,6 +50,8 @@ describe('paging with for await', () => {
 		expect(asc.map((m) => m.direction)).toEqual(['inbound', 'inbound', 'inbound', 'inbound', 'outbound'])
 		expect(asc[4]).toMatchObject({ id: sent.id, type: 'text' })
 		expect(asc[0]!.events.map((e) => e.type)).toEqual(['conversation.started', 'message.received'])
+		expect(Object.keys(asc[0]!).sort()).toEqual(['id', 'sequence', 'direction', 'type', 'status', 'content', 'createdAt', 'updatedAt', 'events'].sort())
+		expect(Object.keys(asc[0]!.events[0]!).sort()).toEqual(['id', 'type', 'state', 'attempts', 'lastStatus', 'lastError', 'nextAttemptAt', 'settledAt'].sort())
 
 		const desc = await amb.conversations.messages(sent.conversationId, { limit: 2, order: 'desc' }).toArray()
 		expect(desc.map((m) => m.sequence)).toEqual([5, 4, 3, 2, 1])
@@ -68,6 +78,7 @@ describe('templates', () => {
 		const created = await amb.templates.create(menu('Hello {{name}}, shall we?'))
 		expect(created).toMatchObject({ name: 'menu', variables: ['name'], dataRef: null })
 		expect(created.id).toMatch(/^tpl_/)
+		expect(Object.keys(created).sort()).toEqual(['id', 'name', 'message', 'variables', 'dataRef', 'createdAt', 'updatedAt'].sort())
 		expect(await amb.templates.get(created.id)).toEqual(created)
 
 		const updated = await amb.templates.update(created.id, { ...menu('Hi {{name}}, ready for {{day}}?'), name: 'menu v2' })
@@ -77,6 +88,7 @@ describe('templates', () => {
 		const preview = await amb.templates.preview(created.id, { name: 'Ada', day: 'Friday' })
 		expect(preview).toMatchObject({ valid: true, problems: [], message: { type: 'quickReply', prompt: 'Hi Ada, ready for Friday?' } })
 		expect(preview.apple).not.toBeNull()
+		expect(Object.keys(preview).sort()).toEqual(['valid', 'problems', 'warnings', 'message', 'apple'].sort())
 
 		const missing = await amb.templates.preview(created.id, { name: 'Ada' }).catch((e: unknown) => e)
 		expect(missing).toBeInstanceOf(AmbUnprocessableError)

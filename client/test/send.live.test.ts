@@ -65,6 +65,20 @@ describe('sendMessage', () => {
 		expect(err).toMatchObject({ status: 409, code: 'conflict', message: 'Idempotency-Key was used with a different request body' })
 	})
 
+	it('a 503 with Retry-After after the server took the send: the client waits, resends the same key, gets the first answer', async () => {
+		const customerId = await stack.openConversation()
+		const busy = () => Response.json({ error: { code: 'unavailable', message: 'busy' } }, { status: 503, headers: { 'retry-after': '1' } })
+		const flaky = flakyFetch({ replaceAnswer: { 1: busy } })
+		const amb = stack.client({ fetch: flaky.fetch, retryPolicy: { baseDelayMs: 10 } })
+		const t0 = Date.now()
+		const sent = await amb.sendMessage({ customerId, message: { type: 'text', text: 'behind a busy proxy' } })
+		expect(Date.now() - t0).toBeGreaterThanOrEqual(1000)
+		expect(sent.replayed).toBe(true)
+		expect(new Set(flaky.calls.map((c) => c.headers.get('idempotency-key')))).toEqual(new Set([sent.idempotencyKey]))
+		await eventually('the message at Apple', () => (atApple(sent.id).length > 0 ? true : undefined))
+		expect(atApple(sent.id)).toHaveLength(1)
+	})
+
 	it('retries are bounded: a connection that never answers ends in AmbConnectionError after 1 + retries attempts', async () => {
 		const flaky = flakyFetch({ failBeforeSending: [1, 2, 3, 4] })
 		const amb = stack.client({ fetch: flaky.fetch, retries: 2, retryPolicy: { baseDelayMs: 10 } })

@@ -25,6 +25,10 @@ describe('verifyWebhook on real deliveries', () => {
 		const events: WebhookEvent[] = []
 		for (const r of got) events.push(await verifyWebhook(stack.business.webhookSecret, r.headers, r.body))
 		expect(events.map((e) => e.type)).toEqual(['conversation.started', 'message.received'])
+		// The hand-written event types name exactly what the platform sends.
+		const base = ['businessId', 'conversationId', 'customerId', 'sequence']
+		expect(keysOf(events[0]!.data)).toEqual([...base, 'intent', 'group', 'locale', 'capabilities', 'device', 'reopened'].sort())
+		expect(keysOf(events[1]!.data)).toEqual([...base, 'messageId', 'text', 'attachments'].sort())
 		const received = events[1]!
 		if (received.type !== 'message.received') throw new Error('narrowing')
 		expect(received.data).toMatchObject({ text: 'where is my order?', customerId, businessId: stack.business.businessId, sequence: 1, attachments: [] })
@@ -34,6 +38,7 @@ describe('verifyWebhook on real deliveries', () => {
 		const event = await verifyWebhook([stack.business.webhookSecret], new Headers(flat(hook.headers)), new TextEncoder().encode(hook.body))
 		if (event.type !== 'message.sent') throw new Error('narrowing')
 		expect(event.data).toMatchObject({ messageId: sent.id, conversationId: sent.conversationId, sequence: 2, rendered: 'original', attempts: 1 })
+		expect(keysOf(event.data)).toEqual([...base, 'messageId', 'type', 'rendered', 'attempts', 'dataRef'].sort())
 	})
 
 	it('refuses a tampered body, a wrong secret, a stale timestamp and missing headers', async () => {
@@ -108,6 +113,8 @@ describe('failed deliveries', () => {
 		await expect(amb.deliveries.replay('no_such_delivery')).rejects.toBeInstanceOf(AmbNotFoundError)
 	})
 })
+
+const keysOf = (o: object) => Object.keys(o).sort()
 
 /** Node's header record as a Headers init. */
 function flat(headers: Received['headers']): Record<string, string> {
