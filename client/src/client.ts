@@ -85,8 +85,14 @@ export class AmbClient {
 		return uploadAttachment(this.http, data, options)
 	}
 
-	/** `GET /v1/attachments/{id}`: the file as a streamed Response (read it with `.body`, `.blob()`…). */
+	/**
+	 * `GET /v1/attachments/{id}`: the file as a streamed Response (read it with `.body`,
+	 * `.blob()`…). `timeoutMs` covers the wait for the headers; `signal` also cancels the body.
+	 */
 	downloadAttachment(id: string, options: CallOptions = {}): Promise<Response> {
-		return this.http.call({ method: 'GET', path: `/v1/attachments/${encodeURIComponent(id)}`, headers: { accept: '*/*' }, signal: options.signal }, async (res) => res)
+		return this.http.call(
+			{ method: 'GET', path: `/v1/attachments/${encodeURIComponent(id)}`, headers: { accept: '*/*' }, signal: options.signal, streamAnswer: true },
+			async (res) => res,
+		)
 	}
 }

@@ -36,6 +36,8 @@ export interface CallSpec {
 	/** A POST that changes nothing (a preview) may be retried like a GET. */
 	sideEffectFree?: boolean
 	signal?: AbortSignal | undefined
+	/** `read` hands the Response on unread: the timeout stops at the headers, `signal` still cancels the body. */
+	streamAnswer?: boolean
 }
 
 const TIMED_OUT = Symbol('timed out')
@@ -68,7 +70,8 @@ export class Transport {
 		const url = this.url(spec.path, spec.query)
 		const label = `${spec.method} ${spec.path}`
 		for (let retry = 1; ; retry++) {
-			const outcome = await this.attempt(url, { method: spec.method, headers, body, ...(streamed ? { duplex: 'half' } : {}) }, spec.signal, label, read)
+			const init: StreamingRequestInit = { method: spec.method, headers, body, ...(streamed ? { duplex: 'half' } : {}) }
+			const outcome = await this.attempt(url, init, spec, label, read)
 			if (outcome.ok) return outcome.value
 			const err = outcome.error
 			const retryAfter = 'headers' in err ? parseRetryAfter(err.headers.get('retry-after'), Date.now()) : null
@@ -81,7 +84,7 @@ export class Transport {
 	private async attempt<T>(
 		url: string,
 		init: StreamingRequestInit,
-		signal: AbortSignal | undefined,
+		{ signal, streamAnswer }: CallSpec,
 		label: string,
 		read: (res: Response) => Promise<T>,
 	): Promise<{ ok: true; value: T } | { ok: false; retryable: boolean; error: Error & { headers?: Headers } }> {
@@ -90,6 +93,7 @@ export class Transport {
 		const timer = setTimeout(() => controller.abort(TIMED_OUT), this.config.timeoutMs)
 		const onAbort = () => controller.abort(signal?.reason)
 		signal?.addEventListener('abort', onAbort, { once: true })
+		let handedOn = false
 		try {
 			let res: Response
 			try {
@@ -102,7 +106,9 @@ export class Transport {
 				return { ok: false, retryable: isRetryableStatus(res.status), error }
 			}
 			try {
-				return { ok: true, value: await read(res) }
+				const value = await read(res)
+				handedOn = streamAnswer === true
+				return { ok: true, value }
 			} catch (cause) {
 				if (cause instanceof AmbError) throw cause
 				// A 2xx whose body is not JSON will not improve with another attempt.
@@ -111,7 +117,7 @@ export class Transport {
 			}
 		} finally {
 			clearTimeout(timer)
-			signal?.removeEventListener('abort', onAbort)
+			if (!handedOn) signal?.removeEventListener('abort', onAbort)
 		}
 	}
 

@@ -175,6 +175,23 @@ describe('transport retries', () => {
 		expect(err).toMatchObject({ timedOut: true })
 	})
 
+	it("a streamed answer (a download): the caller's signal still cancels the body after the headers", async () => {
+		const http = new Transport({
+			baseUrl: 'https://msp.test',
+			apiKey: 'k',
+			retry: policy,
+			timeoutMs: 5_000,
+			random: Math.random,
+			sleep: async () => {},
+			fetch: async (_url, init) => new Response(new ReadableStream({ start: (c) => init?.signal?.addEventListener('abort', () => c.error(init.signal?.reason)) })),
+		})
+		const controller = new AbortController()
+		const res = await http.call({ method: 'GET', path: '/v1/attachments/a', signal: controller.signal, streamAnswer: true }, async (r) => r)
+		const reading = res.text()
+		controller.abort(new Error('enough'))
+		await expect(reading).rejects.toThrow('enough')
+	})
+
 	it("the caller's abort ends the call at once, without retries", async () => {
 		const t = scripted(['hang', json(200, {})])
 		const controller = new AbortController()

@@ -125,8 +125,18 @@ export type InteractiveReply = ReplyBase &
 		| { kind: 'form'; pages: FormPageAnswers[] }
 		| { kind: 'iMessageApp'; url: string | null; query: Record<string, string> }
 		| { kind: 'authenticate' | 'applePay'; outcome: 'pending-hosted-flow'; status: string | null }
-		| { kind: 'unknown'; error?: { code: string; message: string } }
 	)
+
+/**
+ * A reply that could not be read: an odd payload, or one sent by reference whose download
+ * failed for good (`error`). The fields of a matched reply are there when they were known.
+ */
+export type UnknownReply = Partial<Omit<ReplyBase, 'messageId' | 'requestId' | 'byReference' | 'raw'>> &
+	Pick<ReplyBase, 'messageId' | 'byReference' | 'raw'> & {
+		kind: 'unknown'
+		requestId: string | null
+		error?: { code: string; message: string }
+	}
 
 /** Why a hosted flow (authentication, Apple Pay) failed. */
 export type HostedFailureReason =
@@ -171,7 +181,7 @@ export interface ApplePayOutcome {
 	appleStatus: 'STATUS_SUCCESS' | 'STATUS_FAILURE' | null
 }
 
-export type InteractiveReceivedEvent = Envelope<'interactive.received', EventBase & (InteractiveReply | AuthenticateOutcome | ApplePayOutcome)>
+export type InteractiveReceivedEvent = Envelope<'interactive.received', EventBase & (InteractiveReply | UnknownReply | AuthenticateOutcome | ApplePayOutcome)>
 
 // --- outbound outcomes ---------------------------------------------------------------------
 
