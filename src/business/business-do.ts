@@ -7,7 +7,8 @@ import { DurableObject } from 'cloudflare:workers'
 import type { Env } from '../context'
 import { migrate } from '../lib/sql-migrations'
 import type { BusinessRecord, BusinessSettings, WebhookSecret } from './schema'
-import { runHostedHousekeeping } from '../hosted/housekeeping'
+import { runHostedHousekeeping, settleAndHandOver } from '../hosted/housekeeping'
+import type { HostedOutcome } from '../hosted/outcome'
 import {
 	HOSTED_MIGRATION,
 	claimAccountAlias,
@@ -16,11 +17,9 @@ import {
 	getAccountAlias,
 	getHostedRequest,
 	listAccountLinks,
-	markHostedEmitted,
 	nextHostedWake,
 	putHostedRequest,
 	recordAccountLink,
-	settleHostedRequest,
 	type AccountAlias,
 	type AccountLink,
 	type HostedClaim,
@@ -338,15 +337,12 @@ export class Business extends DurableObject<Env> {
 		return claimHostedRequest(this.sql, requestId, kind, check, Date.now())
 	}
 
-	async settleHostedRequest(requestId: string, outcomeJson: string): Promise<{ first: boolean; request: HostedRequest } | null> {
-		const settled = settleHostedRequest(this.sql, requestId, outcomeJson, Date.now())
-		// The outcome is handed over right after this call; the alarm is the retry if that fails.
-		if (settled?.first) await this.armHostedAlarm()
+	/** Settle, hand over to the conversation and mark emitted, in one call (hosted/housekeeping.ts). */
+	async settleHostedRequest(input: { requestId: string; sealed: string; outcome: HostedOutcome }): Promise<{ first: boolean; emitted: boolean; request: HostedRequest } | null> {
+		const settled = await settleAndHandOver(this.sql, this.env, input)
+		// A hand-over that failed is the alarm's to retry.
+		if (settled?.first && !settled.emitted) await this.armHostedAlarm()
 		return settled
-	}
-
-	markHostedEmitted(requestId: string, summaryJson: string): void {
-		markHostedEmitted(this.sql, requestId, summaryJson)
 	}
 
 	hostedRequest(requestId: string): HostedRequest | null {

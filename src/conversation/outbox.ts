@@ -74,19 +74,6 @@ export function handoffBodies(sql: SqlStorage, conversationId: string, businessI
 		}))
 }
 
-/** After the queue accepted them: handed off, watched until the grace runs out. */
-export function markHandedOff(sql: SqlStorage, eventIds: string[], now = Date.now()): void {
-	// ≤ 100 bound parameters per statement (docs/workers-limits.md).
-	for (let i = 0; i < eventIds.length; i += 90) {
-		const part = eventIds.slice(i, i + 90)
-		sql.exec(
-			`UPDATE events SET handed_off = 1, due_at = ? WHERE state = 'pending' AND event_id IN (${part.map(() => '?').join(',')})`,
-			now + HANDOFF_GRACE_MS,
-			...part,
-		)
-	}
-}
-
 export function pendingEventCount(sql: SqlStorage): number {
 	return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM events WHERE state = 'pending'").one().n
 }

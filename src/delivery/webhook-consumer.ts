@@ -9,8 +9,7 @@
 import type { Env } from '../context'
 import { conversationIndexStub } from '../business/directory'
 import { conversationById } from '../conversation/directory'
-import { log } from '../lib/log'
-import { errorText } from './attempt'
+import { errorText, log } from '../lib/log'
 import { DeliverWebhookSchema, type DeliverWebhook } from './queue-messages'
 
 /** How long the consumer waits for a conversation's delivery run before it lets go (the run goes on). */

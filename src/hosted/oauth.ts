@@ -27,7 +27,9 @@ import { clientSecretAad } from '../routes/admin'
 import { readBodyCapped, safeFetch } from '../lib/safe-fetch'
 import type { AuthenticateOutcome, FailureReason } from './outcome'
 import { settleAndEmit } from './settle'
+import type { HostedRequest } from './store'
 import { nowSeconds, openToken, signToken, TokenError } from './tokens'
+import { errorText, log } from '../lib/log'
 
 /** How long a customer has to sign in; the private key of a legacy request lives at most this long. */
 export const AUTH_REQUEST_TTL_MS = 60 * 60_000
@@ -182,7 +184,7 @@ export async function handleAuthCallback(env: Env, config: Config, query: z.infe
 		return await completeCallback(env, config, base, detail, query)
 	} catch (err) {
 		// Claimed, so nobody else will finish it: fail it now rather than leave it to expire.
-		console.error('auth callback failed after claim', err instanceof Error ? `${err.name}: ${err.message}` : String(err))
+		log.error('auth callback failed after claim', { businessId: state.b, requestId: state.r, error: errorText(err) })
 		await settleAuth(env, config, base, detail.flow, { reason: 'token_exchange_failed', detail: 'internal error' })
 		return failedPage('token_exchange_failed')
 	}
@@ -412,12 +414,12 @@ const AuthenticateReplySchema = z.looseObject({
 export async function settleAuthenticateReply(
 	env: Env,
 	config: Config,
-	input: { businessId: string; conversationId: string; requestIdentifier: string; authenticate: unknown },
+	input: { businessId: string; conversationId: string; requestIdentifier: string; authenticate: unknown; pending?: HostedRequest | null },
 ): Promise<boolean> {
 	const reply = AuthenticateReplySchema.safeParse(input.authenticate)
 	const ok = reply.success && reply.data.status?.toLowerCase() === 'authenticated'
 	const stub = businessStub(env, input.businessId)
-	const pending = await stub.hostedRequest(input.requestIdentifier)
+	const pending = input.pending ?? (await stub.hostedRequest(input.requestIdentifier))
 	if (!pending || pending.kind !== 'authenticate' || pending.conversationId !== input.conversationId) return false
 	const detail = AuthDetailSchema.parse(JSON.parse(pending.detailJson))
 	if (detail.flow === 'auth2' && ok) return true

@@ -22,7 +22,7 @@ import { BusinessIdSchema } from '../business/schema'
 import { getConfig, type Config } from '../context'
 import { replayDeadLetter } from '../conversation/replay'
 import { openSecret } from '../lib/crypto'
-import { AppError, errorBody, forbidden, notFound } from '../lib/errors'
+import { AppError, forbidden, notFound } from '../lib/errors'
 import { readJson } from '../lib/json-body'
 import { adminCall } from '../hosted/admin-client'
 import { handlePayCallback, PAY_ENDPOINTS } from '../hosted/apple-pay'
@@ -60,17 +60,6 @@ const FORM_LIMIT_BYTES = 64 * 1024
 const PAY_BODY_LIMIT_BYTES = 64 * 1024
 
 // Pages answer errors as pages; Apple Pay callbacks as JSON like the rest of the API.
-hosted.onError((err, c) => {
-	const known = err instanceof AppError ? err : null
-	if (!known) console.error('hosted: unhandled error', err instanceof Error ? `${err.name}: ${err.message}` : String(err))
-	if (c.req.path.startsWith('/hosted/pay/')) {
-		return known ? c.json(errorBody(known), known.status) : c.json({ error: { code: 'internal', message: 'internal error' } }, 500)
-	}
-	const status = known?.status ?? 500
-	const message = known && status < 500 ? known.message : 'Something went wrong. Try again later.'
-	return c.html(<MessagePage title={status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Error'} message={message} />, status)
-})
-
 // --- Middleware -------------------------------------------------------------------------
 
 const pageHeaders = [
