@@ -212,13 +212,31 @@ export type MessageFailedEvent = Envelope<
 
 export type InvitationStatus = 'submitting' | 'submitted' | 'accepted' | 'declined' | 'provider_rejected' | 'error'
 
-/** A business-initiated conversation's invitation changed status (no conversation yet). */
+/**
+ * A business-initiated conversation's invitation changed status. A business-level event: its
+ * `sequence` counts the business's invitation events, and `conversationId`/`customerId` are
+ * set once the customer accepted.
+ */
 export type InvitationUpdatedEvent = Envelope<
 	'invitation.updated',
-	{ businessId: string; invitationId: string; status: InvitationStatus; referenceId: string | null; phoneNumber: string; appleStatus?: string | number | null } & Record<
-		string,
-		unknown
-	>
+	{
+		businessId: string
+		conversationId: string | null
+		customerId: string | null
+		sequence: number
+		invitationId: string
+		status: InvitationStatus
+		previousStatus: InvitationStatus | null
+		referenceId: string
+		phoneNumber: string
+		templateId: string
+		/** Apple's status and body excerpt when it refused or failed last. */
+		appleStatus?: number | null
+		appleBody?: string | null
+		/** What the customer picked, once they answered. */
+		choice?: { title: string | null; subtitle: string | null; id: string | null }
+		reason?: string
+	}
 >
 
 export type WebhookEvent =
