@@ -3,7 +3,7 @@
  * `npm run check`, and run here so a wrong shape also shows up as a failed test).
  */
 import { describe, expectTypeOf, it } from 'vitest'
-import type { BusinessMessage, EventAttachment, FormAnswer, SendMessageBody, TemplateInput, WebhookEvent } from '../src/index.ts'
+import { AmbClient, type BusinessMessage, type EventAttachment, type FormAnswer, type SendMessageBody, type TemplateInput, verifyWebhook, type WebhookEvent } from '../src/index.ts'
 
 describe('types', () => {
 	it('events narrow on type, then on kind', () => {
@@ -38,5 +38,18 @@ describe('types', () => {
 		const plain: TemplateInput = { name: 'n', message: { type: 'text', text: 'x' } }
 		void wrong
 		void plain
+	})
+
+	it('the README example compiles', () => {
+		// The root README's "Client" section, as written there (compiled, not run).
+		const example = async (AMB_API_KEY: string, file: File, customerId: string, secret: string, previousSecret: string, request: Request) => {
+			const amb = new AmbClient({ baseUrl: 'https://msp.example.com', apiKey: AMB_API_KEY })
+			const menu = await amb.uploadAttachment(file, { name: 'menu.pdf' })
+			const sent = await amb.sendMessage({ customerId, message: { type: 'text', text: 'Our menu', attachments: [menu.id] } })
+			for await (const m of amb.conversations.messages(sent.conversationId, { order: 'desc' })) console.log(m.sequence, m.direction, m.status)
+			const event = await verifyWebhook([secret, previousSecret], request.headers, await request.text())
+			if (event.type === 'message.received') console.log(event.data.customerId, event.data.text)
+		}
+		expectTypeOf(example).returns.toEqualTypeOf<Promise<void>>()
 	})
 })
