@@ -8,8 +8,7 @@
  */
 import type { Env } from '../context'
 import { conversationIndexStub } from '../business/directory'
-import { log } from '../lib/log'
-import { errorText } from './attempt'
+import { errorText, log } from '../lib/log'
 import { eventHolder } from './holders'
 import { DeliverWebhookSchema, type DeliverWebhook } from './queue-messages'
 

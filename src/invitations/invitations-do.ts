@@ -10,11 +10,10 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { Env } from '../context'
 import { deliverHead, reopenEvent, type CourierMode, type EventOwner } from '../conversation/courier'
-import { handoffBodies, markHandedOff, pendingEventCount } from '../conversation/outbox'
+import { handoffBodies, pendingEventCount } from '../conversation/outbox'
 import { watchlistStub, WATCH_SHARDS } from '../conversation/watchlist-do'
-import { errorText } from '../delivery/attempt'
 import { Coalesced } from '../lib/coalesced'
-import { log } from '../lib/log'
+import { errorText, log } from '../lib/log'
 import { migrate } from '../lib/sql-migrations'
 import { invitationsWatchKey } from './directory'
 import type { CreateOutcome, CreateRequest, Invitation, InvitationStatus, OptOut } from './schemas'
@@ -52,6 +51,8 @@ export class Invitations extends DurableObject<Env> {
 		while ((await deliverHead({ env: this.env, sql: this.sql, owner: () => this.owner() }, mode)) === 'continue') mode = 'eager'
 	})
 	private readonly handoff = new Coalesced(() => this.handOffOnce())
+	/** Events already handed to the queue, in memory only, as a conversation does (conversation-do.ts). */
+	private readonly rung = new Set<string>()
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env)
@@ -155,13 +156,13 @@ export class Invitations extends DurableObject<Env> {
 	private async handOffOnce(): Promise<void> {
 		const meta = readMeta(this.sql)
 		if (!meta) return
-		const bodies = handoffBodies(this.sql, null, meta.business_id, { intent: null, group: null })
+		const bodies = handoffBodies(this.sql, null, meta.business_id, { intent: null, group: null }).filter((b) => !this.rung.has(b.eventId))
 		if (bodies.length === 0) return
 		await this.env.WEBHOOK_QUEUE.sendBatch(bodies.map((body) => ({ body, contentType: 'json' as const })))
-		this.transaction(() => {
-			markHandedOff(this.sql, bodies.map((b) => b.eventId))
-			syncAlarm(this.sql, this.ctx.storage, Date.now(), false)
-		})
+		// The queue message is only a doorbell; an object that forgets the ring delivers the event
+		// itself when it falls due (the stored state is what prevents duplicates).
+		if (this.rung.size > 10_000) this.rung.clear()
+		for (const b of bodies) this.rung.add(b.eventId)
 	}
 
 	/** Sends that are due, then the doorbell for the events they (and the caller) wrote. */

@@ -11,11 +11,11 @@ import { AppleJwtError, verifyAppleJwt } from '../apple/jwt'
 import { businessForDestination } from '../business/directory'
 import { conversationByCustomer } from '../conversation/directory'
 import { getConfig, type AppBindings } from '../context'
-import { isHostedReply, settleAppleReply } from '../hosted'
+import { findHostedRequest, settleAppleReply } from '../hosted'
 import { invitationsStub } from '../invitations/directory'
 import { invitationAnswered, invitationSignal } from '../invitations/inbound'
-import { log } from '../lib/log'
 import { badRequest, forbidden, notFound, payloadTooLarge, unauthorized } from '../lib/errors'
+import { errorText, log } from '../lib/log'
 
 /** Wire cap, and cap on the inflated JSON (a DO row holds at most 2 MB; workers-limits.md §4). */
 export const INBOUND_LIMITS = { maxBytes: 1024 * 1024, maxInflatedBytes: 1024 * 1024 }
@@ -67,9 +67,6 @@ appleInbound.post('/message', async (c) => {
 	if (!business) throw notFound('unknown destination-id')
 	const businessId = business.settings.businessId
 
-	// A reply to our authentication / Apple Pay request: the hosted flow settles it and its
-	// outcome is the business's event (src/hosted/replies.ts). One Business-object read, and
-	// only for such replies.
 	// Invitations (docs/invitations.md "What comes back"): an opt-out is recorded by the business's
 	// invitations object and is not a conversation close; an answer starts the conversation as usual.
 	const invitation = invitationSignal(message)
@@ -80,8 +77,12 @@ appleInbound.post('/message', async (c) => {
 	}
 	const invitationId = invitation?.kind === 'answer' ? await invitationAnswered(c.env, businessId, customerId, invitation.answer) : null
 
+	// A reply to our authentication / Apple Pay request: the hosted flow settles it and its
+	// outcome is the business's event (src/hosted/replies.ts). One Business-object read, and
+	// only for such replies.
 	const replyData = message.type === 'interactive' ? (message as InboundInteractive).interactiveData?.data : undefined
-	const hostedReply = await isHostedReply(c.env, businessId, replyData)
+	const pending = await findHostedRequest(c.env, businessId, replyData)
+	const hostedReply = pending !== null
 	const result = await conversationByCustomer(c.env, businessId, customerId).receive({
 		businessId,
 		customerId,
@@ -103,8 +104,8 @@ appleInbound.post('/message', async (c) => {
 	if (hostedReply && result.status === 'recorded') {
 		// After the 200 (Apple waits at most 30 s); if this dies, the request expires as failed.
 		c.executionCtx.waitUntil(
-			settleAppleReply(c.env, config, { businessId, conversationId: result.conversationId, data: replyData }).catch((err: unknown) =>
-				console.error('hosted reply settlement failed', err instanceof Error ? err.message : String(err)),
+			settleAppleReply(c.env, config, { businessId, conversationId: result.conversationId, data: replyData, pending }).catch((err: unknown) =>
+				log.error('hosted reply settlement failed', { businessId, conversationId: result.conversationId, error: errorText(err) }),
 			),
 		)
 	}
