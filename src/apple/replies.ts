@@ -54,7 +54,7 @@ export type NormalisedReply = ReplyBase &
 		| { kind: 'authenticate'; outcome: 'pending-hosted-flow'; status: string | null; raw: Obj }
 		| { kind: 'applePay'; outcome: 'pending-hosted-flow'; status: string | null; raw: Obj }
 		/** The answer to an invitation (notification.ts): the option chosen, as Apple shows it. */
-		| { kind: 'invitation'; selected: { title: string | null; subtitle: string | null; id: string | null } | null; referenceId: string | null; templateId: string | null }
+		| { kind: 'invitation'; selected: { title: string | null; subtitle: string | null; id: string | null } | null; referenceId: string | null }
 		| { kind: 'unknown' }
 	)
 
@@ -323,8 +323,9 @@ export function normaliseReply(interactiveData: unknown, request?: unknown): Nor
 
 		const invitation = notificationAnswer(d)
 		if (invitation) {
-			const { choice, referenceId, templateId } = invitation
-			return { ...base, displayText: base.displayText ?? choice?.title ?? null, kind: 'invitation', selected: choice, referenceId, templateId }
+			// Apple's template id is on the invitation (invitation.updated); `templateId` on the event is the business's own template.
+			const { choice, referenceId } = invitation
+			return { ...base, displayText: base.displayText ?? choice?.title ?? null, kind: 'invitation', selected: choice, referenceId }
 		}
 		const kind = kindOfData(d.data)
 		if (kind === null && isIMessageApp(d, asObj(root.interactiveData) ?? root)) {
