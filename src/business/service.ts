@@ -100,7 +100,10 @@ export async function updateBusiness(env: Env, config: Config, businessId: strin
 
 export async function deleteBusiness(env: Env, businessId: string): Promise<void> {
 	const existed = await businessStub(env, businessId).destroy()
-	if (existed) await conversationIndexStub(env, businessId).destroy()
+	if (existed) {
+		// The business's invitations and opt-outs hold phone numbers: they go too (docs/invitations.md "Storage").
+		await Promise.all([conversationIndexStub(env, businessId).destroy(), env.INVITATIONS.getByName(businessId).destroy()])
+	}
 	invalidateBusiness(businessId)
 	if (!existed) throw notFound('unknown business')
 }

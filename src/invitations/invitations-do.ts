@@ -100,6 +100,15 @@ export class Invitations extends DurableObject<Env> {
 		return clearOptOut(this.sql, phoneNumber)
 	}
 
+	/** The business was deleted: its invitations and opt-outs (phone numbers) go with it. */
+	async destroy(): Promise<void> {
+		await this.ctx.storage.deleteAlarm()
+		await this.ctx.storage.deleteAll()
+		// deleteAll drops the schema too; recreate it so this instance stays usable.
+		migrate(this.sql, MIGRATIONS)
+		this.rung.clear()
+	}
+
 	// ── What the customer did (the Apple inbound route) ─────────────────────────────────
 
 	/** The invitation an answer is for, without changing anything (the conversation records the answer first). */

@@ -232,6 +232,20 @@ describe('what the customer does', () => {
 	})
 })
 
+describe('deleting the business', () => {
+	it('deletes its invitations and opt-outs (phone numbers) with it', async () => {
+		const { created } = await submitted({ referenceId: 'gone-1' })
+		await postApple({ v: 1, id: crypto.randomUUID(), type: 'close', sourceId: customerId(), destinationId: biz.businessId, referenceIds: ['gone-1'] })
+		await hooks.until(() => statuses(created.id).includes('declined'))
+		expect((await adminFetch(`/businesses/${biz.businessId}`, { method: 'DELETE' })).status).toBe(204)
+		const left = await runInDurableObject(stub(), (_i, s) => ({
+			invitations: s.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM invitations').one().n,
+			optOuts: s.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM opt_outs').one().n,
+		}))
+		expect(left).toEqual({ invitations: 0, optOuts: 0 })
+	})
+})
+
 describe('reading invitations', () => {
 	it('lists newest first with cursor paging and filters by status and phone; another business sees none of them', async () => {
 		apple.answer = (call) => (call.headers['destination-id'] === 'tel:+15550000003' ? new Response('no', { status: 400 }) : new Response(null, { status: 200 }))
