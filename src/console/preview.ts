@@ -18,7 +18,7 @@ import {
 	type FitReason,
 } from '../apple/outbound'
 import { findUrls } from '../links/detect'
-import { sendWarnings } from '../messaging/warnings'
+import { bodyPath, sendWarnings } from '../messaging/warnings'
 
 /** The devices the preview can switch to; mirrors the simulator's profiles (simulator/src/device/devices.ts). */
 export const PREVIEW_DEVICES = {
@@ -75,7 +75,8 @@ export function checkMessage(raw: unknown, customer: CustomerDevice, now = Date.
 	const parsed = BusinessMessageSchema.safeParse(raw)
 	if (!parsed.success) return { ok: false, errors: zodIssues(parsed.error.issues), warnings: [], richLinks: [], devices: [] }
 	const message: BusinessMessage = parsed.data
-	const errors = preflight(message, { now }).map((p) => ({ path: `message.${p.path}`.replace(/\.$/, ''), message: p.message }))
+	// The API's paths (`sections.0.items.1.title`), so each lands on the builder's field.
+	const errors = preflight(message, { now }).map((p) => ({ path: bodyPath(p.path), message: p.message }))
 	const warnings = sendWarnings(message, now)
 	const resolved = asResolved(message)
 	const richLinks = message.type === 'text' && message.richLinks !== false ? findUrls(message.text).map((u) => u.url) : []

@@ -59,7 +59,8 @@ const pageHeaders = secureHeaders({
 })
 const noStore = createMiddleware(async (c, next) => {
 	await next()
-	if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store')
+	// A WebSocket upgrade's response has immutable headers (and nothing to cache).
+	if (c.res.status !== 101 && !c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store')
 })
 consoleRoutes.use('/console', pageHeaders, noStore)
 consoleRoutes.use('/console/api/*', noStore)
