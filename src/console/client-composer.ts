@@ -9,7 +9,7 @@ export const CLIENT_COMPOSER = String.raw`
 function isoIn(days, hour, offsetMin) {
 	var d = new Date(Date.now() + days * 86400000)
 	var p = function (n) { return String(n).padStart(2, '0') }
-	return d.getUTCFullYear() + '-' + p(d.getUTCMonth() + 1) + '-' + p(d.getUTCDate()) + 'T' + p(hour) + ':00' + offStr(offsetMin)
+	return d.getUTCFullYear() + '-' + p(d.getUTCMonth() + 1) + '-' + p(d.getUTCDate()) + 'T' + p(hour) + ':00:00' + offStr(offsetMin)
 }
 function offStr(min) { var s = min < 0 ? '-' : '+', a = Math.abs(min || 0); return s + String(Math.floor(a / 60)).padStart(2, '0') + ':' + String(a % 60).padStart(2, '0') }
 var SAMPLES = {
@@ -55,7 +55,7 @@ function input(label, path, opts) {
 		if (kind === 'checkbox') val = ctl.checked
 		else if (kind === 'number') val = ctl.value === '' ? undefined : Number(ctl.value)
 		else if (kind === 'minutes') val = ctl.value === '' ? undefined : Number(ctl.value) * 60
-		else if (kind === 'datetime') val = ctl.value ? ctl.value + offStr(C.draft.timezoneOffset || 0) : undefined
+		else if (kind === 'datetime') val = ctl.value ? ctl.value.slice(0, 16) + ':00' + offStr(C.draft.timezoneOffset || 0) : undefined
 		else val = opts.keepEmpty ? ctl.value : ctl.value
 		setAt(C.draft, path, val)
 		if (path === 'text') agentTyping()

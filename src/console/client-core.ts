@@ -70,8 +70,8 @@ function connect() {
 function onSummary(c) {
 	S.convs.set(c.conversationId, c)
 	renderInbox()
-	if (S.current === c.conversationId && c.lastSequence !== S.lastSeq) loadThread()
-	else if (S.current === c.conversationId) { S.summary = c; renderThreadMeta() }
+	// Same sequence can still mean news (sent, failed, an attachment arrived): reload either way.
+	if (S.current === c.conversationId) loadThread()
 }
 
 // ── Inbox ────────────────────────────────────────────────────────────────────────────────
