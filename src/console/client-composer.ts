@@ -42,6 +42,7 @@ function input(label, path, opts) {
 	var kind = opts.kind || 'text'
 	var ctl
 	if (kind === 'textarea') ctl = el('textarea', { id: id })
+	else if (kind === 'select') ctl = el('select', { id: id }, opts.options.map(function (o) { return el('option', { value: o, text: o }) }))
 	else if (kind === 'checkbox') ctl = el('input', { id: id, type: 'checkbox' })
 	else ctl = el('input', { id: id, type: kind === 'minutes' || kind === 'number' ? 'number' : kind === 'datetime' ? 'datetime-local' : kind })
 	ctl.setAttribute('data-path', 'message.' + path)
@@ -54,6 +55,7 @@ function input(label, path, opts) {
 		var val
 		if (kind === 'checkbox') val = ctl.checked
 		else if (kind === 'number') val = ctl.value === '' ? undefined : Number(ctl.value)
+		else if (kind === 'select' && opts.onSelect) { opts.onSelect(ctl.value); return }
 		else if (kind === 'minutes') val = ctl.value === '' ? undefined : Number(ctl.value) * 60
 		else if (kind === 'datetime') val = ctl.value ? ctl.value.slice(0, 16) + ':00' + offStr(C.draft.timezoneOffset || 0) : undefined
 		else val = opts.keepEmpty ? ctl.value : ctl.value
@@ -95,7 +97,6 @@ var BUILDERS = {
 				return [input('Start', p + '.start', { kind: 'datetime' }), input('Duration (minutes)', p + '.durationSeconds', { kind: 'minutes' }), input('Id', p + '.id')]
 			})]
 	},
-	richLink: function () { return [input('URL', 'url', { kind: 'url' }), input('Title', 'title'), input('Image URL', 'imageUrl')] },
 }
 
 function jsonBuilder() {
@@ -111,7 +112,7 @@ function jsonBuilder() {
 
 function renderBuilder() {
 	var type = C.draft.type
-	var parts = BUILDERS[type] ? BUILDERS[type]() : jsonBuilder()
+	var parts = BUILDERS[type] && !$('as-json').checked ? BUILDERS[type]() : jsonBuilder()
 	$('builder').replaceChildren.apply($('builder'), parts)
 	$('attach-row').hidden = type !== 'text'
 	showFieldErrors()
@@ -272,6 +273,7 @@ function init() {
 	$('filter-search').addEventListener('input', function () { clearTimeout(st); st = setTimeout(loadInbox, 250) })
 	$('message-type').addEventListener('change', function () { setDraft(SAMPLES[$('message-type').value]()) })
 	$('preview-device').addEventListener('change', showPreview)
+	$('as-json').addEventListener('change', function () { C.jsonText = null; C.jsonError = null; renderBuilder(); changed() })
 	$('send').addEventListener('click', send)
 	$('attach-file').addEventListener('change', function (e) { var f = e.target.files[0]; if (f) upload(f); e.target.value = '' })
 	$('template-select').addEventListener('change', function () {
@@ -291,5 +293,4 @@ function init() {
 	loadTemplates()
 	connect()
 }
-init()
 `

@@ -23,6 +23,7 @@ button:disabled{background:#aaa;border-color:#999;color:#fff;cursor:not-allowed}
 .conversations li button{display:block;width:100%;text-align:left;background:#fff;color:#1d1d1f;border:1px solid #ddd;margin-bottom:.35rem}
 .conversations li button[aria-current=true]{border-color:#0058b0;background:#eef5ff}
 .conv-top{display:flex;justify-content:space-between;gap:.4rem}
+.conversations li button>span{display:block}
 .badge{display:inline-block;border-radius:9px;padding:0 .45rem;font-size:.75rem;background:#ddd;color:#1d1d1f}
 .badge.unread{background:#d70015;color:#fff}.badge.open{background:#e3f6e8}.badge.closed{background:#eee;color:#555}
 .muted{color:#555}.small{font-size:.8rem}

@@ -62,7 +62,7 @@ function replySummary(d) {
 
 function attachmentNode(a, href) {
 	if (!href) return el('div', { class: 'small', text: '📎 ' + a.name + (a.status === 'failed' ? ' (could not be fetched)' : ' (arriving…)') })
-	var link = el('a', { href: href, download: a.name, testid: 'attachment-link', text: '📎 ' + a.name + ' (' + Math.ceil((a.size || 0) / 1024) + ' KB)' })
+	var link = el('a', { href: href, download: a.name, testid: 'attachment-link', text: '📎 ' + a.name + (a.size ? ' (' + Math.ceil(a.size / 1024) + ' KB)' : '') })
 	if (/^image\//.test(a.mimeType || '')) return el('div', null, [el('img', { class: 'thumb', src: href, alt: a.name, testid: 'attachment-thumb' }), link])
 	return el('div', null, [link])
 }

@@ -116,6 +116,9 @@ export const ConsolePage: FC<ConsolePageProps> = (p) => (
 						<select id="template-select" data-testid="template-select">
 							<option value="">— start from a template —</option>
 						</select>
+						<label class="inline">
+							<input type="checkbox" id="as-json" data-testid="as-json" /> Edit as JSON
+						</label>
 					</div>
 					<div id="builder" class="builder" data-testid="builder"></div>
 					<div class="row" id="attach-row">

@@ -97,11 +97,6 @@ export class ConsoleHub extends DurableObject<Env> {
 		return r ? toRow(r.summary, r.read_count) : null
 	}
 
-	/** Agent typing and other page-to-page news that needs no storage. */
-	announce(event: { type: 'agent-typing'; conversationId: string; active: boolean }): void {
-		this.broadcast(event)
-	}
-
 	private broadcast(event: unknown): void {
 		const text = JSON.stringify(event)
 		for (const ws of this.ctx.getWebSockets()) {

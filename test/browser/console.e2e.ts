@@ -177,10 +177,17 @@ describe('business console', () => {
 		await byTestId(agent, 'attach-file').setInputFiles({ name: 'menu.txt', mimeType: 'text/plain', buffer: toBuffer(new TextEncoder().encode('today: croissants')) })
 		await byTestId(agent, 'attached-file').waitFor()
 		await byTestId(agent, 'field-text').fill('Here is the menu')
+		// The customer sees the agent typing.
+		await byTestId(device, 'business-typing').waitFor({ timeout: 15_000 })
 		await sendFromConsole(agent)
 		await expect
 			.poll(async () => JSON.stringify(await simApi('GET', `/customers/${encodeURIComponent(customerId)}/messages?businessId=${BUSINESS}`)), { timeout: 20_000 })
 			.toContain('menu.txt')
+
+		// A tapback shows on the message it targets.
+		await simApi('POST', `/customers/${encodeURIComponent(customerId)}/tapbacks`, { businessId: BUSINESS, reaction: 'love', targetText: 'Here is the menu' })
+		const menu = thread(agent).locator('[data-direction="outbound"]').filter({ hasText: 'Here is the menu' })
+		await expect.poll(() => byTestId(menu, 'tapback').textContent()).toBe('Customer loved')
 
 		// An older iPhone: once the customer writes from it, the preview shows the fallback.
 		await simApi('PATCH', `/customers/${encodeURIComponent(customerId)}`, { device: 'iphone-old' })
@@ -194,7 +201,23 @@ describe('business console', () => {
 		await byTestId(agent, 'preview-device').selectOption('customer')
 		await byTestId(agent, 'message-type').selectOption('listPicker')
 		await waitSendable(agent)
-		await agent.screenshot({ path: SCREENSHOT })
+		await agent.screenshot({ path: SCREENSHOT, fullPage: true })
+
+		// The form builder: pages of each type, previewed as the device shows them.
+		await byTestId(agent, 'message-type').selectOption('form')
+		await byTestId(agent, 'field-pages.1.type').selectOption('datePicker')
+		// The old iPhone has no FORM: a text version there; a current iPhone shows the form.
+		await expect.poll(() => byTestId(agent, 'preview').getAttribute('data-rendered')).toBe('text')
+		expect(await byTestId(agent, 'preview-note').textContent()).toContain('(FORM)')
+		await byTestId(agent, 'preview-device').selectOption('iphone')
+		await expect.poll(() => byTestId(byTestId(agent, 'preview'), 'card-form').locator('li').allTextContents()).toEqual(['Topic: What is it about?', 'Date: When?'])
+
+		// The customer closes the conversation: the page refuses to send and says why.
+		await simApi('POST', `/customers/${encodeURIComponent(customerId)}/close`, { businessId: BUSINESS })
+		await expect.poll(() => byTestId(agent, 'closed-notice').isVisible()).toBe(true)
+		expect(await byTestId(agent, 'closed-notice').textContent()).toContain('closed this conversation')
+		expect(await byTestId(agent, 'send').isDisabled()).toBe(true)
+		await expect.poll(() => row.locator('[data-testid="conv-status"]').textContent()).toBe('closed')
 
 		// Phone width: no sideways scrolling.
 		await agent.setViewportSize({ width: 390, height: 844 })
