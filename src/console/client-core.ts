@@ -58,7 +58,9 @@ function connect() {
 		try { m = JSON.parse(ev.data) } catch (e) { return }
 		if (m.type === 'conversation') onSummary(m.conversation)
 	}
-	ws.onclose = function () {
+	ws.onclose = function (ev) {
+		// 4001: the session ended; the page reload leads to the sign-in.
+		if (ev.code === 4001) { location.reload(); return }
 		document.body.dataset.live = 'closed'
 		$('live-state').textContent = 'reconnecting…'
 		clearInterval(pingTimer)

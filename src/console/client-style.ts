@@ -1,6 +1,7 @@
 /** The console's style sheet, served same-origin at /console/app.css (no CDN, no web fonts). */
 export const CONSOLE_CSS = `
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1d1d1f;background:#f5f5f7}
 .skip{position:absolute;left:-999px}.skip:focus{left:.5rem;top:.5rem;background:#fff;padding:.3rem;z-index:9}
 header.top{background:#1d1d1f;color:#fff;padding:.5rem 1rem;display:flex;gap:.8rem;align-items:center;flex-wrap:wrap}

@@ -9,7 +9,7 @@ import { DurableObject } from 'cloudflare:workers'
 import type { Env } from '../context'
 import { log } from '../lib/log'
 import { migrate } from '../lib/sql-migrations'
-import { InboxSummarySchema, type InboxRow, type InboxSummary } from './summary'
+import { InboxSummarySchema, SESSION_EXPIRY_HEADER, type InboxRow, type InboxSummary } from './summary'
 
 const MIGRATIONS = [
 	`CREATE TABLE inbox (
@@ -24,6 +24,11 @@ export interface InboxQuery {
 	/** Part of the customer id, case-insensitive. */
 	search: string | null
 	limit: number
+}
+
+interface SocketInfo {
+	/** When the page's session ends (epoch seconds). */
+	expiresAt: number
 }
 
 /** Pages connected to one hub; more are refused (each holds a socket in this object). */
@@ -99,8 +104,14 @@ export class ConsoleHub extends DurableObject<Env> {
 
 	private broadcast(event: unknown): void {
 		const text = JSON.stringify(event)
+		const now = Math.floor(Date.now() / 1000)
 		for (const ws of this.ctx.getWebSockets()) {
 			try {
+				const info = ws.deserializeAttachment() as SocketInfo | null
+				if (!info || info.expiresAt <= now) {
+					ws.close(4001, 'session expired')
+					continue
+				}
 				ws.send(text)
 			} catch {
 				// A socket closing right now; its close handler cleans up.
@@ -108,12 +119,18 @@ export class ConsoleHub extends DurableObject<Env> {
 		}
 	}
 
-	/** Only the console route calls this, after it checked the session and the Origin. */
+	/**
+	 * Only the console route calls this, after it checked the session and the Origin; it
+	 * passes the session's expiry, and the socket ends with it (code 4001: sign in again).
+	 */
 	override async fetch(req: Request): Promise<Response> {
 		if (req.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket', { status: 426 })
 		if (this.ctx.getWebSockets().length >= MAX_SOCKETS) return new Response('too many console pages open', { status: 429 })
+		const expiresAt = Number(req.headers.get(SESSION_EXPIRY_HEADER))
+		if (!Number.isSafeInteger(expiresAt)) return new Response('missing session expiry', { status: 400 })
 		const pair = new WebSocketPair()
 		this.ctx.acceptWebSocket(pair[1])
+		pair[1].serializeAttachment({ expiresAt } satisfies SocketInfo)
 		// The page answers nothing; "ping" keeps proxies from closing an idle socket.
 		this.ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'))
 		pair[1].send(JSON.stringify({ type: 'hello' }))

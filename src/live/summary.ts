@@ -39,3 +39,6 @@ export interface InboxRow extends InboxSummary {
 
 /** The hub of one business: a separate object so a busy inbox never slows the business's settings reads. */
 export const consoleHubStub = (env: Env, businessId: string) => env.CONSOLE_HUB.getByName(businessId)
+
+/** Set by the console route on the WebSocket upgrade: when the page's session ends (epoch seconds). */
+export const SESSION_EXPIRY_HEADER = 'x-amb-session-expires'

@@ -30,8 +30,7 @@ import { AppError, forbidden, notFound, unauthorized } from '../lib/errors'
 import { readJson } from '../lib/json-body'
 import { log } from '../lib/log'
 import { readQuery } from '../lib/query'
-import { InboxSummarySchema } from '../live/summary'
-import { consoleHubStub } from '../live/summary'
+import { consoleHubStub, InboxSummarySchema, SESSION_EXPIRY_HEADER } from '../live/summary'
 import { attachments } from './attachments'
 import { messages } from './messages'
 import { templates } from './templates'
@@ -183,7 +182,9 @@ api.get('/b/:bid/live', async (c) => {
 	if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') throw new AppError(426, 'upgrade_required', 'expected a WebSocket')
 	// A WebSocket is not bound by CORS: without this check any site could open one with the cookie.
 	if (!sameOrigin(c.req.raw)) throw forbidden('cross-origin WebSocket refused')
-	return consoleHubStub(c.env, c.var.business.settings.businessId).fetch(c.req.raw)
+	const headers = new Headers(c.req.raw.headers)
+	headers.set(SESSION_EXPIRY_HEADER, String(c.var.session.exp))
+	return consoleHubStub(c.env, c.var.business.settings.businessId).fetch(new Request(c.req.raw, { headers }))
 })
 
 // The business API's own handlers, with the business from the session (see the header comment).

@@ -195,6 +195,20 @@ describe('inbox, thread and live updates', () => {
 	})
 })
 
+describe('live socket and session expiry', () => {
+	it('a socket whose session has ended is closed with 4001 at the next update', async () => {
+		const hub = env.CONSOLE_HUB.getByName(`expiry-${crypto.randomUUID()}`)
+		const res = await hub.fetch(new Request('https://hub.internal/', { headers: { upgrade: 'websocket', 'x-amb-session-expires': String(Math.floor(Date.now() / 1000) - 1) } }))
+		expect(res.status).toBe(101)
+		const ws = res.webSocket!
+		const closed = new Promise<number>((resolve) => ws.addEventListener('close', (e) => resolve(e.code)))
+		ws.accept()
+		const at = new Date().toISOString()
+		await hub.note({ conversationId: 'a'.repeat(64), customerId: 'urn:mbid:x', status: 'open', intent: null, group: null, deviceAgent: null, capabilities: null, lastSequence: 1, last: null, inboundCount: 1, customerTyping: false, updatedAt: at })
+		expect(await closed).toBe(4001)
+	})
+})
+
 describe('composer', () => {
 	it('check: per-field preflight errors, the preview per device with the fallback and its reason', async () => {
 		const listPicker = { type: 'listPicker', title: 'Pick', sections: [{ title: 'S', items: [{ id: 'a', title: '' }, { id: 'b', title: 'B' }] }] }
@@ -223,6 +237,31 @@ describe('composer', () => {
 		expect([r1.status, r2.status]).toEqual([202, 202])
 		expect(((await r1.json()) as { id: string }).id).toBe(((await r2.json()) as { id: string }).id)
 		await vi.waitFor(() => expect(apple.calls.filter((c) => c.body.body === 'once only')).toHaveLength(1), { timeout: 5000 })
+	})
+
+	it('a message Apple refuses shows as failed with Apple\'s status in the thread', async () => {
+		apple.answer = () => new Response(JSON.stringify({ error: 'bad destination' }), { status: 400 })
+		const res = await agentA.api('/messages', { method: 'POST', json: { customerId: customerA, message: { type: 'text', text: 'doomed' } } })
+		expect(res.status).toBe(202)
+		const { id } = (await res.json()) as { id: string }
+		await vi.waitFor(
+			async () => {
+				const body = (await (await agentA.api(`/conversations/${convA}`)).json()) as { thread: { data: { id: string; status: string; eventData: { type: string; data: { appleStatus?: number } }[] }[] } }
+				const msg = body.thread.data.find((m) => m.id === id)!
+				expect(msg.status).toBe('failed')
+				expect(msg.eventData.find((e) => e.type === 'message.failed')?.data.appleStatus).toBe(400)
+			},
+			{ timeout: 5000 },
+		)
+	})
+
+	it('saves a template and lists it for "start from a template"', async () => {
+		const message = { type: 'quickReply', prompt: 'Size?', items: [{ id: 's', title: 'Small' }, { id: 'l', title: 'Large' }] }
+		expect((await agentA.api('/templates', { method: 'POST', json: { name: 'sizes' }, headers: { 'x-csrf-token': 'nope' } })).status).toBe(403)
+		const saved = await agentA.api('/templates', { method: 'POST', json: { name: 'sizes', message } })
+		expect(saved.status).toBe(201)
+		const list = (await (await agentA.api('/templates')).json()) as { data: { name: string; message: unknown }[] }
+		expect(list.data.find((t) => t.name === 'sizes')?.message).toEqual(message)
 	})
 
 	it('sending to a closed conversation is refused with the reason', async () => {
