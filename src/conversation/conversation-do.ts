@@ -73,11 +73,12 @@ export class Conversation extends DurableObject<Env> {
 	 * caller's path (waitUntil); bursts coalesce into one report (docs/console.md "Live updates").
 	 */
 	private readonly consoleFeed = new Coalesced(async () => {
-		const summary = inboxSummary(this.sql, this.conversationId)
-		if (!summary) return
-		await consoleHubStub(this.env, readRow(this.sql)!.business_id)
-			.note(summary)
-			.catch((err: unknown) => log.warn('console hub update failed', { conversationId: this.conversationId, error: errorText(err) }))
+		try {
+			const summary = inboxSummary(this.sql, this.conversationId)
+			if (summary) await consoleHubStub(this.env, readRow(this.sql)!.business_id).note(summary)
+		} catch (err) {
+			log.warn('console hub update failed', { conversationId: this.conversationId, error: errorText(err) })
+		}
 	})
 	/** Sends being prepared, by Idempotency-Key: a concurrent duplicate waits for the first. */
 	private readonly inflight = new Map<string, { hash: string; result: Promise<SendResult> }>()
