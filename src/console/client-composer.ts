@@ -71,7 +71,7 @@ function listEditor(legend, path, make, renderItem) {
 	return el('fieldset', null, [el('legend', { text: legend })].concat(arr.map(function (_, i) {
 		return el('div', { class: 'item' }, renderItem(path + '.' + i, i).concat([el('button', { type: 'button', class: 'secondary small', 'aria-label': 'Remove ' + legend.toLowerCase() + ' ' + (i + 1), text: '✕',
 			onclick: function () { arr.splice(i, 1); renderBuilder(); changed() } })]))
-	})).concat([el('button', { type: 'button', class: 'secondary small', testid: 'add-' + path, text: '+ Add', onclick: function () {
+	})).concat([el('button', { type: 'button', class: 'secondary small', testid: 'add-' + path, text: '+ Add ' + legend.toLowerCase(), onclick: function () {
 		if (!getAt(C.draft, path)) setAt(C.draft, path, arr)
 		arr.push(make(arr.length)); renderBuilder(); changed()
 	} })]))

@@ -119,7 +119,7 @@ function renderThread() {
 				li.appendChild(attachmentNode({ name: 'attachment ' + id.slice(-6), mimeType: '' }, API + '/attachments/' + encodeURIComponent(id)))
 			})
 			if (shown.type === 'text') byText.push({ text: String(shown.text || '').trim(), node: li })
-			var sent = m.eventData.find(function (e) { return e.type === 'message.sent' })
+			var sent = m.eventData.find(function (e) { return e.type === 'message.sent' || e.type === 'message.failed' })
 			var reason = sent && sent.data.renderReason
 			if (c.rendered && c.rendered !== 'original') li.appendChild(el('div', { class: 'small note', testid: 'rendered', text: 'Sent as ' + c.rendered + (reason ? ' — ' + reason.code + (reason.detail ? ' (' + reason.detail + ')' : '') : '') }))
 			if (c.apple) li.appendChild(el('details', null, [el('summary', { class: 'small', text: 'What Apple received' }), el('pre', { text: JSON.stringify(c.apple, null, 2) })]))

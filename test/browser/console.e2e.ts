@@ -199,6 +199,9 @@ describe('business console', () => {
 		await byTestId(agent, 'preview-device').selectOption('iphone')
 		await expect.poll(() => byTestId(agent, 'preview').getAttribute('data-rendered')).toBe('original')
 		await byTestId(agent, 'preview-device').selectOption('customer')
+		// Sent anyway, the thread says how it went out and why.
+		const fallback = await sendFromConsole(agent)
+		expect(await byTestId(fallback, 'rendered').textContent()).toBe('Sent as text — device_lacks_capability (QUICK)')
 		await byTestId(agent, 'message-type').selectOption('listPicker')
 		await waitSendable(agent)
 		await agent.screenshot({ path: SCREENSHOT, fullPage: true })
