@@ -9,6 +9,7 @@ import { admin } from './routes/admin'
 import { attachments, signedAttachments } from './routes/attachments'
 import { appleInbound } from './routes/apple-inbound'
 import { requireBusiness } from './routes/business-auth'
+import { consoleRoutes } from './routes/console'
 import { conversations } from './routes/conversations'
 import { deliveries } from './routes/deliveries'
 import { docs } from './routes/docs'
@@ -31,6 +32,7 @@ app.route('/', appleInbound)
 app.route('/', docs)
 app.route('/', signedAttachments)
 app.route('/', hosted)
+app.route('/', consoleRoutes)
 app.route('/admin', admin)
 
 const v1 = new Hono<AppBindings>()

@@ -18,7 +18,9 @@ import { Coalesced } from '../lib/coalesced'
 import { AppError } from '../lib/errors'
 import { errorText, log } from '../lib/log'
 import { migrate } from '../lib/sql-migrations'
+import { consoleHubStub } from '../live/summary'
 import { prepareSend } from '../messaging/prepare-send'
+import { inboxSummary, threadPage } from './console-view'
 import { deliverHead, reopenEvent, type BeforeAttempt, type CourierMode, type EventOwner } from './courier'
 import { historyPage, type HistoryQuery } from './history'
 import { recordHostedOutcome, type HostedRecordStatus } from './hosted-outcome'
@@ -67,6 +69,18 @@ export class Conversation extends DurableObject<Env> {
 			mode = 'eager'
 		}
 	})
+	/**
+	 * The business console's inbox hears of every change, after it is durable and off the
+	 * caller's path (waitUntil); bursts coalesce into one report (docs/console.md "Live updates").
+	 */
+	private readonly consoleFeed = new Coalesced(async () => {
+		try {
+			const summary = inboxSummary(this.sql, this.conversationId)
+			if (summary) await consoleHubStub(this.env, readRow(this.sql)!.business_id).note(summary)
+		} catch (err) {
+			log.warn('console hub update failed', { conversationId: this.conversationId, error: errorText(err) })
+		}
+	})
 	/** Sends being prepared, by Idempotency-Key: a concurrent duplicate waits for the first. */
 	private readonly inflight = new Map<string, { hash: string; result: Promise<SendResult> }>()
 
@@ -97,7 +111,10 @@ export class Conversation extends DurableObject<Env> {
 			if (r.status === 'recorded') syncAlarm(this.sql, this.ctx.storage, Date.now(), false)
 			return r
 		})
-		if (result.status === 'recorded') this.ctx.waitUntil(result.staging ? this.stageInbound() : this.ringDoorbell())
+		if (result.status === 'recorded') {
+			this.ctx.waitUntil(result.staging ? this.stageInbound() : this.ringDoorbell())
+			this.ctx.waitUntil(this.consoleFeed.run())
+		}
 		return { conversationId: result.conversationId, status: result.status, sequence: result.sequence }
 	}
 
@@ -107,12 +124,16 @@ export class Conversation extends DurableObject<Env> {
 			if (s === 'recorded') syncAlarm(this.sql, this.ctx.storage, Date.now(), false)
 			return s
 		})
-		if (status === 'recorded') this.ctx.waitUntil(this.ringDoorbell())
+		if (status === 'recorded') {
+			this.ctx.waitUntil(this.ringDoorbell())
+			this.ctx.waitUntil(this.consoleFeed.run())
+		}
 		return { status }
 	}
 
 	private async stageInbound(): Promise<void> {
 		await this.stager.run().catch((err: unknown) => log.error('staging failed; the alarm retries', { conversationId: this.conversationId, error: errorText(err) }))
+		this.ctx.waitUntil(this.consoleFeed.run())
 		await this.ringDoorbell()
 	}
 
@@ -240,6 +261,7 @@ export class Conversation extends DurableObject<Env> {
 		})
 		if (outcome.kind === 'accepted') {
 			this.ctx.waitUntil(this.pumpSends())
+			this.ctx.waitUntil(this.consoleFeed.run())
 			return outcome
 		}
 		// Never reaching Apple: no OAuth state, payment session or attachment pin may linger.
@@ -250,6 +272,7 @@ export class Conversation extends DurableObject<Env> {
 
 	private async pumpSends(): Promise<void> {
 		await this.pump.run().catch((err: unknown) => log.error('send pump failed; the alarm retries', { conversationId: this.conversationId, error: errorText(err) }))
+		this.ctx.waitUntil(this.consoleFeed.run())
 		await this.ringDoorbell()
 		await this.afterRun()
 	}
@@ -257,6 +280,17 @@ export class Conversation extends DurableObject<Env> {
 	/** Messages in sequence order with their delivery state; a JSON string of a MessagePage. */
 	messages(q: HistoryQuery): string {
 		return JSON.stringify(historyPage(this.sql, q))
+	}
+
+	/** The console's view of the history: each message with its events' data (console-view.ts). */
+	consoleThread(q: HistoryQuery): string {
+		return JSON.stringify(threadPage(this.sql, q))
+	}
+
+	/** The console's inbox row, for a conversation the hub has not heard of yet. */
+	consoleSummary(): string | null {
+		const s = inboxSummary(this.sql, this.conversationId)
+		return s ? JSON.stringify(s) : null
 	}
 
 	// ── Alarm and cron ──────────────────────────────────────────────────────────────────
@@ -283,6 +317,7 @@ export class Conversation extends DurableObject<Env> {
 			const due = earliestDue(this.sql).at
 			if (due === null || due > Date.now()) break
 		}
+		this.ctx.waitUntil(this.consoleFeed.run())
 		await this.afterRun(true)
 	}
 

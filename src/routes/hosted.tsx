@@ -125,7 +125,7 @@ for (const path of ['/landing/*', '/hosted/businesses/*', '/hosted/logout']) hos
 
 /** Only our own pages as post-login targets (no open redirect). */
 function safeNext(raw: string | undefined): string {
-	if (raw && raw.length <= 2048 && /^\/(landing|landingPage|hosted)(?:[/?#]|$)/.test(raw) && !raw.includes('//') && !raw.includes('\\')) return raw
+	if (raw && raw.length <= 2048 && /^\/(landing|landingPage|hosted|console)(?:[/?#]|$)/.test(raw) && !raw.includes('//') && !raw.includes('\\')) return raw
 	return '/hosted'
 }
 

@@ -113,6 +113,7 @@ export async function startMsp({ stateDir, gatewayUrl }) {
 			BUSINESS: { className: 'Business', useSQLite: true },
 			WATCHLIST: { className: 'Watchlist', useSQLite: true },
 			INVITATIONS: { className: 'Invitations', useSQLite: true },
+			CONSOLE_HUB: { className: 'ConsoleHub', useSQLite: true },
 		},
 		// As in wrangler.toml.
 		queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks' },
