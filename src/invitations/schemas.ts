@@ -1,5 +1,5 @@
 /**
- * The invitations API's shapes (PRODUCT.md "Business API"; docs/invitations.md): request
+ * The invitations API's shapes (docs/product.md "Business API"; docs/invitations.md): request
  * bodies and queries as zod schemas with their descriptions (the OpenAPI document is built
  * from them), and the types of what is stored and answered, derived from the schemas.
  */

@@ -174,7 +174,7 @@ export function priorAnswer(sql: SqlStorage, key: string, requestHash: string, n
 export const readInvitation = (sql: SqlStorage, id: string): InvitationRow | null =>
 	sql.exec<InvitationRow>('SELECT * FROM invitations WHERE id = ?', id).toArray()[0] ?? null
 
-/** `invitation.updated` for the row as it now is (PRODUCT.md "Webhooks"). */
+/** `invitation.updated` for the row as it now is (docs/product.md "Webhooks"). */
 function emitUpdated(sql: SqlStorage, row: InvitationRow, previous: InvitationStatus | null, now: number, reason?: string): void {
 	const meta = readMeta(sql)!
 	const seq = meta.last_seq + 1

@@ -1,5 +1,5 @@
 /**
- * Invitations (PRODUCT.md "Business API"; docs/invitations.md): a business reaches a
+ * Invitations (docs/product.md "Business API"; docs/invitations.md): a business reaches a
  * customer first, by phone number, with an Apple template. `POST /v1/invitations` checks the
  * body (E.164, template id, a PNG logo only for templates that show one), resolves the logo,
  * and hands the rest to the business's invitations object in one call: Idempotency-Key,

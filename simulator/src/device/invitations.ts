@@ -1,6 +1,6 @@
 /**
- * The customer's answer to an invitation (a notification message), as the invitations spec
- * describes what Apple sends back ([C1]): Accept → an interactive message echoing the
+ * The customer's answer to an invitation (a notification message), as peer implementations
+ * describe what Apple sends back (docs/invitations.md "What comes back", inferred): Accept → an interactive message echoing the
  * notification with `displayContent.determinateResponse` (the chosen option); Decline → a
  * `close` carrying `referenceIds`, which means "no more invitations from this business".
  */

@@ -64,7 +64,7 @@ export function checkEnvelope(
 	// Spec core §7: Source-Id outbound is the business ID, never the MSP ID.
 	if (sourceId === opts.mspId) fail(400, 'source_is_msp_id', 'Source-Id must be the business ID, not the MSP ID')
 	// Spec core §4.3: customers are opaque urn:mbid: ids; only a notification goes to a phone
-	// number (invitations spec; gateway/notification-rules.ts checks it).
+	// number (docs/invitations.md; gateway/notification-rules.ts checks it).
 	if (!opts.notification && destinationId.startsWith('tel:')) {
 		fail(400, 'destination_format', 'a tel: Destination-Id is only for notifications: send the header message-type: notification')
 	}

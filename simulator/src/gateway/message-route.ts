@@ -21,7 +21,7 @@ import { respondRejected } from './request-log'
 import { stateLookups } from './state-lookups'
 
 /**
- * A notification (invitation): checked from the invitations spec, then shown to the customer
+ * A notification (invitation): checked as docs/invitations.md describes it, then shown to the customer
  * whose phone number it names (the simulator's phone directory); an unknown number → 404.
  */
 async function notify(c: Context<SimBindings>, body: Record<string, unknown>, text: string): Promise<Response> {

@@ -1,6 +1,6 @@
 /**
- * Apple's checks of a notification ("invitation") written from the spec
- * (shared/spec/apple-msp-invitations.md, every line [C1]/[U]), independently of the MSP's
+ * Apple's checks of a notification ("invitation") written from what peer implementations show
+ * (docs/invitations.md "Wire format"; all of it inferred), independently of the MSP's
  * code: header `message-type: notification`, `Destination-Id` a `tel:` E.164 number, an
  * interactive body with Apple's business-extension bid and `data.notification` naming the
  * template, a `referenceId` (it comes back on opt-out), and a `brandLogo` only as base64 PNG

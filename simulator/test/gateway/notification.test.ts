@@ -1,6 +1,6 @@
 /**
  * Invitations on the simulator: the gateway's checks of a notification (written from the
- * invitations spec), delivery through the phone directory, and the customer's Accept /
+ * wire format in docs/invitations.md), delivery through the phone directory, and the customer's Accept /
  * Decline as Apple sends them back.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -47,7 +47,7 @@ async function customerWithPhone(): Promise<{ id: string; phoneNumber: string }>
 	return api('POST', '/customers', { device: 'iphone', phoneNumber: freshPhone() })
 }
 
-describe('gateway: notification checks (invitations spec)', () => {
+describe('gateway: notification checks (docs/invitations.md)', () => {
 	it('delivers a valid notification to the customer with that phone number, opening the thread', async () => {
 		const c = await customerWithPhone()
 		const body = notification(c.phoneNumber)
