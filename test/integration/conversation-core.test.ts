@@ -104,7 +104,8 @@ describe('conversation core: one call per send', () => {
 		expect(new Set(bodies.map((b) => JSON.stringify(b))).size).toBe(1)
 		await hooks.until(() => hooks.received.some((r) => r.json.type === 'message.sent' && r.json.data.messageId === bodies[0]!.id))
 		expect(apple.calls.filter((x) => x.body.id === bodies[0]!.id)).toHaveLength(1)
-		expect(apple.calls).toHaveLength(1)
+		// Only this customer's calls: an earlier test's retry may still reach the gateway under load.
+		expect(apple.calls.filter((x) => x.body.destinationId === c)).toHaveLength(1)
 		expect(imageFetches).toBe(1)
 		// A later replay prepares nothing: no fetch, same answer.
 		const again = await send(c, message, { 'idempotency-key': 'same-key' })
