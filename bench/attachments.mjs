@@ -238,7 +238,7 @@ async function main() {
 	let plainId = null
 	for (let round = 0; round < ROUNDS; round++) {
 		// The cipher alone is a short run, easily disturbed on a shared machine: best of 3 passes,
-		// timed inside the Worker (local workerd clocks advance during CPU work, perf-floors.md).
+		// timed inside the Worker (local workerd clocks advance during CPU work, docs/performance.md).
 		const wc = await scenario((w) => w.call(`/webcrypto?size=${MiB}`), (w) => w.call(`/webcrypto?size=${SIZE}&passes=3`))
 		rows.webcrypto.push({ ...wc, ms: wc.result.bestMs })
 		const inRun = await scenario(

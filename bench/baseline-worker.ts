@@ -1,5 +1,5 @@
 /**
- * Baselines for the benchmark, measured in the same run as the product (perf-floors.md):
+ * Baselines for the benchmark, measured in the same run as the product (docs/performance.md):
  * a bare Hono route; the same plus HS256 verify + gunzip + JSON/zod; the same plus one
  * Durable Object SQLite append and one Queue send.
  */

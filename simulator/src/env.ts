@@ -11,9 +11,9 @@ export interface SimEnv {
 	SIM: DurableObjectNamespace<SimulatorState>
 	BLOBS: R2Bucket
 	MSP_ID: string
-	/** Base64 Messaging API secret shared with the MSP (spec apple-msp-core.md §2.1). */
+	/** Base64 Messaging API secret shared with the MSP (docs/apple-protocol.md §2.1). */
 	APPLE_API_SECRET: string
-	/** The MSP's base URL; Apple posts to `${MSP_URL}/message` (spec core §1.3). */
+	/** The MSP's base URL; Apple posts to `${MSP_URL}/message` (docs/apple-protocol.md §1.3). */
 	MSP_URL: string
 	/** This simulator's origin, used to build MMCS upload/download URLs. */
 	PUBLIC_URL: string

@@ -1,5 +1,5 @@
 /**
- * Reading Apple's request bodies safely (spec apple-msp-core.md §1.4–1.5): a cap on the
+ * Reading Apple's request bodies safely (docs/apple-protocol.md §1.4–1.5): a cap on the
  * bytes on the wire, checked before and while reading, and gunzip — when the header says
  * gzip or the body starts with the gzip magic bytes — as a stream with its own cap on the
  * inflated size, so a zip bomb stops at the cap instead of filling the isolate's memory.

@@ -1,5 +1,5 @@
 /**
- * Legacy authentication ("v1") token decryption (spec apple-msp-interactive.md §5.6).
+ * Legacy authentication ("v1") token decryption (docs/apple-interactive.md §5.6).
  *
  * Apple encrypts the OAuth access token to the `responseEncryptionKey` the MSP sent, with
  * what Apple calls `eciesEncryptionCofactorVariableIVX963SHA256AESGCM`:
@@ -55,7 +55,7 @@ export interface ResponseKeyPair {
 	privateKeyJwk: JsonWebKey
 }
 
-/** A fresh P-384 key pair for one authentication request (spec interactive §5.6 step 1). */
+/** A fresh P-384 key pair for one authentication request (docs/apple-interactive.md §5.6 step 1). */
 export async function generateResponseKeyPair(): Promise<ResponseKeyPair> {
 	const pair = (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: CURVE }, true, [
 		'deriveBits',
@@ -66,7 +66,7 @@ export async function generateResponseKeyPair(): Promise<ResponseKeyPair> {
 }
 
 /**
- * Build the private JWK from the key strings Apple's Python sample prints (spec interactive
+ * Build the private JWK from the key strings Apple's Python sample prints (docs/apple-interactive.md
  * §5.6 step 1 says the brand may generate the pair): `publicKeyB64` = base64 uncompressed
  * point, `privateKeyB64` = base64 of the big-endian private scalar, which that sample writes
  * without leading zero bytes (so it may be shorter than 48 bytes).
@@ -95,7 +95,7 @@ export function privateKeyJwkFromRaw(publicKeyB64: string, privateKeyB64: string
  * Decrypt the `token` of an `authenticate` reply (`interactiveData.data.authenticate.token`)
  * with the private key of the request's key pair. Returns the access token as text.
  *
- * Tolerant on input (PRODUCT.md "Protocol decisions"): standard or URL-safe base64, padding
+ * Tolerant on input (docs/product.md "Protocol decisions"): standard or URL-safe base64, padding
  * optional, embedded whitespace/newlines ignored. Strict on content: the ephemeral key must
  * be the 97-byte uncompressed point Apple sends, and GCM authentication must pass.
  */

@@ -1,5 +1,5 @@
 /**
- * JWT between Apple and the MSP (spec apple-msp-core.md §2).
+ * JWT between Apple and the MSP (docs/apple-protocol.md §2).
  *
  * - Apple → MSP: HS256 only, key = base64-decoded Messaging API secret, `aud` = MSP ID,
  *   `iat` required. Apple's own sample does not check the age; we accept `iat` within one
@@ -31,7 +31,7 @@ export class AppleJwtError extends Error {
 
 const keyCache = new Map<string, Promise<CryptoKey>>()
 
-/** Import the HMAC key once per isolate; importing per call costs measurable CPU (perf-floors.md). */
+/** Import the HMAC key once per isolate; importing per call costs measurable CPU (docs/performance.md). */
 export function hmacKeyFromSecret(secretB64: string): Promise<CryptoKey> {
 	let key = keyCache.get(secretB64)
 	if (!key) {

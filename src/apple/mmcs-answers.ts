@@ -1,6 +1,6 @@
 /**
  * Reading Apple's answers to MMCS calls: status classification (network errors, timeouts, 429
- * and 5xx are retryable; any other 4xx is final, core §1.6) and capped, zod-validated JSON.
+ * and 5xx are retryable; any other 4xx is final, docs/apple-protocol.md §1.6) and capped, zod-validated JSON.
  */
 import { z } from 'zod'
 import { gunzipCapped, isGzip, readCapped } from './body'
@@ -54,7 +54,7 @@ export async function ensureOk(op: MmcsOperation, res: Response): Promise<void> 
 
 /**
  * Read a small JSON answer with a cap, gunzipping when the bytes are gzip (we advertise
- * `accept-encoding: gzip` on decodePayload, core §1.4), and validate it with zod. An answer we
+ * `accept-encoding: gzip` on decodePayload, docs/apple-protocol.md §1.4), and validate it with zod. An answer we
  * cannot use is treated as transient: a proxy's error page or a cut body, not Apple's verdict.
  */
 export async function readJson<S extends z.ZodType>(op: MmcsOperation, res: Response, schema: S): Promise<z.output<S>> {

@@ -1,5 +1,5 @@
 /**
- * Form replies (spec apple-msp-interactive.md §5.8): `data.dynamic.selections` lists the
+ * Form replies (docs/apple-interactive.md §5.8): `data.dynamic.selections` lists the
  * answered pages, each with `items: [{ identifier, type, title, value }]` [C2: WEBEX, CW-FORK].
  * Answers are typed by the item's `type`, else by the page type in the form we sent; dates are
  * also given as `YYYY-MM-DD` when they match the page's `dateFormat` (default MM/dd/yyyy).

@@ -1,6 +1,6 @@
 /**
  * Tapbacks arrive as ordinary text in a localized system form such as `Liked “…”`
- * (spec apple-msp-core.md §4.9, [C1]/[U]). We parse the English forms into
+ * (docs/apple-protocol.md §4.9, [C1]/[U]). We parse the English forms into
  * `{ reaction, targetText }` so a bot never answers a reaction as if it were a question;
  * the raw text stays with the event.
  */

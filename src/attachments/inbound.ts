@@ -1,6 +1,6 @@
 /**
  * Receiving: an inbound attachment or interactiveDataRef is fetched from Apple, decrypted as a
- * stream and staged in R2 (spec apple-msp-core.md §5.3; apple-msp-interactive.md §3.2):
+ * stream and staged in R2 (docs/apple-protocol.md §5.3; docs/apple-interactive.md §3.2):
  *
  *   preDownload → GET download-url → BYOB reads into one reused 1 MiB buffer → size check →
  *   AES-256-CTR (zero IV, counter advanced per chunk) → FixedLengthStream → R2 put
@@ -161,7 +161,7 @@ export class DataRefError extends Error {
 }
 
 /**
- * Resolve an interactiveDataRef (a reply over 10 KB; interactive §3.2) into the interactive
+ * Resolve an interactiveDataRef (a reply over 10 KB; docs/apple-interactive.md §3.2) into the interactive
  * data dictionary, exactly as if it had arrived inline as `interactiveData`: download and
  * decrypt like an attachment (into memory: decodePayload needs the whole blob, and it is
  * small), then `POST /v1/decodePayload` with header `bid`. Throws DataRefError.
@@ -214,7 +214,7 @@ export async function fetchInteractiveDataRef(
 }
 
 /**
- * One attachment of `message.received` (PRODUCT.md "Webhooks"): id, name, MIME type, size and
+ * One attachment of `message.received` (docs/product.md "Webhooks"): id, name, MIME type, size and
  * a signed, expiring link for a staged file; the reason for a failed one. The link expires
  * with the file at the latest.
  */
@@ -287,7 +287,7 @@ async function download(
 	}
 	if (dl.contentLength !== null && dl.contentLength !== size) {
 		await dl.body.cancel().catch(() => {})
-		// Apple's sample raises on a mismatch (core §5.3 step 5); the same blob will not change.
+		// Apple's sample raises on a mismatch (docs/apple-protocol.md §5.3 step 5); the same blob will not change.
 		throw new Failure('size_mismatch', false, `download is ${dl.contentLength} bytes but the attachment says ${size}`)
 	}
 	return dl.body

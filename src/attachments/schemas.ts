@@ -1,4 +1,4 @@
-/** Attachments as `POST /v1/attachments` answers (PRODUCT.md "Business API"); docs/api.md. */
+/** Attachments as `POST /v1/attachments` answers (docs/product.md "Business API"); docs/api.md. */
 import { z } from 'zod'
 
 export const AttachmentSchema = z

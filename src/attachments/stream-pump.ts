@@ -4,7 +4,7 @@
  */
 import { concatBytes } from '../apple/encoding'
 
-/** Chunk size of the hand pump; ~1 MiB reads are what make big bodies fast (perf-floors.md). */
+/** Chunk size of the hand pump; ~1 MiB reads are what make big bodies fast (docs/performance.md). */
 const PUMP_BYTES = 1024 * 1024
 const PUMP_MIN_BYTES = 64 * 1024
 

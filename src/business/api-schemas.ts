@@ -1,5 +1,5 @@
 /**
- * What the admin API answers (PRODUCT.md "Admin API"), as named OpenAPI components
+ * What the admin API answers (docs/product.md "Admin API"), as named OpenAPI components
  * (docs/api.md). Requests are the schemas of schema.ts; secrets there are write-only.
  */
 import { z } from 'zod'

@@ -55,7 +55,7 @@ export interface StoredTemplateRow {
 	id: string
 	name: string
 	messageJson: string
-	/** Apple's reusable reference for this template's large payload (spec core §4.8), if any. */
+	/** Apple's reusable reference for this template's large payload (docs/apple-protocol.md §4.8), if any. */
 	dataRefJson: string | null
 	createdAt: string
 	updatedAt: string

@@ -1,5 +1,5 @@
 /**
- * Routing on entry-point parameters (spec apple-msp-core.md §3.1, a required feature):
+ * Routing on entry-point parameters (docs/apple-protocol.md §3.1, a required feature):
  * the first rule whose given fields all equal the conversation's intent/group wins,
  * otherwise the business's default webhook URL.
  */

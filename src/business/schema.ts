@@ -1,5 +1,5 @@
 /**
- * Business settings as the admin API accepts them (PRODUCT.md "Admin API"). Secrets in
+ * Business settings as the admin API accepts them (docs/product.md "Admin API"). Secrets in
  * these bodies (IdP client secret) are write-only: stored sealed, never returned.
  */
 import { z } from 'zod'

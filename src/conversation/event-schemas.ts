@@ -1,5 +1,5 @@
 /**
- * The webhook events a conversation emits (events.ts; PRODUCT.md "Webhooks"), as schemas for
+ * The webhook events a conversation emits (events.ts; docs/product.md "Webhooks"), as schemas for
  * the OpenAPI document's `webhooks`: one per event type. Every body is
  * `{ type, timestamp, data }`, and `data` always carries businessId, conversationId,
  * customerId and the conversation's gapless `sequence` (docs/api.md "Webhooks").

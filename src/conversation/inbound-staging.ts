@@ -1,7 +1,7 @@
 /**
  * What an inbound message needs before its event can leave: attachments downloaded,
- * decrypted and staged in R2 (spec apple-msp-core.md §5.3), or an interactiveDataRef reply
- * fetched and decoded (interactive §3.2). The conversation object holds the message's event
+ * decrypted and staged in R2 (docs/apple-protocol.md §5.3), or an interactiveDataRef reply
+ * fetched and decoded (docs/apple-interactive.md §3.2). The conversation object holds the message's event
  * (and every later one, so order stays Apple's) until this is done. A final failure still
  * delivers the message: the attachment is marked failed with its reason, the text is never lost.
  */

@@ -1,5 +1,5 @@
 /**
- * Standard Webhooks v1 signatures (webhooks-security.md §1): HMAC-SHA256 over
+ * Standard Webhooks v1 signatures (docs/webhooks.md "Signatures"): HMAC-SHA256 over
  * `${id}.${timestamp}.${body}` with the base64 key after `whsec_`, sent as a
  * space-separated list `v1,<b64>` so old and new secrets can both sign during rotation.
  */

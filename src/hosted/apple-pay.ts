@@ -1,5 +1,5 @@
 /**
- * Apple Pay in Messages (spec apple-msp-interactive.md §5.5).
+ * Apple Pay in Messages (docs/apple-interactive.md §5.5).
  *
  * Before the payment request is sent: a fresh merchant session from Apple Pay
  * (`POST {APPLE_PAY_GATEWAY_URL}/paymentservices/paymentSession`, mutual TLS with the

@@ -1,5 +1,5 @@
 /**
- * Customer authentication, both generations (spec apple-msp-interactive.md §5.6).
+ * Customer authentication, both generations (docs/apple-interactive.md §5.6).
  *
  * - AUTH2 (new flow): we send `responseType: code`, the scopes, a signed `state` and our
  *   `redirectURI`; the IdP sends the customer's browser to that URI with `code` and `state`;

@@ -1,10 +1,10 @@
 /**
  * Synchronous, signed calls to a business's webhook endpoint: the Apple Pay callbacks that
- * need the business's answer while the customer waits (spec apple-msp-interactive.md §5.5),
+ * need the business's answer while the customer waits (docs/apple-interactive.md §5.5),
  * and the settings page's test delivery. Same Standard Webhooks envelope and signature as
  * queued events (delivery/sign.ts), the same URL checks (safeFetch), a short timeout, no
  * redirects, a capped response. A test delivery never reads the body at all
- * (webhooks-security.md §7, OWASP API7 scenario #2).
+ * (docs/webhooks.md "Security", OWASP API7 scenario #2).
  */
 import type { BusinessRecord } from '../business/schema'
 import type { Config } from '../context'

@@ -1,5 +1,5 @@
 /**
- * Sessions of the hosted pages (PRODUCT.md "Hosted pages"). Log in with the admin token
+ * Sessions of the hosted pages (docs/product.md "Hosted pages"). Log in with the admin token
  * (the operator: every business) or a business API key (that business only). The session
  * is a signed cookie (tokens.ts), HttpOnly, SameSite=Strict, Secure unless development,
  * `__Host-` prefixed when Secure (bound to this host, path /). It carries a fingerprint of

@@ -4,7 +4,7 @@
  * taken over `purpose.payload` so a token minted for one use is refused for another. Keys
  * are derived with HKDF from DATA_ENCRYPTION_KEY (one label per purpose), so no new secret
  * is needed and rotating that key invalidates every outstanding token
- * (webhooks-security.md §6: one secret per purpose; fail closed when it is missing).
+ * (docs/webhooks.md "Secrets": one secret per purpose; fail closed when it is missing).
  */
 import type { z } from 'zod'
 import { base64ToBytes, bytesToBase64Url, utf8 } from '../apple/encoding'

@@ -1,6 +1,6 @@
 /**
  * Small crypto helpers of the platform: random tokens, hashing of API keys, constant-time
- * comparison, and AES-256-GCM sealing of secrets at rest (webhooks-security.md §6).
+ * comparison, and AES-256-GCM sealing of secrets at rest (docs/webhooks.md "Secrets").
  */
 import { base64ToBytes, bytesToBase64, bytesToBase64Url, bytesToHex, utf8 } from '../apple/encoding'
 

@@ -1,6 +1,6 @@
 /**
  * Human-readable forms of a URL, for a rich link whose page could not be read: Apple requires
- * a title (spec apple-msp-interactive.md §5.4), and "bücher.de › kinder › neue bücher" reads
+ * a title (docs/apple-interactive.md §5.4), and "bücher.de › kinder › neue bücher" reads
  * better than the punycode, percent-encoded href the URL parser gives.
  */
 

@@ -2,8 +2,8 @@
  * From a business's `POST /v1/messages` to a job the conversation object can send: template
  * resolution, device fitting on the latest capabilities, image fetching, preflight of the
  * known Apple rejections (422 with a reason per field) and of what Apple accepts but hurts the
- * customer (warnings, sent anyway), and rendering to Apple's JSON (PRODUCT.md "Data flow" 3;
- * spec apple-msp-interactive.md). When the message is not sent as written, `renderReason` says why.
+ * customer (warnings, sent anyway), and rendering to Apple's JSON (docs/product.md "Data flow" 3;
+ * docs/apple-interactive.md). When the message is not sent as written, `renderReason` says why.
  */
 import {
 	AppleMessageBodySchema,
@@ -40,7 +40,7 @@ import { abandonHosted, prepareHosted } from '../hosted'
 /** Longer than the whole send retry schedule (conversation/outbound.ts SEND_RETRY_MS). */
 export const ATTACHMENT_PIN_MS = 2 * 24 * 3600_000
 
-/** Interactive JSON above this goes with `include-data-ref` (spec core §1.5, §4.8). */
+/** Interactive JSON above this goes with `include-data-ref` (docs/apple-protocol.md §1.5, §4.8). */
 export const DATA_REF_THRESHOLD_BYTES = 10 * 1024
 
 export interface PreparedSend {
@@ -97,7 +97,7 @@ function render(
 	try {
 		appleBody = renderAppleBody(message, {
 			messageId,
-			// sourceId: the id this customer wrote to (a linked account id may differ; core §6.2).
+			// sourceId: the id this customer wrote to (a linked account id may differ; docs/apple-protocol.md §6.2).
 			businessId: state.appleBusinessId,
 			customerId: state.customerId,
 			requestIdentifier,
@@ -170,7 +170,7 @@ export async function prepareSend(
 	const interactive = body.type === 'interactive'
 	let primary: OutboundJob
 	if (interactive && reusableDataRef && fit.rendered === 'original') {
-		// Apple keeps the payload; resend it by reference (spec core §4.8).
+		// Apple keeps the payload; resend it by reference (docs/apple-protocol.md §4.8).
 		const { interactiveData: _drop, ...envelope } = body as Record<string, unknown>
 		const byRef = { ...envelope, interactiveDataRef: reusableDataRef } as unknown as OutboundJob['appleBody']
 		primary = { ...base, messageId, appleBody: byRef, includeDataRef: false, request: null }

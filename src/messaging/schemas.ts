@@ -1,5 +1,5 @@
 /**
- * The send's request and answer (PRODUCT.md "Business API", `POST /v1/messages`), and how a
+ * The send's request and answer (docs/product.md "Business API", `POST /v1/messages`), and how a
  * malformed message is refused. Shared by the send route and the template preview, so both
  * answer a bad message the same way (docs/api.md "Preview answers like a send").
  */

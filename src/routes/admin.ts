@@ -1,5 +1,5 @@
 /**
- * Admin API for the MSP operator (PRODUCT.md "Admin API"), behind `ADMIN_TOKEN`. The work is
+ * Admin API for the MSP operator (docs/product.md "Admin API"), behind `ADMIN_TOKEN`. The work is
  * the business service's (business/service.ts), shared with the hosted pages. Creating a
  * business returns its API key and `whsec_` webhook secret once; the key is stored as a
  * SHA-256 hash and the secret sealed with DATA_ENCRYPTION_KEY.

@@ -1,5 +1,5 @@
 /**
- * Attachment endpoints (PRODUCT.md "Business API"):
+ * Attachment endpoints (docs/product.md "Business API"):
  *
  * - `POST /v1/attachments` — raw body, `Content-Type` (or sniffed), `?name=`; streamed into R2,
  *   up to MAX_ATTACHMENT_BYTES. Above it: 413 and nothing stored, whether Content-Length says

@@ -1,5 +1,5 @@
 /**
- * The business console at `/console` (PRODUCT.md "Hosted pages", docs/console.md): wiring
+ * The business console at `/console` (docs/product.md "Hosted pages", docs/console.md): wiring
  * only. The page is a server-rendered shell plus one same-origin script (src/console/page.tsx,
  * client-*.ts); its JSON endpoints live under `/console/api/b/:businessId/`:
  *

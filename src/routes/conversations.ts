@@ -1,5 +1,5 @@
 /**
- * Reading conversations (PRODUCT.md "Business API"): the business's conversations from its
+ * Reading conversations (docs/product.md "Business API"): the business's conversations from its
  * index, one conversation's state, and its messages in sequence order in either direction
  * with cursor paging. Another business's conversation id answers 404, like an unknown one.
  * Declared with `createRoute` (docs/api.md).

@@ -1,5 +1,5 @@
 /**
- * Webhook deliveries that failed for good, and their replay (webhooks-security.md §7,
+ * Webhook deliveries that failed for good, and their replay (docs/webhooks.md "Dead letters and replay",
  * "failure log plus a manual replay API"). A replay reuses the `webhook-id`, so a receiver
  * that did get the first attempt can still dedupe; timestamp and signature are fresh.
  * Declared with `createRoute` (docs/api.md).

@@ -1,5 +1,5 @@
 /**
- * Account linking (spec apple-msp-core.md §6.2), mounted in the hosted sub-app:
+ * Account linking (docs/apple-protocol.md §6.2), mounted in the hosted sub-app:
  *
  * - `GET /landing?id=<account id>&name=<name>&logo=<https URL>` and Apple's sample path
  *   `/landingPage`: a link without a usable id gets a page saying so (before any sign-in), with

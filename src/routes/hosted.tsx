@@ -1,5 +1,5 @@
 /**
- * Hosted pages and endpoints (PRODUCT.md "Hosted pages"), a sub-app mounted at `/`:
+ * Hosted pages and endpoints (docs/product.md "Hosted pages"), a sub-app mounted at `/`:
  *
  * - `GET /landing` (and `/landingPage`, Apple's sample path): account linking (routes/hosted-landing.tsx).
  * - `/hosted/login`, `/hosted/logout`, `/hosted`, `/hosted/businesses/:id/settings` and its

@@ -1,9 +1,9 @@
 /**
- * `POST /v1/messages` (PRODUCT.md "Business API"): validate, fit to the device, preflight,
+ * `POST /v1/messages` (docs/product.md "Business API"): validate, fit to the device, preflight,
  * render, and hand the job to the customer's conversation object, which serialises sends.
  * `Idempotency-Key`: the same key with the same body answers the original result; with a
  * different body, 409. A closed conversation answers 409 until the customer writes again;
- * a customer who never wrote has no conversation (users initiate; spec core §1.6) → 404.
+ * a customer who never wrote has no conversation (users initiate; docs/apple-protocol.md §1.6) → 404.
  * Declared with `createRoute`, so the document is this route (docs/api.md).
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'

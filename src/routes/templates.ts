@@ -1,5 +1,5 @@
 /**
- * The rich-object library (PRODUCT.md "Business API", templates): list pickers, time
+ * The rich-object library (docs/product.md "Business API", templates): list pickers, time
  * pickers, quick replies, forms and rich links with `{{variables}}`, stored per business.
  * `POST /{id}/preview` fills the variables and answers like a send of the result, without
  * sending (docs/api.md "Preview answers like a send"). Declared with `createRoute`.

@@ -1,5 +1,5 @@
 /**
- * Templates as the business API takes and gives them (PRODUCT.md "Business API", templates),
+ * Templates as the business API takes and gives them (docs/product.md "Business API", templates),
  * and the preview's answer. `.meta({ id })` names the OpenAPI components (docs/api.md).
  */
 import { z } from 'zod'

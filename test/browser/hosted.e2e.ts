@@ -1,5 +1,5 @@
 /**
- * Hosted pages in headless Chromium (PRODUCT.md "Hosted pages"): the landing page as Apple
+ * Hosted pages in headless Chromium (docs/product.md "Hosted pages"): the landing page as Apple
  * Business Register opens it, login, the channel settings page (webhooks and routing,
  * authentication, Apple Pay, test delivery, failed deliveries with replay), business
  * scoping, and CSRF attempts that must fail.

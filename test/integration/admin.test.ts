@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { adminFetch, businessFetch, createBusiness } from '../helpers/platform'
 
-describe('admin API (PRODUCT.md "Admin API")', () => {
+describe('admin API (docs/product.md "Admin API")', () => {
 	it('401 without the admin token, 403 with a wrong one', async () => {
 		const none = await adminFetch('/businesses/x', { headers: { authorization: '' } })
 		expect(none.status).toBe(401)

@@ -24,7 +24,7 @@ async function expectRejected(res: Response, status: number, code: string, custo
 	expect(hooks.received.filter((r) => r.json.data.customerId === customer)).toHaveLength(0)
 }
 
-describe('POST /message authentication (spec core §2)', () => {
+describe('POST /message authentication (docs/apple-protocol.md §2)', () => {
 	it('401 without Authorization', async () => {
 		const c = customerId()
 		await expectRejected(await postApple(textMessage(biz.businessId, c, 'hi'), { token: null }), 401, 'unauthorized', c)
@@ -53,7 +53,7 @@ describe('POST /message authentication (spec core §2)', () => {
 	})
 })
 
-describe('POST /message body handling (spec core §1.4, §4)', () => {
+describe('POST /message body handling (docs/apple-protocol.md §1.4, §4)', () => {
 	it('accepts gzip with and without Content-Encoding, and plain JSON', async () => {
 		for (const opts of [{ gzip: true }, { gzip: true, contentEncodingHeader: false }, { gzip: false }]) {
 			const res = await postApple(textMessage(biz.businessId, customerId(), 'hi'), opts)

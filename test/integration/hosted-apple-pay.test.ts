@@ -1,5 +1,5 @@
 /**
- * Apple Pay (spec apple-msp-interactive.md §5.5): the merchant session from a fake Apple Pay
+ * Apple Pay (docs/apple-interactive.md §5.5): the merchant session from a fake Apple Pay
  * gateway (`applepay.test`), the payment gateway and update callbacks relayed to the
  * business (`shop.localhost`) with Standard Webhooks signatures, answered in Apple's format.
  */

@@ -1,6 +1,6 @@
 /**
- * The account-linking landing page in workerd (PRODUCT.md "Hosted pages"; spec
- * apple-msp-core.md §6.2): the URL Apple Business Register sends, sign-in that names the
+ * The account-linking landing page in workerd (docs/product.md "Hosted pages";
+ * docs/apple-protocol.md §6.2): the URL Apple Business Register sends, sign-in that names the
  * account, one confirmation, and a clear page with a way on for every other outcome.
  * Chromium drives the same flow in test/browser/landing.e2e.ts.
  */

@@ -1,5 +1,5 @@
 /**
- * Customer authentication end to end (spec apple-msp-interactive.md §5.6): the IdP is played
+ * Customer authentication end to end (docs/apple-interactive.md §5.6): the IdP is played
  * on loopback test hosts (`idp.localhost`, fetch interception like the webhook receivers);
  * the customer's browser coming back from the IdP is a GET of our redirect URI.
  */

@@ -1,5 +1,5 @@
 /**
- * The hosted outcome reaches the business as one `interactive.received` (PRODUCT.md
+ * The hosted outcome reaches the business as one `interactive.received` (docs/product.md
  * "Webhooks"): AUTH2 sign-in completed at our redirect URI → the conversation sequences the
  * outcome and delivers it, signed, to the business's webhook.
  *

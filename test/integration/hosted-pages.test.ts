@@ -1,5 +1,5 @@
 /**
- * Hosted pages in workerd, as a browser would drive them (PRODUCT.md "Hosted pages"):
+ * Hosted pages in workerd, as a browser would drive them (docs/product.md "Hosted pages"):
  * login and session cookie, CSRF (Origin + synchronizer token), business scoping, settings
  * forms saved through the admin API, test delivery, failed deliveries with replay. The
  * account-linking landing page is hosted-landing.test.ts. Chromium drives the same pages in

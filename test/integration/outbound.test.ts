@@ -281,7 +281,7 @@ describe('a linked Messages for Business account id', () => {
 	})
 })
 
-describe('template dataRef reuse (spec core §4.8)', () => {
+describe('template dataRef reuse (docs/apple-protocol.md §4.8)', () => {
 	it('stores the dataRef Apple returns and resends a variable-free template by reference', async () => {
 		const c = await startConversation()
 		const dataRef = { bid: 'com.apple.messages.MSMessageExtensionBalloonPlugin:0000000000:com.apple.icloud.apps.messages.business.extension', url: 'https://p1.example/ref', owner: 'o', size: 123, signature: 'ab', 'signature-base64': 'qw==', title: 'Pick' }

@@ -3,7 +3,7 @@
  * (`*.localhost`, `*.test`, `localhost`, `127.0.0.1`, private addresses) and every other host
  * passes through, because the runner loads its own modules over fetch. Development mode
  * (ENVIRONMENT from the test bindings) allows loopback; production mode must refuse the same
- * URLs before any fetch (webhooks-security.md §7 test plan item 8).
+ * URLs before any fetch (docs/webhooks.md "Security").
  */
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'

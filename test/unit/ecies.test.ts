@@ -35,8 +35,8 @@ async function testKdf(z: Uint8Array, info: Uint8Array, length: number): Promise
 }
 
 /**
- * Encrypt `plaintext` to the MSP's `responseEncryptionKey` the way Apple does (spec
- * apple-msp-interactive.md §5.6): ephemeral P-384 key, ECDH, X9.63-SHA-256 KDF with the
+ * Encrypt `plaintext` to the MSP's `responseEncryptionKey` the way Apple does (see
+ * docs/apple-interactive.md §5.6): ephemeral P-384 key, ECDH, X9.63-SHA-256 KDF with the
  * ephemeral point as sharedInfo → AES-256 key ‖ 16-byte IV, AES-256-GCM, token =
  * base64(ephemeral point ‖ ciphertext ‖ tag).
  */

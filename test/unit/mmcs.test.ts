@@ -63,7 +63,7 @@ async function failure(p: Promise<unknown>): Promise<MmcsError> {
 	return err as MmcsError
 }
 
-// Apple's doc example signature shape: 21 bytes, first byte 0x01 (core §5.2).
+// Apple's doc example signature shape: 21 bytes, first byte 0x01 (docs/apple-protocol.md §5.2).
 const SIG_HEX = '01A9B0C1D2E3F405162738495A6B7C8D9EAFB0C1D2'
 const SIG_B64 = btoa(String.fromCharCode(...(SIG_HEX.match(/../g) ?? []).map((h) => parseInt(h, 16))))
 

@@ -44,7 +44,7 @@ const form = valid<FormMessage>({
 	],
 })
 
-describe('requiredCapabilities (core §6.1)', () => {
+describe('requiredCapabilities (docs/apple-protocol.md §6.1)', () => {
 	it.each<[ResolvedMessage, string[][]]>([
 		[{ type: 'text', text: 'x' }, []],
 		[{ type: 'richLink', url: 'https://example.com' }, []],

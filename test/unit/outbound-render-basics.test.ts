@@ -11,7 +11,7 @@ import {
 import { BID, CTX, ENVELOPE, JPEG_B64, PNG_B64, render } from './outbound-fixtures'
 
 describe('text and typing', () => {
-	it('renders text as body (core §4.3)', () => {
+	it('renders text as body (docs/apple-protocol.md §4.3)', () => {
 		expect(render({ type: 'text', text: 'Hi' })).toEqual({ ...ENVELOPE, type: 'text', body: 'Hi' })
 	})
 
@@ -31,7 +31,7 @@ describe('text and typing', () => {
 		expect(JSON.parse(JSON.stringify(body))).toEqual(body)
 	})
 
-	it('renders typing as typing_start / typing_end with no body (core §4.5)', () => {
+	it('renders typing as typing_start / typing_end with no body (docs/apple-protocol.md §4.5)', () => {
 		expect(render({ type: 'typing', active: true })).toEqual({ ...ENVELOPE, type: 'typing_start' })
 		expect(render({ type: 'typing', active: false })).toEqual({ ...ENVELOPE, type: 'typing_end' })
 	})

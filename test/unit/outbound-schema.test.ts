@@ -15,7 +15,7 @@ const issuesOf = (schema: { safeParse(v: unknown): { error?: { issues: { path: P
 	(schema.safeParse(v).error?.issues ?? []).map((i) => ({ path: i.path.join('.'), message: i.message }))
 
 describe('business message schema', () => {
-	it('accepts the shapes of PRODUCT.md', () => {
+	it('accepts the shapes of docs/product.md', () => {
 		for (const message of [
 			{ type: 'text', text: '...', attachments: ['att_1'], richLinks: true },
 			{ type: 'typing', active: true },

@@ -1,6 +1,6 @@
 /**
- * Interactive replies, one fixture per kind written from the reply examples of spec
- * apple-msp-interactive.md §3.1, §5.1–5.8. The requests they answer are rendered by our own
+ * Interactive replies, one fixture per kind written from the reply examples of
+ * docs/apple-interactive.md §3.1, §5.1–5.8. The requests they answer are rendered by our own
  * outbound renderer, so the matching is tested against exactly what we send.
  */
 import { describe, expect, it } from 'vitest'
@@ -377,7 +377,7 @@ describe('odd payloads never throw', () => {
 	})
 })
 
-describe('duplicate replies (core §1.6): a new id, the same session and request', () => {
+describe('duplicate replies (docs/apple-protocol.md §1.6): a new id, the same session and request', () => {
 	it('share one dedupe key, so the conversation emits one event', () => {
 		const message = (id: string) =>
 			InboundMessageSchema.parse({

@@ -1,6 +1,6 @@
 /**
- * The legacy authentication token as Apple's service hands it to the MSP (spec
- * apple-msp-interactive.md §5.6, Apple's `eciesEncryptionCofactorVariableIVX963SHA256AESGCM`):
+ * The legacy authentication token as Apple's service hands it to the MSP (see
+ * docs/apple-interactive.md §5.6, Apple's `eciesEncryptionCofactorVariableIVX963SHA256AESGCM`):
  * ephemeral P-384 ECDH with the MSP's `responseEncryptionKey`, ANSI X9.63 KDF with SHA-256
  * (shared info = the 97-byte ephemeral point) → 48 bytes = AES-256 key ‖ 16-byte GCM IV;
  * token = base64(ephemeral point ‖ ciphertext ‖ 16-byte tag). The simulator encrypts so the

@@ -1,6 +1,6 @@
 /**
  * The customer's answer to an interactive message, shaped as Apple delivers it to the MSP
- * (spec apple-msp-interactive.md §3.1): `interactiveData` with the request's `bid`, `data`
+ * (docs/apple-interactive.md §3.1): `interactiveData` with the request's `bid`, `data`
  * holding `requestIdentifier`, `version`, `replyMessage` (inside `data` in replies, with the
  * device's `alternateTitle`) and the type key with the answer; `sessionIdentifier` echoed or
  * generated. Per type: quick reply `selectedIndex` (§5.1), list picker the chosen subset of

@@ -1,5 +1,5 @@
 /**
- * How Apple's gateway judges the MSP's bearer token (spec apple-msp-core.md §2):
+ * How Apple's gateway judges the MSP's bearer token (docs/apple-protocol.md §2):
  * HS256, key = base64-DEcoded Messaging API secret (§2.1, the #1 FAQ pitfall in §7),
  * `iss` = MSP ID, `iat` integer seconds (§2.4: not milliseconds) issued within the last hour
  * and not more than 60 s ahead. No header → 401; anything wrong with the token → 403

@@ -43,7 +43,7 @@ export function rejectionLog(rejections: RejectionRecord[]): Raw {
 	)}`
 }
 
-/** Deleting asks first, and says what blocking does (spec core §4.6: Apple refuses a blocked business). */
+/** Deleting asks first, and says what blocking does (docs/apple-protocol.md §4.6: Apple refuses a blocked business). */
 function closeDialog(name: string): Raw {
 	return h`<dialog id="close-dialog" data-testid="close-dialog">
 		<header><span>Delete this conversation?</span><button type="button" class="secondary" data-action="close-dialog" data-testid="dialog-cancel">Cancel</button></header>
@@ -65,7 +65,7 @@ function switchesPanel(s: Switches): Raw {
 }
 
 /**
- * The MSP learns the device from the headers of each customer message (spec core §6.1): after
+ * The MSP learns the device from the headers of each customer message (docs/apple-protocol.md §6.1): after
  * a switch it keeps the old list until the customer writes, and may send what this device
  * cannot show (the thread then shows a placeholder bubble).
  */

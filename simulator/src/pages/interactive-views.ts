@@ -1,6 +1,6 @@
 /**
  * How Messages shows each interactive message: a bubble (image, title, subtitle — the
- * `receivedMessage`, spec apple-msp-interactive.md §2.4) that opens the picker, sheet or form
+ * `receivedMessage`, docs/apple-interactive.md §2.4) that opens the picker, sheet or form
  * in a <dialog>. Actions are `data-action` attributes handled by device-script.ts; every
  * control has a `data-testid` for browser tests.
  */

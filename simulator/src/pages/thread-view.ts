@@ -34,7 +34,7 @@ function attachmentView(a: RenderedAttachment): Raw {
 	return h`<a class="file" href="${a.downloadPath}" download="${a.name}" data-testid="attachment-link">📎 ${a.name} (${Math.ceil(a.size / 1024)} KB)</a>`
 }
 
-/** Text with each U+FFFC replaced by its attachment, in order (spec core §4.4). */
+/** Text with each U+FFFC replaced by its attachment, in order (docs/apple-protocol.md §4.4). */
 function textWithAttachments(text: string, attachments: RenderedAttachment[]): Raw {
 	const parts = text.split('\uFFFC')
 	const out: Array<Raw | string> = []
@@ -141,7 +141,7 @@ function rejectionView(r: RejectionRecord): Raw {
 
 export function threadView(messages: RenderedMessage[], rejections: RejectionRecord[]): Raw {
 	// Typing bubbles are state, not messages: show the business as typing if its last
-	// indicator was typing_start and nothing else came after it (spec core §4.5).
+	// indicator was typing_start and nothing else came after it (docs/apple-protocol.md §4.5).
 	let businessTyping = false
 	const items: Array<{ at: number; seq: number; html: Raw }> = []
 	for (const m of messages) {

@@ -4,7 +4,7 @@ import type { Notify } from './notice'
 import { conversationFromRow, type Row } from './rows'
 import type { Conversation } from './types'
 
-/** Opening a chat from a link: stores intent/group for the first message (spec core §3.1). */
+/** Opening a chat from a link: stores intent/group for the first message (docs/apple-protocol.md §3.1). */
 export function startConversation(
 	sql: SqlStorage,
 	notify: Notify,

@@ -59,7 +59,7 @@ export function storeNotification(
 
 /**
  * Accept a business → customer message if Apple could deliver it: the customer exists
- * and has written to this business (only users start conversations, spec core §1.6),
+ * and has written to this business (only users start conversations, docs/apple-protocol.md §1.6),
  * and has not blocked it (§4.6). Otherwise a 404 rejection, and nothing stored.
  */
 export function storeBusinessMessage(sql: SqlStorage, notify: Notify, m: NewBusinessMessage): Stored {
@@ -101,7 +101,7 @@ export function storeCustomerMessage(
 	m: NewCustomerMessage,
 ): { seq: number; conversation: Conversation | null } {
 	const seq = insertMessage(sql, { ...m, sender: 'customer', endpoint: 'msp', mspStatus: null, mspResponse: null })
-	// Writing again reopens a deleted conversation (spec core §4.6); close itself is recorded
+	// Writing again reopens a deleted conversation (docs/apple-protocol.md §4.6); close itself is recorded
 	// by setConversationClosed, and typing indicators change nothing.
 	if (m.type !== 'close' && m.type !== 'typing_start' && m.type !== 'typing_end') {
 		sql.exec(

@@ -120,7 +120,7 @@ export class SimulatorState extends DurableObject<SimEnv> {
 		return customers.listCustomers(this.sql)
 	}
 
-	/** Opening a chat from a link: stores intent/group for the first message (spec core §3.1). */
+	/** Opening a chat from a link: stores intent/group for the first message (docs/apple-protocol.md §3.1). */
 	startConversation(c: { customerId: string; businessId: string; intent?: string; group?: string }): Conversation | null {
 		return conversations.startConversation(this.sql, this.announce, c)
 	}
@@ -141,7 +141,7 @@ export class SimulatorState extends DurableObject<SimEnv> {
 
 	/**
 	 * Accept a business → customer message if Apple could deliver it: the customer exists
-	 * and has written to this business (only users start conversations, spec core §1.6),
+	 * and has written to this business (only users start conversations, docs/apple-protocol.md §1.6),
 	 * and has not blocked it (§4.6). Otherwise a 404 rejection, and nothing stored.
 	 */
 	storeBusinessMessage(m: NewBusinessMessage): { ok: true; seq: number } | { ok: false; rejection: Rejection } {
@@ -188,7 +188,7 @@ export class SimulatorState extends DurableObject<SimEnv> {
 		return blobs.listBlobs(this.sql)
 	}
 
-	// ── data refs (include-data-ref, spec core §4.8; blobs.ts) ──────────────────────────
+	// ── data refs (include-data-ref, docs/apple-protocol.md §4.8; blobs.ts) ──────────────────────────
 
 	storeDataRef(r: Omit<DataRefRecord, 'createdAt'>): void {
 		blobs.storeDataRef(this.sql, r)

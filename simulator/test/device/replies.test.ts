@@ -26,7 +26,7 @@ async function reply(customer: string, toMessageId: string, selection: Dict) {
 	})
 }
 
-/** Act as the MSP: preDownload (base64 signature), download, decrypt (spec core §5.3). */
+/** Act as the MSP: preDownload (base64 signature), download, decrypt (docs/apple-protocol.md §5.3). */
 async function fetchAsMsp(ref: { url: string; owner: string; key: string; signature?: string; 'signature-base64'?: string; size: number }) {
 	const signatureB64 = ref['signature-base64'] ?? bytesToBase64(hexToBytes(ref.signature as string))
 	const pre = await gatewayGet('/v1/preDownload', {
@@ -45,7 +45,7 @@ async function fetchAsMsp(ref: { url: string; owner: string; key: string; signat
 const lastMessage = () => msp.messages().at(-1) as Dict
 const dataOf = (m: Dict) => (m.interactiveData as { data: Dict }).data
 
-describe('interactive replies inline (spec interactive §3.1)', () => {
+describe('interactive replies inline (docs/apple-interactive.md §3.1)', () => {
 	it('quick reply: selectedIndex, replyMessage inside data, same requestIdentifier and bid', async () => {
 		const customer = await knownCustomer()
 		const qr = quickReply(3)
@@ -122,7 +122,7 @@ describe('interactive replies inline (spec interactive §3.1)', () => {
 	})
 })
 
-describe('replies by reference above 10 KB (spec interactive §3.2)', () => {
+describe('replies by reference above 10 KB (docs/apple-interactive.md §3.2)', () => {
 	it('list picker reply echoing big images arrives as interactiveDataRef that preDownload + decrypt + decodePayload resolve', async () => {
 		const customer = await knownCustomer()
 		const lp = listPicker()
@@ -168,7 +168,7 @@ describe('replies by reference above 10 KB (spec interactive §3.2)', () => {
 	})
 })
 
-describe('customer attachments (spec core §4.4, §5.3)', () => {
+describe('customer attachments (docs/apple-protocol.md §4.4, §5.3)', () => {
 	it('sends a text with U+FFFC and the inbound dictionary; the MSP can download and decrypt it', async () => {
 		const customer = await knownCustomer()
 		const file = new TextEncoder().encode('%PDF-1.4 simulated receipt '.repeat(300))
@@ -210,7 +210,7 @@ describe('customer attachments (spec core §4.4, §5.3)', () => {
 	})
 })
 
-describe('authentication replies (spec interactive §5.6)', () => {
+describe('authentication replies (docs/apple-interactive.md §5.6)', () => {
 	it('new flow: calls the redirectURI with code and state, then replies authenticated', async () => {
 		const customer = await knownCustomer()
 		const auth = authenticate()
@@ -261,7 +261,7 @@ describe('authentication replies (spec interactive §5.6)', () => {
 	})
 })
 
-describe('Apple Pay (spec interactive §5.5)', () => {
+describe('Apple Pay (docs/apple-interactive.md §5.5)', () => {
 	it('posts the payment token to paymentGatewayUrl, then replies with the gateway status', async () => {
 		msp.restore()
 		msp = mockOutside((req) =>

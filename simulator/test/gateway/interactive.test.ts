@@ -5,7 +5,7 @@ import { envelope, expectAccepted, expectRejected, fetchSim, knownCustomer, send
 const interactive = (customer: string, interactiveData: Record<string, unknown>) =>
 	envelope(customer, 'interactive', { interactiveData })
 
-describe('quick reply (spec interactive §5.1)', () => {
+describe('quick reply (docs/apple-interactive.md §5.1)', () => {
 	it('accepts 2 to 5 items', async () => {
 		const customer = await knownCustomer()
 		await expectAccepted(await send(interactive(customer, quickReply(2))))
@@ -31,7 +31,7 @@ describe('quick reply (spec interactive §5.1)', () => {
 	})
 })
 
-describe('list picker (spec interactive §5.2)', () => {
+describe('list picker (docs/apple-interactive.md §5.2)', () => {
 	it('accepts sections with multi-select and images', async () => {
 		const customer = await knownCustomer()
 		await expectAccepted(await send(interactive(customer, listPicker())))
@@ -74,7 +74,7 @@ describe('list picker (spec interactive §5.2)', () => {
 	})
 })
 
-describe('time picker (spec interactive §5.3)', () => {
+describe('time picker (docs/apple-interactive.md §5.3)', () => {
 	it('accepts future slots formatted yyyy-MM-ddTHH:mm+0000', async () => {
 		const customer = await knownCustomer()
 		await expectAccepted(await send(interactive(customer, timePicker())))
@@ -103,7 +103,7 @@ describe('time picker (spec interactive §5.3)', () => {
 	})
 })
 
-describe('forms (spec interactive §5.8)', () => {
+describe('forms (docs/apple-interactive.md §5.8)', () => {
 	it('accepts a messageForms template', async () => {
 		const customer = await knownCustomer()
 		await expectAccepted(await send(interactive(customer, form())))
@@ -117,7 +117,7 @@ describe('forms (spec interactive §5.8)', () => {
 	})
 })
 
-describe('Apple Pay (spec interactive §5.5)', () => {
+describe('Apple Pay (docs/apple-interactive.md §5.5)', () => {
 	const gatewayUrl = 'https://msp.example/applepay/gateway'
 	async function session(context = gatewayUrl) {
 		const res = await fetchSim('/paymentservices/paymentSession', {
@@ -174,7 +174,7 @@ describe('Apple Pay (spec interactive §5.5)', () => {
 	})
 })
 
-describe('authentication (spec interactive §5.6)', () => {
+describe('authentication (docs/apple-interactive.md §5.6)', () => {
 	it('accepts a new-flow request on /v1/authenticate and stores it', async () => {
 		const customer = await knownCustomer()
 		await expectAccepted(await send(interactive(customer, authenticate()), { path: '/v1/authenticate' }))
@@ -196,7 +196,7 @@ describe('authentication (spec interactive §5.6)', () => {
 	})
 })
 
-describe('iMessage apps (spec interactive §5.7)', () => {
+describe('iMessage apps (docs/apple-interactive.md §5.7)', () => {
 	it('accepts a custom extension message', async () => {
 		const customer = await knownCustomer()
 		await expectAccepted(await send(interactive(customer, customApp())))
@@ -241,7 +241,7 @@ describe('interactive envelope', () => {
 	})
 })
 
-describe('include-data-ref (spec core §4.8)', () => {
+describe('include-data-ref (docs/apple-protocol.md §4.8)', () => {
 	it('answers a dataRef, stores the blob, and accepts the ref later for another customer', async () => {
 		const first = await knownCustomer()
 		const lp = listPicker()

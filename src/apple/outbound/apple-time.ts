@@ -1,5 +1,5 @@
 /**
- * Time-picker times (spec apple-msp-interactive.md §5.3, PRODUCT.md "Protocol decisions"):
+ * Time-picker times (docs/apple-interactive.md §5.3, docs/product.md "Protocol decisions"):
  * businesses give RFC 3339 with any offset; Apple gets UTC as `yyyy-MM-dd'T'HH:mm+0000`
  * (Apple's sample A-PY/10, COREZOID, WEBEX replies, CW-FORK). One WEBEX send example uses `Z`
  * and RingCentral sends other offsets ([U]); we always send `+0000` as Apple's sample does.

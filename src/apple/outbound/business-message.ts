@@ -1,7 +1,7 @@
 /**
- * The business API's `message` object (PRODUCT.md "Business API": these shapes are the
+ * The business API's `message` object (docs/product.md "Business API": these shapes are the
  * contract), as zod schemas discriminated on `type`. Names mirror Apple's in camelCase
- * (spec apple-msp-interactive.md §5); `id` stands for Apple's `identifier`.
+ * (docs/apple-interactive.md §5); `id` stands for Apple's `identifier`.
  *
  * Schemas check shape only. Rules about content and Apple's known rejections (titles, counts,
  * past time slots, image sizes, duplicate ids…) live in preflight.ts so that each one can be
@@ -200,7 +200,7 @@ const TemplateShape = {
 /** A raw Apple body for what the typed API does not cover; the platform sets the envelope. */
 const AppleShape = { type: z.literal('apple'), payload: AppleRawPayloadSchema }
 
-/** Sets Apple's `auto-reply` header (core §3). */
+/** Sets Apple's `auto-reply` header (docs/apple-protocol.md §3). */
 const common = { bot: z.boolean().optional().meta({ description: "Sent by a bot: sets Apple's `auto-reply` header." }) }
 
 const TYPES = {

@@ -9,7 +9,7 @@
  * are checked too.
  *
  * Caps are the most conservative documented values; where sources conflict the choice is
- * noted next to the constant (spec apple-msp-interactive.md §6 "Limits summary").
+ * noted next to the constant (docs/apple-interactive.md §6 "Limits summary").
  */
 import { APPLE_BUSINESS_EXTENSION_BID, type AppleRawPayload, BID_PATTERN } from './apple-body'
 import { parseAppleTime, parseRfc3339 } from './apple-time'

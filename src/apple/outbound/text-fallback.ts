@@ -1,6 +1,6 @@
 /**
- * A readable text version of any message, for devices that cannot show it (spec
- * apple-msp-core.md §6.1: "degrade to text"; the content is the MSP's choice). Options are
+ * A readable text version of any message, for devices that cannot show it (see
+ * docs/apple-protocol.md §6.1: "degrade to text"; the content is the MSP's choice). Options are
  * numbered so the customer can answer with a number; times are written out with their UTC
  * offset because the customer's own zone is unknown. The wording is English; the business's
  * own titles and items pass through untouched.

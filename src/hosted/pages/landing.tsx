@@ -1,5 +1,5 @@
 /**
- * The account-linking landing page (spec apple-msp-core.md §6.2): Apple Business Register
+ * The account-linking landing page (docs/apple-protocol.md §6.2): Apple Business Register
  * sends a business admin here with the new Messages for Business account's id (and name,
  * logo). Signed in, they see which account this is and what linking does, and confirm once:
  * a business links it to itself; the operator links it to any business or creates one for it.

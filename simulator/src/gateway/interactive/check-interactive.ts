@@ -1,5 +1,5 @@
 /**
- * `type: "interactive"` (spec apple-msp-interactive.md §2, core §4.8): exactly one of
+ * `type: "interactive"` (docs/apple-interactive.md §2, docs/apple-protocol.md §4.8): exactly one of
  * `interactiveData` or `interactiveDataRef`. For Apple-provided types: Apple's bid, `data`
  * with `requestIdentifier` and `version` (or Apple's list/time samples' `mspVersion`, §2.3),
  * exactly one type key, images well formed and every `imageIdentifier` defined. Custom
@@ -128,7 +128,7 @@ export async function checkInteractive(
 			await checkPayment(data.payment, lookups)
 			break
 		case 'authenticate':
-			// Spec interactive §5.6: "Auth requests are sent to POST /v1/authenticate (not /message)" [C2].
+			// docs/apple-interactive.md §5.6: "Auth requests are sent to POST /v1/authenticate (not /message)" [C2].
 			if (endpoint !== 'authenticate') {
 				fail(400, 'authenticate_wrong_endpoint', 'authentication requests go to POST /v1/authenticate, not /v1/message')
 			}
@@ -164,7 +164,7 @@ function checkImages(idata: Record<string, unknown>, images: Array<{ identifier:
 	}
 }
 
-/** A reused dataRef (spec core §4.8): must be one this gateway answered with, for this business. */
+/** A reused dataRef (docs/apple-protocol.md §4.8): must be one this gateway answered with, for this business. */
 async function checkDataRef(ref: unknown, sourceId: string, lookups: GatewayLookups): Promise<InteractiveResult> {
 	const r = parseRule(
 		z.object({ url: z.string().min(1), owner: z.string().min(1), bid: z.string().min(1) }),

@@ -1,4 +1,4 @@
-/** Pieces shared by the interactive checks (spec apple-msp-interactive.md §2). */
+/** Pieces shared by the interactive checks (docs/apple-interactive.md §2). */
 import { z } from 'zod'
 
 /** Apple-provided types use team id 0000000000 and Apple's business extension (§2.2). */

@@ -1,5 +1,5 @@
 /**
- * Forms (spec apple-msp-interactive.md §5.8): `data.dynamic` with `template` `messageForms`
+ * Forms (docs/apple-interactive.md §5.8): `data.dynamic` with `template` `messageForms`
  * (COREZOID's `form` accepted, §7 conflict 6), a `version`, and `data.pages[]` whose
  * `pageIdentifier`s are unique strings under 20 characters; `type` select | picker |
  * datePicker | input; every `nextPageIdentifier` and `startPageIdentifier` names a page.

@@ -1,5 +1,5 @@
 /**
- * List picker (spec apple-msp-interactive.md §5.2): `listPicker.sections[]` each with `title`,
+ * List picker (docs/apple-interactive.md §5.2): `listPicker.sections[]` each with `title`,
  * `order`, `multipleSelection`, `items[]`; item `identifier`, `order`, `title`, `subtitle`?,
  * `imageIdentifier`?, `style`. A bubble `receivedMessage.title` is required (pickers without a
  * title are rejected, §2.4). Keys are checked strictly so a misspelt key such as

@@ -1,5 +1,5 @@
 /**
- * Apple Pay (spec apple-msp-interactive.md §5.5): `data.payment` with `paymentRequest`
+ * Apple Pay (docs/apple-interactive.md §5.5): `data.payment` with `paymentRequest`
  * (`applePay.merchantIdentifier`, `supportedNetworks`, `merchantCapabilities`, `countryCode`,
  * `currencyCode`, `total`, amounts as decimal STRINGS), the opaque `merchantSession` obtained
  * from the payment-session endpoint, and `endpoints.paymentGatewayUrl` (required), which must
