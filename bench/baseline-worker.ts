@@ -30,7 +30,13 @@ const Body = z.object({ v: z.literal(1), id: z.string(), type: z.string(), sourc
 
 let key: Promise<CryptoKey> | undefined
 const hmac = (secret: string) =>
-	(key ??= crypto.subtle.importKey('raw', Uint8Array.from(atob(secret), (c) => c.charCodeAt(0)), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']))
+	(key ??= crypto.subtle.importKey(
+		'raw',
+		Uint8Array.from(atob(secret), (c) => c.charCodeAt(0)),
+		{ name: 'HMAC', hash: 'SHA-256' },
+		false,
+		['verify'],
+	))
 
 async function verified(req: Request, env: Env) {
 	const token = req.headers.get('authorization')!.slice(7)

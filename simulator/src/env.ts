@@ -63,9 +63,7 @@ export function simConfig(env: SimEnv): SimConfig {
  * boundary is JSON data, so the methods are re-typed as they are declared, made async.
  */
 export type StateApi = {
-	[K in keyof SimulatorState as SimulatorState[K] extends (...args: never[]) => unknown ? K : never]: SimulatorState[K] extends (
-		...args: infer A
-	) => infer R
+	[K in keyof SimulatorState as SimulatorState[K] extends (...args: never[]) => unknown ? K : never]: SimulatorState[K] extends (...args: infer A) => infer R
 		? (...args: A) => Promise<Awaited<R>>
 		: never
 }

@@ -62,9 +62,7 @@ export class AttachmentSizeError extends Error {
 export function parseAttachmentKey(s: string): Uint8Array {
 	if (typeof s !== 'string') throw new AttachmentKeyError('attachment key must be a string')
 	if (s.length !== 2 + ATTACHMENT_KEY_BYTES * 2) {
-		throw new AttachmentKeyError(
-			`attachment key must be "00" followed by 64 hex characters (66 in all), got ${s.length} characters`,
-		)
+		throw new AttachmentKeyError(`attachment key must be "00" followed by 64 hex characters (66 in all), got ${s.length} characters`)
 	}
 	if (!s.startsWith('00')) throw new AttachmentKeyError('attachment key must start with "00"')
 	const hex = s.slice(2)
@@ -128,10 +126,7 @@ async function ctrAt(key: CryptoKey, blockIndex: number, data: Uint8Array): Prom
  * Memory held: at most one `chunkBytes` buffer plus the input chunk being processed and its
  * output; the stream's default queuing strategy provides backpressure.
  */
-export function aesCtrStream(
-	key: Uint8Array,
-	opts: { chunkBytes?: number } = {},
-): TransformStream<Uint8Array, Uint8Array> {
+export function aesCtrStream(key: Uint8Array, opts: { chunkBytes?: number } = {}): TransformStream<Uint8Array, Uint8Array> {
 	assertKeyLength(key)
 	const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES
 	if (!Number.isSafeInteger(chunkBytes) || chunkBytes <= 0 || chunkBytes % AES_BLOCK_BYTES !== 0) {

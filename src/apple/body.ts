@@ -17,11 +17,7 @@ export class BodyError extends Error {
 }
 
 /** Read at most `cap` bytes of a stream; throws BodyError('too_large') beyond it. */
-export async function readCapped(
-	stream: ReadableStream<Uint8Array>,
-	cap: number,
-	kind: 'too_large' | 'inflated_too_large' = 'too_large',
-): Promise<Uint8Array> {
+export async function readCapped(stream: ReadableStream<Uint8Array>, cap: number, kind: 'too_large' | 'inflated_too_large' = 'too_large'): Promise<Uint8Array> {
 	const reader = stream.getReader()
 	const chunks: Uint8Array[] = []
 	let total = 0

@@ -57,9 +57,7 @@ export interface ResponseKeyPair {
 
 /** A fresh P-384 key pair for one authentication request (docs/apple-interactive.md §5.6 step 1). */
 export async function generateResponseKeyPair(): Promise<ResponseKeyPair> {
-	const pair = (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: CURVE }, true, [
-		'deriveBits',
-	])) as CryptoKeyPair
+	const pair = (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: CURVE }, true, ['deriveBits'])) as CryptoKeyPair
 	const raw = new Uint8Array((await crypto.subtle.exportKey('raw', pair.publicKey)) as ArrayBuffer)
 	const privateKeyJwk = (await crypto.subtle.exportKey('jwk', pair.privateKey)) as JsonWebKey
 	return { publicKey: bytesToBase64(raw), privateKeyJwk }
@@ -113,9 +111,7 @@ export async function decryptAuthToken(privateKeyJwk: JsonWebKey, encryptedBase6
 
 	let privateKey: CryptoKey
 	try {
-		privateKey = await crypto.subtle.importKey('jwk', ecdhJwk(privateKeyJwk), { name: 'ECDH', namedCurve: CURVE }, false, [
-			'deriveBits',
-		])
+		privateKey = await crypto.subtle.importKey('jwk', ecdhJwk(privateKeyJwk), { name: 'ECDH', namedCurve: CURVE }, false, ['deriveBits'])
 	} catch (e) {
 		throw new AuthTokenDecryptError('private_key', `unusable P-384 private key (${errorText(e)})`)
 	}
@@ -131,16 +127,10 @@ export async function decryptAuthToken(privateKeyJwk: JsonWebKey, encryptedBase6
 	const ecdhParams = { name: 'ECDH', public: ephemeralKey }
 	const z = new Uint8Array(await crypto.subtle.deriveBits(ecdhParams, privateKey, P384_FIELD_BYTES * 8))
 	const k = await x963Kdf(z, ephemeralPoint, AES_KEY_BYTES + GCM_IV_BYTES)
-	const aesKey = await crypto.subtle.importKey('raw', k.subarray(0, AES_KEY_BYTES), { name: 'AES-GCM' }, false, [
-		'decrypt',
-	])
+	const aesKey = await crypto.subtle.importKey('raw', k.subarray(0, AES_KEY_BYTES), { name: 'AES-GCM' }, false, ['decrypt'])
 	let plain: ArrayBuffer
 	try {
-		plain = await crypto.subtle.decrypt(
-			{ name: 'AES-GCM', iv: k.subarray(AES_KEY_BYTES), tagLength: GCM_TAG_BYTES * 8 },
-			aesKey,
-			sealed,
-		)
+		plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: k.subarray(AES_KEY_BYTES), tagLength: GCM_TAG_BYTES * 8 }, aesKey, sealed)
 	} catch {
 		throw new AuthTokenDecryptError('decryption', 'GCM authentication failed (wrong key pair, or token altered or truncated)')
 	}

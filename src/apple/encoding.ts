@@ -18,8 +18,7 @@ export function base64ToBytes(b64: string): Uint8Array {
 	return out
 }
 
-export const bytesToBase64Url = (bytes: Uint8Array) =>
-	bytesToBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+export const bytesToBase64Url = (bytes: Uint8Array) => bytesToBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 
 export function bytesToHex(bytes: Uint8Array): string {
 	let s = ''

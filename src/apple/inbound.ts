@@ -124,9 +124,7 @@ export const InboundInteractiveSchema = z
 export type InboundText = z.output<typeof InboundTextSchema>
 export type InboundInteractive = z.output<typeof InboundInteractiveSchema>
 
-export const InboundTypingSchema = z
-	.object({ ...envelope, type: z.enum(['typing_start', 'typing_end']) })
-	.passthrough()
+export const InboundTypingSchema = z.object({ ...envelope, type: z.enum(['typing_start', 'typing_end']) }).passthrough()
 
 export const InboundCloseSchema = z.object({ ...envelope, type: z.literal('close') }).passthrough()
 
@@ -143,13 +141,7 @@ export const InboundUnknownSchema = z
 	})
 	.passthrough()
 
-export const InboundMessageSchema = z.union([
-	InboundTextSchema,
-	InboundInteractiveSchema,
-	InboundTypingSchema,
-	InboundCloseSchema,
-	InboundUnknownSchema,
-])
+export const InboundMessageSchema = z.union([InboundTextSchema, InboundInteractiveSchema, InboundTypingSchema, InboundCloseSchema, InboundUnknownSchema])
 export type InboundMessage = z.output<typeof InboundMessageSchema>
 
 /** Capability names from `capability-list` (§6.1); anything else is kept upper-cased. */

@@ -13,14 +13,7 @@ import { base64ToBytes } from './encoding'
 export const MAX_TOKEN_AGE_SECONDS = 3600
 export const CLOCK_SKEW_SECONDS = 60
 
-export type JwtFailure =
-	| 'malformed'
-	| 'algorithm'
-	| 'signature'
-	| 'audience'
-	| 'iat_missing'
-	| 'iat_expired'
-	| 'iat_future'
+export type JwtFailure = 'malformed' | 'algorithm' | 'signature' | 'audience' | 'iat_missing' | 'iat_expired' | 'iat_future'
 
 export class AppleJwtError extends Error {
 	constructor(readonly reason: JwtFailure) {
@@ -35,13 +28,7 @@ const keyCache = new Map<string, Promise<CryptoKey>>()
 export function hmacKeyFromSecret(secretB64: string): Promise<CryptoKey> {
 	let key = keyCache.get(secretB64)
 	if (!key) {
-		key = crypto.subtle.importKey(
-			'raw',
-			base64ToBytes(secretB64),
-			{ name: 'HMAC', hash: 'SHA-256' },
-			false,
-			['sign', 'verify'],
-		)
+		key = crypto.subtle.importKey('raw', base64ToBytes(secretB64), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
 		keyCache.set(secretB64, key)
 	}
 	return key
@@ -91,11 +78,7 @@ export async function verifyAppleJwt(token: string, opts: VerifyOptions): Promis
 }
 
 /** Mint the MSP → Apple token (§2.3): `{"alg":"HS256","typ":"JWT"}`, `iss`, `iat`. */
-export async function mintMspToken(
-	mspId: string,
-	secretB64: string,
-	nowSeconds = Math.floor(Date.now() / 1000),
-): Promise<string> {
+export async function mintMspToken(mspId: string, secretB64: string, nowSeconds = Math.floor(Date.now() / 1000)): Promise<string> {
 	return new SignJWT({})
 		.setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
 		.setIssuer(mspId)

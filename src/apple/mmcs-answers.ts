@@ -11,9 +11,7 @@ export const MAX_JSON_RESPONSE_BYTES = 16 * 1024 * 1024
 /** How much of an error body we keep for logs and `message.failed`. */
 const ERROR_EXCERPT_CHARS = 300
 
-export const PreUploadResponse = z
-	.object({ 'upload-url': z.string().min(1), 'mmcs-url': z.string().min(1), 'mmcs-owner': z.string().min(1) })
-	.passthrough()
+export const PreUploadResponse = z.object({ 'upload-url': z.string().min(1), 'mmcs-url': z.string().min(1), 'mmcs-owner': z.string().min(1) }).passthrough()
 
 export const UploadResponse = z
 	.object({
@@ -43,13 +41,7 @@ export async function ensureOk(op: MmcsOperation, res: Response): Promise<void> 
 	const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, ERROR_EXCERPT_CHARS)
 	const retryable = res.status === 429 || res.status >= 500 || (res.status >= 300 && res.status < 400)
 	const ra = res.headers.get('retry-after')
-	throw new MmcsError(
-		op,
-		res.status,
-		retryable,
-		`Apple answered ${res.status}${excerpt ? `: ${excerpt}` : ''}`,
-		ra && /^\d+$/.test(ra) ? Number(ra) : null,
-	)
+	throw new MmcsError(op, res.status, retryable, `Apple answered ${res.status}${excerpt ? `: ${excerpt}` : ''}`, ra && /^\d+$/.test(ra) ? Number(ra) : null)
 }
 
 /**

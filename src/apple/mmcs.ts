@@ -22,15 +22,7 @@
  */
 import { CtrPumpError } from './ctr-pump'
 import { JsonObject, PreDownloadResponse, PreUploadResponse, assertSize, describe, ensureOk, readJson, receiptOf } from './mmcs-answers'
-import {
-	MmcsError,
-	type BlobLocator,
-	type CiphertextWriter,
-	type Download,
-	type MmcsOperation,
-	type UploadReceipt,
-	type UploadSlot,
-} from './mmcs-types'
+import { MmcsError, type BlobLocator, type CiphertextWriter, type Download, type MmcsOperation, type UploadReceipt, type UploadSlot } from './mmcs-types'
 
 /** Gateway calls answer small JSON; Apple times out at 30 s itself (docs/apple-protocol.md §1.3), we wait less. */
 export const GATEWAY_TIMEOUT_MS = 20_000

@@ -54,5 +54,4 @@ export function listOf<T extends z.ZodType>(item: T) {
 		)
 }
 
-export const asObj = (v: unknown): Obj | undefined =>
-	typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined
+export const asObj = (v: unknown): Obj | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined)

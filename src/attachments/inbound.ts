@@ -21,15 +21,7 @@ import { MmcsError } from '../apple/mmcs-types'
 import type { Env } from '../context'
 import { DEFAULT_LINK_TTL_MS, signedDownloadUrl } from './links'
 import { GENERIC_MIME, declaredMime } from './sniff'
-import {
-	DEFAULT_RETENTION_DAYS,
-	MAX_ATTACHMENT_BYTES,
-	attachmentKey,
-	cleanName,
-	expiresAtFor,
-	newAttachmentId,
-	type AttachmentMeta,
-} from './attachment-meta'
+import { DEFAULT_RETENTION_DAYS, MAX_ATTACHMENT_BYTES, attachmentKey, cleanName, expiresAtFor, newAttachmentId, type AttachmentMeta } from './attachment-meta'
 import { putWritten } from './r2-staging'
 
 /** Attempts per attachment within one call, and the pauses between them. */
@@ -293,10 +285,7 @@ async function download(
 	return dl.body
 }
 
-async function withRetries(
-	opts: RetryOptions,
-	attempt: () => Promise<void>,
-): Promise<{ ok: true } | { ok: false; failure: Failure; attempts: number }> {
+async function withRetries(opts: RetryOptions, attempt: () => Promise<void>): Promise<{ ok: true } | { ok: false; failure: Failure; attempts: number }> {
 	const max = Math.max(1, opts.maxAttempts ?? DEFAULT_ATTEMPTS)
 	const delays = opts.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS
 	for (let n = 1; ; n++) {
@@ -316,9 +305,7 @@ function classify(err: unknown): Failure {
 	if (err instanceof Failure) return err
 	if (err instanceof AttachmentSizeError) {
 		// A cut connection can succeed next time; a blob longer than announced will not.
-		return err.reason === 'truncated'
-			? new Failure('truncated', true, err.message)
-			: new Failure('size_mismatch', false, err.message)
+		return err.reason === 'truncated' ? new Failure('truncated', true, err.message) : new Failure('size_mismatch', false, err.message)
 	}
 	if (err instanceof AttachmentKeyError) return new Failure('invalid_key', false, err.message)
 	if (err instanceof CtrPumpError) {

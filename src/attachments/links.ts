@@ -63,9 +63,7 @@ export async function signedDownloadUrl(env: Env, origin: string, target: LinkTa
 	return new URL(SIGNED_PATH_PREFIX + (await signDownloadToken(env, target)), origin).toString()
 }
 
-export type LinkCheck =
-	| ({ ok: true } & LinkTarget)
-	| { ok: false; reason: 'malformed' | 'signature' | 'expired' }
+export type LinkCheck = ({ ok: true } & LinkTarget) | { ok: false; reason: 'malformed' | 'signature' | 'expired' }
 
 export async function verifyDownloadToken(env: Env, token: string, now = Date.now()): Promise<LinkCheck> {
 	if (token.length > MAX_TOKEN_CHARS) return { ok: false, reason: 'malformed' }

@@ -12,8 +12,7 @@ export const SNIFF_BYTES = 64
 export const GENERIC_MIME = 'application/octet-stream'
 
 const ascii = (b: Uint8Array, from: number, len: number) => String.fromCharCode(...b.subarray(from, from + len))
-const startsWith = (b: Uint8Array, sig: readonly number[], at = 0) =>
-	b.length >= at + sig.length && sig.every((v, i) => b[at + i] === v)
+const startsWith = (b: Uint8Array, sig: readonly number[], at = 0) => b.length >= at + sig.length && sig.every((v, i) => b[at + i] === v)
 
 /** ISO-BMFF brands (`ftyp` box) → type; HEIC is what iPhones send for photos. */
 const FTYP_BRANDS: Record<string, string> = {

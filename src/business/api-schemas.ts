@@ -40,6 +40,8 @@ export const RotatedWebhookSecretSchema = z
 	.object({
 		businessId: z.string(),
 		webhookSecret: z.string().meta({ description: 'The new `whsec_…` secret.' }),
-		previousSecretValidUntil: z.string().meta({ description: 'Until then deliveries are signed with both secrets (two `v1,` signatures).', format: 'date-time' }),
+		previousSecretValidUntil: z
+			.string()
+			.meta({ description: 'Until then deliveries are signed with both secrets (two `v1,` signatures).', format: 'date-time' }),
 	})
 	.meta({ id: 'RotatedWebhookSecret' })

@@ -16,16 +16,7 @@ export interface ChosenRoute {
 	webhookUrl: string
 }
 
-export function chooseRoute(
-	settings: Pick<BusinessSettings, 'webhookUrl' | 'routes'>,
-	key: RouteKey,
-): ChosenRoute {
-	const rule = settings.routes.findIndex(
-		(r) =>
-			(r.intent === undefined || r.intent === key.intent) &&
-			(r.group === undefined || r.group === key.group),
-	)
-	return rule === -1
-		? { rule: null, webhookUrl: settings.webhookUrl }
-		: { rule, webhookUrl: settings.routes[rule]!.webhookUrl }
+export function chooseRoute(settings: Pick<BusinessSettings, 'webhookUrl' | 'routes'>, key: RouteKey): ChosenRoute {
+	const rule = settings.routes.findIndex((r) => (r.intent === undefined || r.intent === key.intent) && (r.group === undefined || r.group === key.group))
+	return rule === -1 ? { rule: null, webhookUrl: settings.webhookUrl } : { rule, webhookUrl: settings.routes[rule]!.webhookUrl }
 }

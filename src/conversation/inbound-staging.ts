@@ -83,6 +83,14 @@ export async function stageOnce(
 	} catch (err) {
 		const e = err instanceof DataRefError ? err : null
 		if (!finalAttempt && (e === null || e.retryable)) return { done: false, reason: err instanceof Error ? err.message : String(err) }
-		return { done: true, patch: { kind: 'unknown', byReference: true, error: { code: e?.code ?? 'decode_failed', message: err instanceof Error ? err.message : String(err) }, raw: job.dataRef ?? null } }
+		return {
+			done: true,
+			patch: {
+				kind: 'unknown',
+				byReference: true,
+				error: { code: e?.code ?? 'decode_failed', message: err instanceof Error ? err.message : String(err) },
+				raw: job.dataRef ?? null,
+			},
+		}
 	}
 }

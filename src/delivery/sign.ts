@@ -18,12 +18,7 @@ export async function signPayload(secret: string, id: string, timestamp: number,
 	return `v1,${bytesToBase64(new Uint8Array(mac))}`
 }
 
-export async function webhookHeaders(
-	secrets: readonly string[],
-	id: string,
-	timestamp: number,
-	body: string,
-): Promise<Record<string, string>> {
+export async function webhookHeaders(secrets: readonly string[], id: string, timestamp: number, body: string): Promise<Record<string, string>> {
 	const signatures = await Promise.all(secrets.map((s) => signPayload(s, id, timestamp, body)))
 	return {
 		'content-type': 'application/json',

@@ -223,7 +223,9 @@ const PaymentTokenView = z.looseObject({
 
 /** Where the business is reached: the conversation's route (intent/group), else the default URL. */
 async function relayUrl(env: Env, business: BusinessRecord, conversationId: string): Promise<string> {
-	const state = await conversationById(env, conversationId)?.state().catch(() => null)
+	const state = await conversationById(env, conversationId)
+		?.state()
+		.catch(() => null)
 	return chooseRoute(business.settings, { intent: state?.intent ?? null, group: state?.group ?? null }).webhookUrl
 }
 

@@ -19,10 +19,7 @@ export interface LinkInput {
 	linkedBy: string
 }
 
-export type LinkResult =
-	| { status: 'linked' | 'already'; businessId: string }
-	| { status: 'conflict'; businessId: string }
-	| { status: 'no_business' }
+export type LinkResult = { status: 'linked' | 'already'; businessId: string } | { status: 'conflict'; businessId: string } | { status: 'no_business' }
 
 export async function linkAccount(env: Env, input: LinkInput): Promise<LinkResult> {
 	const target = await businessStub(env, input.businessId).get()

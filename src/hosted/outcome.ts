@@ -101,7 +101,16 @@ const AuthDetailFlow = z.looseObject({ flow: z.enum(['auth2', 'legacy']) })
 /** The outcome of a request nobody completed in time. */
 export function expiredOutcome(row: HostedRequest): HostedOutcome {
 	if (row.kind === 'applePay') {
-		return { kind: 'applePay', requestId: row.requestId, outcome: 'failure', reason: 'expired', detail: null, paymentMethod: null, transactionIdentifier: null, appleStatus: null }
+		return {
+			kind: 'applePay',
+			requestId: row.requestId,
+			outcome: 'failure',
+			reason: 'expired',
+			detail: null,
+			paymentMethod: null,
+			transactionIdentifier: null,
+			appleStatus: null,
+		}
 	}
 	const detail = AuthDetailFlow.safeParse(safeJson(row.detailJson))
 	return {

@@ -21,7 +21,6 @@ export type RelayResult =
 	| { ok: true; status: number; latencyMs: number; json: unknown }
 	| { ok: false; status: number | null; latencyMs: number; error: string }
 
-
 const newEventId = () => `msg_${crypto.randomUUID().replace(/-/g, '')}`
 
 async function post(
@@ -82,12 +81,23 @@ export async function testDelivery(
 ): Promise<{ status: number | null; latencyMs: number; error: string | null }> {
 	const started = Date.now()
 	try {
-		const { res, latencyMs } = await post(config, business, url, 'webhook.test', { message: 'Test delivery from the channel settings page' }, TEST_DELIVERY_TIMEOUT_MS)
+		const { res, latencyMs } = await post(
+			config,
+			business,
+			url,
+			'webhook.test',
+			{ message: 'Test delivery from the channel settings page' },
+			TEST_DELIVERY_TIMEOUT_MS,
+		)
 		await res.body?.cancel()
 		return { status: res.status, latencyMs, error: null }
 	} catch (err) {
 		// Only the error's class: a message could carry details of an internal network.
 		const name = err instanceof Error ? err.name : 'error'
-		return { status: null, latencyMs: Date.now() - started, error: name === 'UnsafeUrlError' ? 'URL not allowed' : name === 'TimeoutError' ? 'timed out' : 'could not connect' }
+		return {
+			status: null,
+			latencyMs: Date.now() - started,
+			error: name === 'UnsafeUrlError' ? 'URL not allowed' : name === 'TimeoutError' ? 'timed out' : 'could not connect',
+		}
 	}
 }

@@ -29,8 +29,7 @@ export type Session = z.infer<typeof SessionSchema>
 
 export type Principal = { kind: 'admin' } | { kind: 'business'; businessId: string }
 
-export const principalOf = (s: Session): Principal =>
-	s.sub === 'admin' || !s.bid ? { kind: 'admin' } : { kind: 'business', businessId: s.bid }
+export const principalOf = (s: Session): Principal => (s.sub === 'admin' || !s.bid ? { kind: 'admin' } : { kind: 'business', businessId: s.bid })
 
 /** Whether this session may see and change a business. */
 export const mayManage = (s: Session, businessId: string) => s.sub === 'admin' || s.bid === businessId

@@ -152,12 +152,7 @@ export function claimHostedRequest(
  * overwrite the redirect's result). `first` tells the caller whether its outcome is the
  * one stored (and so the one to emit). Null for an unknown id.
  */
-export function settleHostedRequest(
-	sql: SqlStorage,
-	requestId: string,
-	outcomeJson: string,
-	now: number,
-): { first: boolean; request: HostedRequest } | null {
+export function settleHostedRequest(sql: SqlStorage, requestId: string, outcomeJson: string, now: number): { first: boolean; request: HostedRequest } | null {
 	const written = sql.exec(
 		`UPDATE hosted_requests SET status = 'settled', outcome = ?, settled_at = ?, secret = NULL
 		 WHERE request_id = ? AND status != 'settled'`,

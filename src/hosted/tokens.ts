@@ -76,12 +76,7 @@ export async function signToken<T extends Expiring>(dataKeyB64: string, purpose:
  * Check signature, then shape (zod); expiry is the caller's (see verifyToken). The payload
  * is parsed only after the MAC matched, so nothing an attacker wrote reaches the schema.
  */
-export async function openToken<S extends z.ZodType<Expiring>>(
-	dataKeyB64: string,
-	purpose: TokenPurpose,
-	token: string,
-	schema: S,
-): Promise<z.output<S>> {
+export async function openToken<S extends z.ZodType<Expiring>>(dataKeyB64: string, purpose: TokenPurpose, token: string, schema: S): Promise<z.output<S>> {
 	if (token.length > 4096) throw new TokenError('malformed')
 	const parts = token.split('.')
 	if (parts.length !== 2 || !parts[0] || !parts[1]) throw new TokenError('malformed')

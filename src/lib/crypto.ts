@@ -43,11 +43,7 @@ function importKek(keyB64: string): Promise<CryptoKey> {
 /** Seal a secret with AES-256-GCM: `v1.<iv b64>.<ciphertext b64>`; `aad` binds it to its owner. */
 export async function sealSecret(kekB64: string, plaintext: string, aad: string): Promise<string> {
 	const iv = randomBytes(12)
-	const ct = await crypto.subtle.encrypt(
-		{ name: 'AES-GCM', iv, additionalData: utf8.encode(aad) },
-		await importKek(kekB64),
-		utf8.encode(plaintext),
-	)
+	const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: utf8.encode(aad) }, await importKek(kekB64), utf8.encode(plaintext))
 	return `v1.${bytesToBase64(iv)}.${bytesToBase64(new Uint8Array(ct))}`
 }
 

@@ -17,13 +17,7 @@ const nowS = () => Math.floor(Date.now() / 1000)
 
 export async function outboundToken(config: Config, maxAgeS = REFRESH_AFTER_S): Promise<string> {
 	const now = nowS()
-	if (
-		current &&
-		current.secret === config.APPLE_API_SECRET &&
-		current.mspId === config.MSP_ID &&
-		now - current.iat < maxAgeS &&
-		current.iat <= now
-	) {
+	if (current && current.secret === config.APPLE_API_SECRET && current.mspId === config.MSP_ID && now - current.iat < maxAgeS && current.iat <= now) {
 		return current.token
 	}
 	const token = await mintMspToken(config.MSP_ID, config.APPLE_API_SECRET, now)

@@ -34,8 +34,7 @@ function ipv4Private(host: string): boolean | null {
 	)
 }
 
-const isLoopbackHost = (h: string) =>
-	h === 'localhost' || h.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '[::1]'
+const isLoopbackHost = (h: string) => h === 'localhost' || h.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '[::1]'
 
 /** Parse and check; returns the normalised URL or throws UnsafeUrlError. */
 export function checkOutboundUrl(raw: string, environment: Environment): URL {

@@ -14,15 +14,7 @@ import { sha256Hex } from '../lib/crypto'
 export const PREVIEW_TTL_MS = 24 * 60 * 60 * 1000
 export const FAILURE_TTL_MS = 10 * 60 * 1000
 
-export const UNFURL_ERROR_CODES = [
-	'unsafe-url',
-	'timeout',
-	'too-large',
-	'too-many-redirects',
-	'http-status',
-	'content-type',
-	'network',
-] as const
+export const UNFURL_ERROR_CODES = ['unsafe-url', 'timeout', 'too-large', 'too-many-redirects', 'http-status', 'content-type', 'network'] as const
 export type UnfurlErrorCode = (typeof UNFURL_ERROR_CODES)[number]
 
 export const CachedPreviewSchema = z.object({

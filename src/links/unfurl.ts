@@ -83,8 +83,7 @@ export function fallbackPreview(url: string): { url: string; title: string } {
 	return { url: href, title: titleFromUrl(href) }
 }
 
-const isAbort = (err: unknown) =>
-	typeof err === 'object' && err !== null && 'name' in err && (err.name === 'TimeoutError' || err.name === 'AbortError')
+const isAbort = (err: unknown) => typeof err === 'object' && err !== null && 'name' in err && (err.name === 'TimeoutError' || err.name === 'AbortError')
 
 function toUnfurlError(err: unknown, url: string): UnfurlError {
 	if (err instanceof UnfurlError) return err

@@ -56,9 +56,12 @@ export interface PreparedSend {
 	warnings: SendWarning[]
 }
 
-
 /** `template` → the stored message with variables filled, keeping the caller's fallback/bot. */
-async function resolveTemplate(env: Env, business: BusinessRecord, message: BusinessMessage): Promise<{ message: BusinessMessage; templateId: string | null; reusableDataRef: Record<string, unknown> | null }> {
+async function resolveTemplate(
+	env: Env,
+	business: BusinessRecord,
+	message: BusinessMessage,
+): Promise<{ message: BusinessMessage; templateId: string | null; reusableDataRef: Record<string, unknown> | null }> {
 	if (message.type !== 'template') return { message, templateId: null, reusableDataRef: null }
 	const row = await businessStub(env, business.settings.businessId).getTemplate(message.templateId)
 	if (!row) throw unprocessable('unknown template', [{ path: 'message.templateId', message: 'no template with this id' }])
@@ -68,7 +71,10 @@ async function resolveTemplate(env: Env, business: BusinessRecord, message: Busi
 		filled = substitute(stored.message, message.variables ?? {})
 	} catch (err) {
 		if (err instanceof MissingVariablesError) {
-			throw unprocessable('template variables missing', err.missing.map((n) => ({ path: `message.variables.${n}`, message: 'required by the template' })))
+			throw unprocessable(
+				'template variables missing',
+				err.missing.map((n) => ({ path: `message.variables.${n}`, message: 'required by the template' })),
+			)
 		}
 		throw err
 	}
@@ -78,7 +84,10 @@ async function resolveTemplate(env: Env, business: BusinessRecord, message: Busi
 		...(message.bot !== undefined ? { bot: message.bot } : {}),
 	})
 	if (!parsed.success || parsed.data.type === 'template') {
-		throw unprocessable('template does not render to a valid message', parsed.success ? [] : parsed.error.issues.map((i) => ({ path: `template.${i.path.join('.')}`, message: i.message })))
+		throw unprocessable(
+			'template does not render to a valid message',
+			parsed.success ? [] : parsed.error.issues.map((i) => ({ path: `template.${i.path.join('.')}`, message: i.message })),
+		)
 	}
 	const hasVariables = JSON.stringify(stored.message) !== JSON.stringify(filled)
 	return { message: parsed.data, templateId: stored.id, reusableDataRef: hasVariables ? null : stored.dataRef }
@@ -188,7 +197,16 @@ export async function prepareSend(
 	}
 	const linkJobs = followUps.map((link): OutboundJob => {
 		const id = crypto.randomUUID()
-		return { messageId: id, messageType: 'richLink', rendered: 'original', autoReply: link.bot === true, templateId: null, appleBody: render(link, id, business, state, images), includeDataRef: false, request: null }
+		return {
+			messageId: id,
+			messageType: 'richLink',
+			rendered: 'original',
+			autoReply: link.bot === true,
+			templateId: null,
+			appleBody: render(link, id, business, state, images),
+			includeDataRef: false,
+			request: null,
+		}
 	})
 	return { messageType: requested.type, rendered, jobs: [primary, ...linkJobs], hostedRequestId, ...(renderReason ? { renderReason } : {}), warnings }
 }

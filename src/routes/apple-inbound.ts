@@ -52,10 +52,13 @@ appleInbound.post('/message', async (c) => {
 		if (!text.success && text.error.issues.length === 1 && text.error.issues[0]!.message === EMPTY_TEXT_MESSAGE) {
 			throw badRequest(EMPTY_TEXT_MESSAGE, [{ path: 'body', message: EMPTY_TEXT_MESSAGE }])
 		}
-		throw badRequest('body does not match any Apple message type', parsed.error.issues.slice(0, 10).map((i) => ({
-			path: i.path.join('.'),
-			message: i.message,
-		})))
+		throw badRequest(
+			'body does not match any Apple message type',
+			parsed.error.issues.slice(0, 10).map((i) => ({
+				path: i.path.join('.'),
+				message: i.message,
+			})),
+		)
 	}
 	const message = parsed.data
 	const headers = readInboundHeaders(c.req.raw.headers)

@@ -61,7 +61,10 @@ export async function startConsoleStack({ mspId, secret, adminToken }) {
 			CONSOLE_HUB: { className: 'ConsoleHub', useSQLite: true },
 		},
 		queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks' },
-		queueConsumers: { 'amb-webhooks': { maxBatchTimeout: 0.05, maxRetries: 15, deadLetterQueue: 'amb-webhooks-dlq' }, 'amb-webhooks-dlq': { maxBatchTimeout: 0.05 } },
+		queueConsumers: {
+			'amb-webhooks': { maxBatchTimeout: 0.05, maxRetries: 15, deadLetterQueue: 'amb-webhooks-dlq' },
+			'amb-webhooks-dlq': { maxBatchTimeout: 0.05 },
+		},
 		r2Buckets: ['ATTACHMENTS'],
 		host: '127.0.0.1',
 		port: mspPort,

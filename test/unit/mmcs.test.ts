@@ -51,8 +51,14 @@ afterEach(() => {
 const client = (over: Partial<ConstructorParameters<typeof MmcsClient>[0]> = {}) =>
 	new MmcsClient({ gatewayUrl: GATEWAY, token: async () => 'jwt-token', businessId: 'biz-1', allowHttp: true, ...over })
 
-const json = (body: unknown, status = 200, headers: Record<string, string> = {}) => () => Response.json(body, { status, headers })
-const text = (body: string, status: number, headers: Record<string, string> = {}) => () => new Response(body, { status, headers })
+const json =
+	(body: unknown, status = 200, headers: Record<string, string> = {}) =>
+	() =>
+		Response.json(body, { status, headers })
+const text =
+	(body: string, status: number, headers: Record<string, string> = {}) =>
+	() =>
+		new Response(body, { status, headers })
 
 async function failure(p: Promise<unknown>): Promise<MmcsError> {
 	const err = await p.then(

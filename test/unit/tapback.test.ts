@@ -18,10 +18,7 @@ describe('parseTapback (docs/apple-protocol.md §4.9)', () => {
 	])('%s', (text, expected) => {
 		expect(parseTapback(text)).toEqual(expected)
 	})
-	it.each(['I liked “that”', 'Liked it', 'Loved', 'Reacted to “x”', 'Liked “unterminated', 'hello'])(
-		'leaves ordinary text alone: %s',
-		(text) => {
-			expect(parseTapback(text)).toBeNull()
-		},
-	)
+	it.each(['I liked “that”', 'Liked it', 'Loved', 'Reacted to “x”', 'Liked “unterminated', 'hello'])('leaves ordinary text alone: %s', (text) => {
+		expect(parseTapback(text)).toBeNull()
+	})
 })

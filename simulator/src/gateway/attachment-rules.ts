@@ -48,7 +48,11 @@ async function checkAttachment(a: unknown, where: string, sourceId: string, look
 		if (a[k] === undefined || a[k] === null || a[k] === '') fail(400, 'attachment_field_missing', `${where}.${k} is required`)
 	}
 	if (typeof a.size === 'number') {
-		fail(400, 'attachment_size_not_string', `${where}.size must be a string ("has to be of type string", docs/apple-protocol.md §4.4), got the number ${a.size}`)
+		fail(
+			400,
+			'attachment_size_not_string',
+			`${where}.size must be a string ("has to be of type string", docs/apple-protocol.md §4.4), got the number ${a.size}`,
+		)
 	}
 	if (typeof a.size !== 'string' || !/^\d+$/.test(a.size)) {
 		fail(400, 'attachment_size_format', `${where}.size must be a decimal string of bytes`)

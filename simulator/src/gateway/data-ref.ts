@@ -13,11 +13,7 @@ import { storeBlob } from '../mmcs/blob-store'
 import { encodeIdrPayload, encryptFresh } from '../mmcs/idr-payload'
 import { simulatorHmacKey } from './jwt-check'
 
-export async function createDataRef(
-	env: SimEnv,
-	businessId: string,
-	interactiveData: Record<string, unknown>,
-): Promise<Record<string, unknown>> {
+export async function createDataRef(env: SimEnv, businessId: string, interactiveData: Record<string, unknown>): Promise<Record<string, unknown>> {
 	const { ciphertext, key } = await encryptFresh(await encodeIdrPayload(interactiveData))
 	const blob = await storeBlob(env, {
 		businessId,

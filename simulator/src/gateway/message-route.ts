@@ -26,9 +26,18 @@ import { stateLookups } from './state-lookups'
  */
 async function notify(c: Context<SimBindings>, body: Record<string, unknown>, text: string): Promise<Response> {
 	const config = simConfig(c.env)
-	const env = checkEnvelope({ id: c.req.header('id'), sourceId: c.req.header('source-id'), destinationId: c.req.header('destination-id') }, body, { mspId: config.MSP_ID, notification: true })
+	const env = checkEnvelope({ id: c.req.header('id'), sourceId: c.req.header('source-id'), destinationId: c.req.header('destination-id') }, body, {
+		mspId: config.MSP_ID,
+		notification: true,
+	})
 	const n = checkNotification(body, env.destinationId)
-	const stored = await simState(c.env).storeNotification({ id: env.id, businessId: env.sourceId, phoneNumber: n.phoneNumber, body, headers: { 'message-type': 'notification' } })
+	const stored = await simState(c.env).storeNotification({
+		id: env.id,
+		businessId: env.sourceId,
+		phoneNumber: n.phoneNumber,
+		body,
+		headers: { 'message-type': 'notification' },
+	})
 	if (!stored.ok) return respondRejected(c, stored.rejection, text)
 	return c.body(null, 200, { 'cache-control': 'no-cache, no-store' })
 }
@@ -62,15 +71,19 @@ async function handle(c: Context<SimBindings>, endpoint: 'message' | 'authentica
 		const messageType = c.req.header('message-type')
 		if (messageType !== undefined) {
 			if (messageType !== 'notification' || endpoint !== 'message') {
-				return respondRejected(c, reject(400, 'header_message_type', `message-type ${JSON.stringify(messageType)} is not known here; only "notification" on /v1/message`), text)
+				return respondRejected(
+					c,
+					reject(400, 'header_message_type', `message-type ${JSON.stringify(messageType)} is not known here; only "notification" on /v1/message`),
+					text,
+				)
 			}
 			return await notify(c, body, text)
 		}
-		const msg = await checkMessage(
-			{ id: c.req.header('id'), sourceId: c.req.header('source-id'), destinationId: c.req.header('destination-id') },
-			body,
-			{ mspId: config.MSP_ID, lookups: stateLookups(c.env), endpoint },
-		)
+		const msg = await checkMessage({ id: c.req.header('id'), sourceId: c.req.header('source-id'), destinationId: c.req.header('destination-id') }, body, {
+			mspId: config.MSP_ID,
+			lookups: stateLookups(c.env),
+			endpoint,
+		})
 		const optional: Record<string, string> = {}
 		for (const name of OPTIONAL_HEADERS) {
 			const value = c.req.header(name)

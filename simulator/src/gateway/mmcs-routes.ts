@@ -82,12 +82,7 @@ mmcsHostRoutes.post('/upload/:id', async (c) => {
 		stored = await putBlobStream(c.env, id, c.req.raw.body, blob.expectedSize)
 	} catch (err) {
 		if (!(err instanceof BlobSizeError)) throw err
-		return respondRejected(
-			c,
-			reject(400, 'upload_size_mismatch', `upload sent ${err.message}; MMCS-Size was ${blob.expectedSize}`),
-			null,
-			owner,
-		)
+		return respondRejected(c, reject(400, 'upload_size_mismatch', `upload sent ${err.message}; MMCS-Size was ${blob.expectedSize}`), null, owner)
 	}
 	if (!(await state.completeBlob(id, stored.size, stored.checksumBase64))) {
 		return respondRejected(c, reject(409, 'upload_already_done', 'this upload-url was already used'), null, owner)
@@ -148,10 +143,5 @@ mmcsHostRoutes.get('/download/:id', async (c) => {
 })
 
 mmcsHostRoutes.get('/object/:id', (c) =>
-	respondRejected(
-		c,
-		reject(403, 'mmcs_url_direct', 'an mmcs url is not downloadable as such: call GET /v1/preDownload for a download-url'),
-		null,
-		{},
-	),
+	respondRejected(c, reject(403, 'mmcs_url_direct', 'an mmcs url is not downloadable as such: call GET /v1/preDownload for a download-url'), null, {}),
 )

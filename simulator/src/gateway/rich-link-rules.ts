@@ -47,7 +47,10 @@ export function checkRichLink(body: Record<string, unknown>): void {
 		parseRule(RichLinkDataRef, body.richLinkDataRef, 'richlink_schema', 'richLinkDataRef')
 		return
 	}
-	if (!isObject(body.richLinkData)) return fail(400, 'richlink_schema', 'richLink needs richLinkData')
+	if (!isObject(body.richLinkData)) {
+		fail(400, 'richlink_schema', 'richLink needs richLinkData')
+		return
+	}
 	const data = parseRule(RichLinkData, body.richLinkData, 'richlink_schema', 'richLinkData')
 	if (!data.assets.image && !data.assets.video) {
 		fail(400, 'richlink_assets_missing', 'richLinkData.assets needs an image and/or a video (docs/apple-interactive.md §5.4)')
@@ -60,7 +63,8 @@ export function checkRichLink(body: Record<string, unknown>): void {
 		try {
 			bytes = decodeBase64Strict(data.assets.image.data)
 		} catch {
-			return fail(400, 'richlink_image_format', 'richLinkData.assets.image.data must be base64 bytes')
+			fail(400, 'richlink_image_format', 'richLinkData.assets.image.data must be base64 bytes')
+			return
 		}
 		if (bytes.length > RICH_LINK_IMAGE_MAX_BYTES) {
 			fail(400, 'richlink_image_size', `rich link image is ${bytes.length} bytes; the limit is 200 kB (docs/apple-interactive.md §5.4)`)

@@ -14,7 +14,11 @@ import { mmcsUrl, newBlobId, newOwner } from './urls'
 export const r2Key = (blobId: string) => `mmcs/${blobId}`
 
 export class BlobSizeError extends Error {
-	constructor(readonly expected: number, readonly seen: number, readonly tooLong: boolean) {
+	constructor(
+		readonly expected: number,
+		readonly seen: number,
+		readonly tooLong: boolean,
+	) {
 		super(tooLong ? `more than the ${expected} bytes announced` : `${seen} bytes instead of the ${expected} announced`)
 		this.name = 'BlobSizeError'
 	}
@@ -65,7 +69,10 @@ export async function putBlobStream(env: SimEnv, blobId: string, body: ReadableS
 		},
 	})
 	const fixed = new FixedLengthStream(size)
-	const piping = body.pipeThrough(meter).pipeTo(fixed.writable).catch(() => {})
+	const piping = body
+		.pipeThrough(meter)
+		.pipeTo(fixed.writable)
+		.catch(() => {})
 	await Promise.all([piping, env.BLOBS.put(r2Key(blobId), fixed.readable)])
 	if (failure) {
 		await env.BLOBS.delete(r2Key(blobId))

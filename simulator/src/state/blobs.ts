@@ -24,12 +24,7 @@ export function reserveBlob(
 
 /** Seal an upload exactly once; false if it was already sealed (a second POST). */
 export function completeBlob(sql: SqlStorage, id: string, size: number, checksum: string): boolean {
-	const res = sql.exec(
-		"UPDATE blobs SET state = 'uploaded', size = ?, checksum = ? WHERE id = ? AND state = 'reserved'",
-		size,
-		checksum,
-		id,
-	)
+	const res = sql.exec("UPDATE blobs SET state = 'uploaded', size = ?, checksum = ? WHERE id = ? AND state = 'reserved'", size, checksum, id)
 	return res.rowsWritten > 0
 }
 

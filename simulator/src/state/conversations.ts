@@ -27,27 +27,15 @@ export function startConversation(
 }
 
 export function getConversation(sql: SqlStorage, customerId: string, businessId: string): Conversation | null {
-	const row = sql
-		.exec<Row>('SELECT * FROM conversations WHERE customer_id = ? AND business_id = ?', customerId, businessId)
-		.toArray()[0]
+	const row = sql.exec<Row>('SELECT * FROM conversations WHERE customer_id = ? AND business_id = ?', customerId, businessId).toArray()[0]
 	return row ? conversationFromRow(row) : null
 }
 
 export function listConversations(sql: SqlStorage, customerId: string): Conversation[] {
-	return sql
-		.exec<Row>('SELECT * FROM conversations WHERE customer_id = ? ORDER BY created_at', customerId)
-		.toArray()
-		.map(conversationFromRow)
+	return sql.exec<Row>('SELECT * FROM conversations WHERE customer_id = ? ORDER BY created_at', customerId).toArray().map(conversationFromRow)
 }
 
-export function setConversationClosed(
-	sql: SqlStorage,
-	notify: Notify,
-	customerId: string,
-	businessId: string,
-	closed: boolean,
-	blocked: boolean,
-): void {
+export function setConversationClosed(sql: SqlStorage, notify: Notify, customerId: string, businessId: string, closed: boolean, blocked: boolean): void {
 	sql.exec(
 		'UPDATE conversations SET closed = ?, blocked = ? WHERE customer_id = ? AND business_id = ?',
 		closed ? 1 : 0,

@@ -104,7 +104,13 @@ export class SimulatorState extends DurableObject<SimEnv> {
 	 * A notification (invitation) Apple delivers to the customer with this phone number: shown
 	 * in that customer's thread with the business (opened for it), Accept / Decline on the device.
 	 */
-	storeNotification(m: { id: string; businessId: string; phoneNumber: string; body: Record<string, unknown>; headers: Record<string, string> }): { ok: true; seq: number } | { ok: false; rejection: Rejection } {
+	storeNotification(m: {
+		id: string
+		businessId: string
+		phoneNumber: string
+		body: Record<string, unknown>
+		headers: Record<string, string>
+	}): { ok: true; seq: number } | { ok: false; rejection: Rejection } {
 		return messages.storeNotification(this.sql, this.announce, m)
 	}
 
@@ -167,7 +173,15 @@ export class SimulatorState extends DurableObject<SimEnv> {
 
 	// ── MMCS blobs (blobs.ts) ───────────────────────────────────────────────────────────
 
-	reserveBlob(b: { id: string; url: string; owner: string; businessId: string | null; origin: BlobOrigin; expectedSize: number; meta?: Record<string, unknown> }): BlobRecord {
+	reserveBlob(b: {
+		id: string
+		url: string
+		owner: string
+		businessId: string | null
+		origin: BlobOrigin
+		expectedSize: number
+		meta?: Record<string, unknown>
+	}): BlobRecord {
 		return blobs.reserveBlob(this.sql, b)
 	}
 

@@ -136,10 +136,7 @@ describe('rendered thread', () => {
 		const customer = await knownCustomer()
 		await expectAccepted(await send(envelope(customer, 'text', { body: 'Hello from the business' })))
 		await api('POST', `/customers/${enc(customer)}/messages`, { businessId: BUSINESS_ID, text: 'Hi!', typing: false })
-		const { messages } = await api<{ messages: Array<{ sender: string; view: Record<string, unknown> }> }>(
-			'GET',
-			`/customers/${enc(customer)}/messages`,
-		)
+		const { messages } = await api<{ messages: Array<{ sender: string; view: Record<string, unknown> }> }>('GET', `/customers/${enc(customer)}/messages`)
 		expect(messages.map((m) => [m.sender, m.view])).toEqual([
 			['business', { kind: 'text', text: 'Hello from the business', attachments: [] }],
 			['customer', { kind: 'customer', text: 'Hi!', attachments: [], viaDataRef: false }],

@@ -133,7 +133,16 @@ describe('replies by reference above 10 KB (docs/apple-interactive.md §3.2)', (
 		expect(sent[0]?.viaDataRef).toBe(true)
 		const m = lastMessage()
 		expect(m.interactiveData).toBeUndefined()
-		const ref = m.interactiveDataRef as { bid: string; url: string; owner: string; key: string; size: number; signature: string; 'signature-base64': string; title: string }
+		const ref = m.interactiveDataRef as {
+			bid: string
+			url: string
+			owner: string
+			key: string
+			size: number
+			signature: string
+			'signature-base64': string
+			title: string
+		}
 		expect(ref).toMatchObject({ bid: lp.bid, title: 'Pick a fruit' })
 		expect(ref.key).toMatch(/^00[0-9a-f]{64}$/)
 		expect(ref.signature).toMatch(/^01[0-9a-f]{40}$/)
@@ -244,8 +253,7 @@ describe('authentication replies (docs/apple-interactive.md §5.6)', () => {
 		const z = new Uint8Array(
 			await crypto.subtle.deriveBits({ name: 'ECDH', public: ephKey } as unknown as SubtleCryptoDeriveKeyAlgorithm, pair.privateKey, 384),
 		)
-		const kdf = async (counter: number) =>
-			new Uint8Array(await crypto.subtle.digest('SHA-256', Uint8Array.from([...z, 0, 0, 0, counter, ...eph])))
+		const kdf = async (counter: number) => new Uint8Array(await crypto.subtle.digest('SHA-256', Uint8Array.from([...z, 0, 0, 0, counter, ...eph])))
 		const k = Uint8Array.from([...(await kdf(1)), ...(await kdf(2))]).subarray(0, 48)
 		const aes = await crypto.subtle.importKey('raw', k.subarray(0, 32), 'AES-GCM', false, ['decrypt'])
 		const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: k.subarray(32, 48) }, aes, token.subarray(97))
@@ -264,9 +272,7 @@ describe('authentication replies (docs/apple-interactive.md §5.6)', () => {
 describe('Apple Pay (docs/apple-interactive.md §5.5)', () => {
 	it('posts the payment token to paymentGatewayUrl, then replies with the gateway status', async () => {
 		msp.restore()
-		msp = mockOutside((req) =>
-			new URL(req.url).pathname === '/applepay/gateway' ? Response.json({ status: 'STATUS_SUCCESS' }) : new Response('ok'),
-		)
+		msp = mockOutside((req) => (new URL(req.url).pathname === '/applepay/gateway' ? Response.json({ status: 'STATUS_SUCCESS' }) : new Response('ok')))
 		const gatewayUrl = 'https://msp.example/applepay/gateway'
 		const s = await fetchSim('/paymentservices/paymentSession', {
 			method: 'POST',
@@ -285,7 +291,11 @@ describe('Apple Pay (docs/apple-interactive.md §5.5)', () => {
 		expect(sideEffects).toEqual([{ url: gatewayUrl, status: 200 }])
 		const gatewayCall = msp.calls.find((c) => c.url === gatewayUrl)
 		const posted = JSON.parse(new TextDecoder().decode(gatewayCall?.raw)) as Dict
-		expect(posted).toMatchObject({ requestIdentifier: (p.data as Dict).requestIdentifier, version: 1, payment: { paymentToken: { paymentMethod: { network: 'Visa', type: 'Credit' } } } })
+		expect(posted).toMatchObject({
+			requestIdentifier: (p.data as Dict).requestIdentifier,
+			version: 1,
+			payment: { paymentToken: { paymentMethod: { network: 'Visa', type: 'Credit' } } },
+		})
 		expect(dataOf(lastMessage()).payment).toMatchObject({ status: 'STATUS_SUCCESS', paymentMethod: { type: 'Credit' } })
 	})
 })

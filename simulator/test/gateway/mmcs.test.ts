@@ -1,17 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { aesCtrOneShot, bytesToBase64, bytesToHex, formatAttachmentKey, newAttachmentKey } from '../../src/lib/platform-primitives'
-import {
-	BUSINESS_ID,
-	envelope,
-	expectAccepted,
-	expectRejected,
-	fetchSim,
-	gatewayGet,
-	knownCustomer,
-	send,
-	state,
-} from '../helpers/gateway'
+import { BUSINESS_ID, envelope, expectAccepted, expectRejected, fetchSim, gatewayGet, knownCustomer, send, state } from '../helpers/gateway'
 
 async function checksumOf(ciphertext: Uint8Array): Promise<Uint8Array> {
 	const sha1 = new Uint8Array(await crypto.subtle.digest('SHA-1', ciphertext))

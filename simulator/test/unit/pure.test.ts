@@ -38,7 +38,9 @@ describe('time formats (docs/apple-interactive.md §5.3)', () => {
 describe('Standard Webhooks check', () => {
 	const secret = 'whsec_' + btoa('0123456789abcdef0123456789abcdef')
 	async function sign(id: string, ts: string, body: string) {
-		const key = await crypto.subtle.importKey('raw', new TextEncoder().encode('0123456789abcdef0123456789abcdef'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+		const key = await crypto.subtle.importKey('raw', new TextEncoder().encode('0123456789abcdef0123456789abcdef'), { name: 'HMAC', hash: 'SHA-256' }, false, [
+			'sign',
+		])
 		const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${id}.${ts}.${body}`)))
 		return btoa(String.fromCharCode(...mac))
 	}

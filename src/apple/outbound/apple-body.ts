@@ -12,21 +12,13 @@
 import { z } from 'zod'
 
 /** Apple's own extension, used by every Apple-provided interactive type (docs/apple-interactive.md §2.2, [C2]). */
-export const APPLE_BUSINESS_EXTENSION_BID =
-	'com.apple.messages.MSMessageExtensionBalloonPlugin:0000000000:com.apple.icloud.apps.messages.business.extension'
+export const APPLE_BUSINESS_EXTENSION_BID = 'com.apple.messages.MSMessageExtensionBalloonPlugin:0000000000:com.apple.icloud.apps.messages.business.extension'
 
 /** `com.apple.messages.MSMessageExtensionBalloonPlugin:<team id>:<extension bundle id>` (§2.2). */
 export const BID_PATTERN = /^com\.apple\.messages\.MSMessageExtensionBalloonPlugin:[A-Za-z0-9]+:[A-Za-z0-9.-]+$/
 
 /** The keys inside `interactiveData.data` that select the experience (docs/apple-interactive.md §2.1). */
-export const INTERACTIVE_DATA_KEYS = [
-	'listPicker',
-	'event',
-	'quick-reply',
-	'payment',
-	'authenticate',
-	'dynamic',
-] as const
+export const INTERACTIVE_DATA_KEYS = ['listPicker', 'event', 'quick-reply', 'payment', 'authenticate', 'dynamic'] as const
 export type InteractiveDataKey = (typeof INTERACTIVE_DATA_KEYS)[number]
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be standard base64')
@@ -94,9 +86,7 @@ export const AppleEventSchema = z.looseObject({
 		.array(
 			z.looseObject({
 				identifier: z.string().min(1),
-				startTime: z
-					.string()
-					.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})$/, 'must be yyyy-MM-ddTHH:mm+0000'),
+				startTime: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})$/, 'must be yyyy-MM-ddTHH:mm+0000'),
 				duration: z.number().int().positive(),
 			}),
 		)
@@ -122,9 +112,7 @@ export const ApplePaymentSchema = z.looseObject({
 		currencyCode: z.string().length(3),
 		total: paymentItem,
 		lineItems: z.array(paymentItem).optional(),
-		shippingMethods: z
-			.array(paymentItem.extend({ identifier: z.string(), detail: z.string().optional() }))
-			.optional(),
+		shippingMethods: z.array(paymentItem.extend({ identifier: z.string(), detail: z.string().optional() })).optional(),
 		requiredBillingContactFields: z.array(z.string()).optional(),
 		requiredShippingContactFields: z.array(z.string()).optional(),
 	}),
@@ -324,10 +312,7 @@ const rawEnvelope = {
  * Builds the union twice: with the envelope required (what we send) and optional (a raw
  * payload, whose envelope the platform fills in).
  */
-function appleBodySchema<E extends typeof envelope | typeof rawEnvelope, R extends z.ZodType<string | undefined>>(
-	envelope: E,
-	requestIdentifier: R,
-) {
+function appleBodySchema<E extends typeof envelope | typeof rawEnvelope, R extends z.ZodType<string | undefined>>(envelope: E, requestIdentifier: R) {
 	return z.discriminatedUnion('type', [
 		z.looseObject({
 			...envelope,
@@ -365,6 +350,7 @@ export type AppleMessageBody = z.infer<typeof AppleMessageBodySchema>
 /** A business's raw `apple` payload: the same without the envelope (the platform sets it). */
 export const AppleRawPayloadSchema = appleBodySchema(rawEnvelope, z.string().min(1).optional()).meta({
 	id: 'AppleRawPayload',
-	description: "An Apple Messages for Business body in Apple's own field names (`text`, `richLink` or `interactive`); `v`, `id`, `sourceId` and `destinationId` are set by the platform.",
+	description:
+		"An Apple Messages for Business body in Apple's own field names (`text`, `richLink` or `interactive`); `v`, `id`, `sourceId` and `destinationId` are set by the platform.",
 })
 export type AppleRawPayload = z.infer<typeof AppleRawPayloadSchema>

@@ -75,7 +75,7 @@ const FormInputPage = z
 				placeholder: z.string().optional(),
 				labelText: z.string().optional(),
 				prefixText: z.string().optional(),
-				keyboardType: z.string().optional().meta({ description: "An iOS keyboard type name, e.g. `emailAddress`, `numberPad`." }),
+				keyboardType: z.string().optional().meta({ description: 'An iOS keyboard type name, e.g. `emailAddress`, `numberPad`.' }),
 				textContentType: z.string().optional().meta({ description: 'An iOS text content type, for autofill, e.g. `emailAddress`.' }),
 			})
 			.optional(),

@@ -126,14 +126,7 @@ const payment: KeyNode = {
 			},
 		},
 		endpoints: {
-			keys: [
-				'paymentGatewayUrl',
-				'fallbackUrl',
-				'orderTrackingUrl',
-				'paymentMethodUpdateUrl',
-				'shippingContactUpdateUrl',
-				'shippingMethodUpdateUrl',
-			],
+			keys: ['paymentGatewayUrl', 'fallbackUrl', 'orderTrackingUrl', 'paymentMethodUpdateUrl', 'shippingContactUpdateUrl', 'shippingMethodUpdateUrl'],
 		},
 	},
 }
@@ -239,7 +232,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 function walk(value: unknown, node: KeyNode, path: string, out: KeyIssue[]) {
 	if (Array.isArray(value)) {
-		value.forEach((element, i) => walk(element, node, `${path}[${i}]`, out))
+		for (const [i, element] of value.entries()) walk(element, node, `${path}[${i}]`, out)
 		return
 	}
 	if (!isRecord(value)) return

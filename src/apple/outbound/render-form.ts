@@ -76,4 +76,3 @@ export function renderForm(m: FormMessage, ctx: RenderContext): AppleMessageBody
 	}
 	return interactive(ctx, table, { dynamic }, bubbles)
 }
-

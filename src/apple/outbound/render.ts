@@ -25,17 +25,7 @@ import type {
 	TimePickerMessage,
 } from './business-message'
 import { renderForm } from './render-form'
-import {
-	bubble,
-	compact,
-	envelope,
-	imageOrThrow,
-	imageTable,
-	interactive,
-	type RenderContext,
-	RenderError,
-	titledBubbles,
-} from './render-parts'
+import { bubble, compact, envelope, imageOrThrow, imageTable, interactive, type RenderContext, RenderError, titledBubbles } from './render-parts'
 
 export type { ApplePayContext, AuthenticateContext, RenderContext } from './render-parts'
 export { RenderError } from './render-parts'

@@ -6,14 +6,7 @@
  * own titles and items pass through untouched.
  */
 import { parseAppleTime, parseRfc3339 } from './apple-time'
-import type {
-	AppleMessage,
-	FormMessage,
-	RenderableMessage,
-	TextMessage,
-	TimePickerMessage,
-	TypingMessage,
-} from './business-message'
+import type { AppleMessage, FormMessage, RenderableMessage, TextMessage, TimePickerMessage, TypingMessage } from './business-message'
 
 /** Everything but a typing indicator, which needs no fallback. */
 export type FallbackSource = Exclude<RenderableMessage, TypingMessage>
@@ -44,8 +37,7 @@ function wallClock(epochMs: number, offsetMinutes: number) {
 export function formatTimeSlot(startMs: number, durationSeconds: number, offsetMinutes = 0): string {
 	const start = wallClock(startMs, offsetMinutes)
 	const end = wallClock(startMs + durationSeconds * 1000, offsetMinutes)
-	const span =
-		start.day === end.day ? `${start.day}, ${start.time}–${end.time}` : `${start.day}, ${start.time} – ${end.day}, ${end.time}`
+	const span = start.day === end.day ? `${start.day}, ${start.time}–${end.time}` : `${start.day}, ${start.time} – ${end.day}, ${end.time}`
 	return `${span} (${zoneLabel(offsetMinutes)})`
 }
 

@@ -44,7 +44,9 @@ export const AccountName: FC<{ account: Pick<LandingAccount, 'id' | 'name'> }> =
 
 const WhatLinkingDoes: FC<{ target: string | null }> = ({ target }) => (
 	<ul id="what-happens">
-		<li>Messages customers send to this account in Apple Messages are delivered to {target ? <code>{target}</code> : 'the business you choose'} (its webhook).</li>
+		<li>
+			Messages customers send to this account in Apple Messages are delivered to {target ? <code>{target}</code> : 'the business you choose'} (its webhook).
+		</li>
 		<li>Replies from that business go out from this account.</li>
 		<li>An account belongs to one business; you see the link on the business's channel settings page.</li>
 	</ul>

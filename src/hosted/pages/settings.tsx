@@ -20,9 +20,7 @@ const BLANK_ROUTES = 2
 
 export type SettingsSection = 'webhooks' | 'authentication' | 'applePay'
 
-export type Notice =
-	| { kind: 'saved' | 'removed' | 'replayed' }
-	| { kind: 'test'; status: number | null; ms: number; error: string | null }
+export type Notice = { kind: 'saved' | 'removed' | 'replayed' } | { kind: 'test'; status: number | null; ms: number; error: string | null }
 
 export interface WebhooksDraft {
 	webhookUrl: string

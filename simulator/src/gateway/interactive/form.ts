@@ -62,7 +62,7 @@ export function checkForm(value: unknown): void {
 	const start = form.data.startPageIdentifier ?? '0'
 	if (!ids.has(start)) fail(400, 'form_page_reference', `startPageIdentifier ${start} names no page`)
 	for (const p of form.data.pages) {
-		if ((p.type === 'select' || p.type === 'picker') && !(p.items?.length)) {
+		if ((p.type === 'select' || p.type === 'picker') && !p.items?.length) {
 			fail(400, 'form_schema', `page ${p.pageIdentifier} (${p.type}) needs items`)
 		}
 		const targets = [p.nextPageIdentifier, ...(p.items ?? []).map((i) => i.nextPageIdentifier)]

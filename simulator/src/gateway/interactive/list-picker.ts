@@ -42,11 +42,7 @@ export function checkListPicker(value: unknown, receivedTitle: string | undefine
 			if (!isObject(s)) continue
 			const wrong = Object.keys(s).find((k) => k !== 'items' && /item/i.test(k))
 			if (wrong && !('items' in s)) {
-				fail(
-					400,
-					'list_picker_key',
-					`Unexpected key '${wrong}' in listPicker.sections[${i}]; expected 'items' (array of list picker items)`,
-				)
+				fail(400, 'list_picker_key', `Unexpected key '${wrong}' in listPicker.sections[${i}]; expected 'items' (array of list picker items)`)
 			}
 		}
 	}
