@@ -2,10 +2,11 @@
  * The Worker's environment: bindings (typed by `wrangler types` into
  * worker-configuration.d.ts) and the zod schema of vars and secrets, parsed once per
  * isolate. A missing or malformed secret fails closed: the first request that needs the
- * config gets a 500 `misconfigured`, never a skipped check (PRODUCT.md "Configuration").
+ * config gets a 500 `misconfigured`, never a skipped check (docs/product.md "Configuration").
  */
 import { z } from 'zod'
 import { misconfigured } from './lib/errors'
+import { log } from './lib/log'
 
 export type Env = Cloudflare.Env
 
@@ -36,7 +37,7 @@ export function getConfig(env: Env): Config {
 	if (!parsed.success) {
 		// Name the offending settings, never their values (secrets must not reach logs).
 		const names = [...new Set(parsed.error.issues.map((i) => i.path.join('.')))].join(', ')
-		console.error(`amb-edge: invalid configuration: ${names}`)
+		log.error('invalid configuration', { names })
 		throw misconfigured(`server configuration is invalid: ${names}`)
 	}
 	cached = { env, config: parsed.data }

@@ -7,7 +7,9 @@ import { DurableObject } from 'cloudflare:workers'
 import type { Env } from '../context'
 import { migrate } from '../lib/sql-migrations'
 import type { BusinessRecord, BusinessSettings, WebhookSecret } from './schema'
-import { runHostedHousekeeping } from '../hosted/housekeeping'
+import type { SettingsPatch } from './service'
+import { runHostedHousekeeping, settleAndHandOver } from '../hosted/housekeeping'
+import type { HostedOutcome } from '../hosted/outcome'
 import {
 	HOSTED_MIGRATION,
 	claimAccountAlias,
@@ -16,11 +18,9 @@ import {
 	getAccountAlias,
 	getHostedRequest,
 	listAccountLinks,
-	markHostedEmitted,
 	nextHostedWake,
 	putHostedRequest,
 	recordAccountLink,
-	settleHostedRequest,
 	type AccountAlias,
 	type AccountLink,
 	type HostedClaim,
@@ -55,7 +55,7 @@ export interface StoredTemplateRow {
 	id: string
 	name: string
 	messageJson: string
-	/** Apple's reusable reference for this template's large payload (spec core §4.8), if any. */
+	/** Apple's reusable reference for this template's large payload (docs/apple-protocol.md §4.8), if any. */
 	dataRefJson: string | null
 	createdAt: string
 	updatedAt: string
@@ -137,10 +137,7 @@ export class Business extends DurableObject<Env> {
 	}
 
 	private put(record: BusinessRecord): BusinessRecord {
-		this.sql.exec(
-			'INSERT INTO business (id, record) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET record = excluded.record',
-			JSON.stringify(record),
-		)
+		this.sql.exec('INSERT INTO business (id, record) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET record = excluded.record', JSON.stringify(record))
 		return record
 	}
 
@@ -156,6 +153,15 @@ export class Business extends DurableObject<Env> {
 			createdAt: now,
 			updatedAt: now,
 		})
+	}
+
+	/** A settings change merged here, in one turn, so concurrent changes never lose each other's fields. */
+	patch(change: SettingsPatch): BusinessRecord | null {
+		const current = this.get()
+		if (!current) return null
+		const settings: BusinessSettings = { ...current.settings, ...change.set }
+		for (const key of change.remove) delete settings[key]
+		return this.update(settings)
 	}
 
 	update(settings: BusinessSettings): BusinessRecord | null {
@@ -291,14 +297,7 @@ export class Business extends DurableObject<Env> {
 		const exists = this.sql.exec('SELECT 1 FROM templates WHERE id = ?', id).toArray().length > 0
 		if (create === exists) return null
 		if (create) {
-			this.sql.exec(
-				'INSERT INTO templates (id, name, message, data_ref, created_at, updated_at) VALUES (?, ?, ?, NULL, ?, ?)',
-				id,
-				name,
-				messageJson,
-				now,
-				now,
-			)
+			this.sql.exec('INSERT INTO templates (id, name, message, data_ref, created_at, updated_at) VALUES (?, ?, ?, NULL, ?, ?)', id, name, messageJson, now, now)
 		} else {
 			// New content invalidates Apple's stored reference to the old payload.
 			this.sql.exec('UPDATE templates SET name = ?, message = ?, data_ref = NULL, updated_at = ? WHERE id = ?', name, messageJson, now, id)
@@ -312,10 +311,7 @@ export class Business extends DurableObject<Env> {
 	}
 
 	listTemplates(limit: number, after: string | null): StoredTemplateRow[] {
-		return this.sql
-			.exec<TemplateRow>('SELECT * FROM templates WHERE ? IS NULL OR id > ? ORDER BY id LIMIT ?', after, after, limit)
-			.toArray()
-			.map(toTemplate)
+		return this.sql.exec<TemplateRow>('SELECT * FROM templates WHERE ? IS NULL OR id > ? ORDER BY id LIMIT ?', after, after, limit).toArray().map(toTemplate)
 	}
 
 	deleteTemplate(id: string): boolean {
@@ -338,15 +334,16 @@ export class Business extends DurableObject<Env> {
 		return claimHostedRequest(this.sql, requestId, kind, check, Date.now())
 	}
 
-	async settleHostedRequest(requestId: string, outcomeJson: string): Promise<{ first: boolean; request: HostedRequest } | null> {
-		const settled = settleHostedRequest(this.sql, requestId, outcomeJson, Date.now())
-		// The outcome is handed over right after this call; the alarm is the retry if that fails.
-		if (settled?.first) await this.armHostedAlarm()
+	/** Settle, hand over to the conversation and mark emitted, in one call (hosted/housekeeping.ts). */
+	async settleHostedRequest(input: {
+		requestId: string
+		sealed: string
+		outcome: HostedOutcome
+	}): Promise<{ first: boolean; emitted: boolean; request: HostedRequest } | null> {
+		const settled = await settleAndHandOver(this.sql, this.env, input)
+		// A hand-over that failed is the alarm's to retry.
+		if (settled?.first && !settled.emitted) await this.armHostedAlarm()
 		return settled
-	}
-
-	markHostedEmitted(requestId: string, summaryJson: string): void {
-		markHostedEmitted(this.sql, requestId, summaryJson)
 	}
 
 	hostedRequest(requestId: string): HostedRequest | null {

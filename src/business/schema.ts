@@ -1,5 +1,5 @@
 /**
- * Business settings as the admin API accepts them (PRODUCT.md "Admin API"). Secrets in
+ * Business settings as the admin API accepts them (docs/product.md "Admin API"). Secrets in
  * these bodies (IdP client secret) are write-only: stored sealed, never returned.
  */
 import { z } from 'zod'
@@ -34,7 +34,10 @@ export const AuthenticationSettingsSchema = z
 		userIdUrl: url.optional(),
 	})
 	.strict()
-	.meta({ id: 'AuthenticationSettings', description: 'OAuth settings of the business\'s identity provider, for `authenticate` messages. `clientSecret` is write-only.' })
+	.meta({
+		id: 'AuthenticationSettings',
+		description: "OAuth settings of the business's identity provider, for `authenticate` messages. `clientSecret` is write-only.",
+	})
 
 export const ApplePaySettingsSchema = z
 	.object({
@@ -49,6 +52,20 @@ export const ApplePaySettingsSchema = z
 	.strict()
 	.meta({ id: 'ApplePaySettings', description: 'The merchant half of Apple Pay requests.' })
 
+/** Per-business limit on invitations created (docs/invitations.md "Limits"). */
+export const InvitationRateLimitSchema = z
+	.object({
+		limit: z.number().int().min(1).max(100_000),
+		windowSeconds: z
+			.number()
+			.int()
+			.min(1)
+			.max(30 * 86400),
+	})
+	.strict()
+	.describe('At most `limit` invitations per `windowSeconds`; beyond it 429 with Retry-After')
+export type InvitationRateLimit = z.infer<typeof InvitationRateLimitSchema>
+
 const settingsShape = {
 	name: z.string().min(1).max(200),
 	webhookUrl: url,
@@ -58,9 +75,13 @@ const settingsShape = {
 	attachmentRetentionDays: z.number().int().min(1).max(365).default(30),
 	/** The business's logo (PNG, JPEG or GIF, ≤ 200 kB): the image of a rich link whose page has none. */
 	logoUrl: url.optional(),
+	invitationRateLimit: InvitationRateLimitSchema.optional(),
 }
 
-export const CreateBusinessSchema = z.object({ businessId: BusinessIdSchema, ...settingsShape }).strict().meta({ id: 'CreateBusinessRequest' })
+export const CreateBusinessSchema = z
+	.object({ businessId: BusinessIdSchema, ...settingsShape })
+	.strict()
+	.meta({ id: 'CreateBusinessRequest' })
 export type CreateBusiness = z.infer<typeof CreateBusinessSchema>
 
 export const UpdateBusinessSchema = z
@@ -72,6 +93,7 @@ export const UpdateBusinessSchema = z
 		applePay: ApplePaySettingsSchema.nullable().optional(),
 		attachmentRetentionDays: settingsShape.attachmentRetentionDays.unwrap().optional(),
 		logoUrl: url.nullable().optional(),
+		invitationRateLimit: InvitationRateLimitSchema.optional(),
 	})
 	.strict()
 	.meta({ id: 'UpdateBusinessRequest', description: 'Only the fields given change; `null` removes an optional setting.' })
@@ -91,6 +113,7 @@ export interface BusinessSettings {
 	applePay?: z.infer<typeof ApplePaySettingsSchema>
 	attachmentRetentionDays: number
 	logoUrl?: string
+	invitationRateLimit?: InvitationRateLimit
 }
 
 export interface WebhookSecret {
@@ -114,9 +137,7 @@ export function publicBusiness(r: BusinessRecord) {
 	const { authentication, ...rest } = r.settings
 	return {
 		...rest,
-		...(authentication
-			? { authentication: { ...omit(authentication, 'clientSecretSealed'), clientSecret: '(set)' as const } }
-			: {}),
+		...(authentication ? { authentication: { ...omit(authentication, 'clientSecretSealed'), clientSecret: '(set)' as const } } : {}),
 		disabledEndpoints: r.disabledEndpoints,
 		createdAt: r.createdAt,
 		updatedAt: r.updatedAt,

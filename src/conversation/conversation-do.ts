@@ -11,20 +11,21 @@ import { DurableObject } from 'cloudflare:workers'
 import type { BusinessMessage } from '../apple/outbound'
 import { getConfig, type Env } from '../context'
 import { conversationIndexStub } from '../business/directory'
-import { errorText } from '../delivery/attempt'
 import type { WebhookEvent } from '../delivery/queue-messages'
 import type { HostedOutcomeInput } from '../hosted/outcome'
 import { abandonHosted } from '../hosted'
 import { Coalesced } from '../lib/coalesced'
 import { AppError } from '../lib/errors'
-import { log } from '../lib/log'
+import { errorText, log } from '../lib/log'
 import { migrate } from '../lib/sql-migrations'
+import { consoleHubStub } from '../live/summary'
 import { prepareSend } from '../messaging/prepare-send'
-import { deliverHead, reopenEvent, type CourierMode, type EventOwner } from './courier'
+import { inboxSummary, threadPage } from './console-view'
+import { deliverHead, reopenEvent, type BeforeAttempt, type CourierMode, type EventOwner } from './courier'
 import { historyPage, type HistoryQuery } from './history'
 import { recordHostedOutcome, type HostedRecordStatus } from './hosted-outcome'
 import { recordInbound, storedRequest, type InboundRecord, type ReceiveResult } from './record-inbound'
-import { handoffBodies, markHandedOff, pendingEventCount } from './outbox'
+import { handoffBodies, pendingEventCount } from './outbox'
 import type { SendRefusal, SendRequest, SendResult } from './outbound'
 import { syncAlarm, earliestDue, type Due } from './schedule'
 import { readRow, toState, MIGRATIONS, type ConversationState } from './schema'
@@ -49,21 +50,46 @@ export class Conversation extends DurableObject<Env> {
 		}
 	})
 	private readonly pump = new Coalesced(async () => {
-		const deps = { env: this.env, sql: this.sql, conversationId: this.conversationId, transaction: this.transaction, waitUntil: (p: Promise<unknown>) => this.ctx.waitUntil(p) }
+		const deps = {
+			env: this.env,
+			sql: this.sql,
+			conversationId: this.conversationId,
+			transaction: this.transaction,
+			waitUntil: (p: Promise<unknown>) => this.ctx.waitUntil(p),
+		}
 		while (await sendHead(deps)) {
 			// keep going while the head of the line was settled
 		}
 	})
+	/** Events whose doorbell this object rang through the queue (their index feed comes from the consumer). */
+	private readonly rung = new Set<string>()
 	/** Set by the consumer's doorbell: events never attempted may go before their watchdog time. */
 	private eager = false
 	private readonly courier = new Coalesced(async () => {
 		let mode: CourierMode = this.eager ? 'eager' : 'due'
 		this.eager = false
-		const deps = { env: this.env, sql: this.sql, owner: () => this.eventOwner(), beforeAttempt: (e: { type: string; handedOff: boolean; payload: WebhookEvent }, m: CourierMode) => this.noteStarted(e, m) }
+		const deps = {
+			env: this.env,
+			sql: this.sql,
+			owner: () => this.eventOwner(),
+			beforeAttempt: (e: BeforeAttempt, m: CourierMode) => this.noteStarted({ ...e, handedOff: e.handedOff || this.rung.has(e.eventId) }, m),
+		}
 		while ((await deliverHead(deps, mode)) === 'continue') {
 			// The line moves: events never tried go now, even those whose doorbell already rang
 			// while they waited behind a retry.
 			mode = 'eager'
+		}
+	})
+	/**
+	 * The business console's inbox hears of every change, after it is durable and off the
+	 * caller's path (waitUntil); bursts coalesce into one report (docs/console.md "Live updates").
+	 */
+	private readonly consoleFeed = new Coalesced(async () => {
+		try {
+			const summary = inboxSummary(this.sql, this.conversationId)
+			if (summary) await consoleHubStub(this.env, readRow(this.sql)!.business_id).note(summary)
+		} catch (err) {
+			log.warn('console hub update failed', { conversationId: this.conversationId, error: errorText(err) })
 		}
 	})
 	/** Sends being prepared, by Idempotency-Key: a concurrent duplicate waits for the first. */
@@ -96,7 +122,10 @@ export class Conversation extends DurableObject<Env> {
 			if (r.status === 'recorded') syncAlarm(this.sql, this.ctx.storage, Date.now(), false)
 			return r
 		})
-		if (result.status === 'recorded') this.ctx.waitUntil(result.staging ? this.stageInbound() : this.ringDoorbell())
+		if (result.status === 'recorded') {
+			this.ctx.waitUntil(result.staging ? this.stageInbound() : this.ringDoorbell())
+			this.ctx.waitUntil(this.consoleFeed.run())
+		}
 		return { conversationId: result.conversationId, status: result.status, sequence: result.sequence }
 	}
 
@@ -106,12 +135,18 @@ export class Conversation extends DurableObject<Env> {
 			if (s === 'recorded') syncAlarm(this.sql, this.ctx.storage, Date.now(), false)
 			return s
 		})
-		if (status === 'recorded') this.ctx.waitUntil(this.ringDoorbell())
+		if (status === 'recorded') {
+			this.ctx.waitUntil(this.ringDoorbell())
+			this.ctx.waitUntil(this.consoleFeed.run())
+		}
 		return { status }
 	}
 
 	private async stageInbound(): Promise<void> {
-		await this.stager.run().catch((err: unknown) => log.error('staging failed; the alarm retries', { conversationId: this.conversationId, error: errorText(err) }))
+		await this.stager
+			.run()
+			.catch((err: unknown) => log.error('staging failed; the alarm retries', { conversationId: this.conversationId, error: errorText(err) }))
+		this.ctx.waitUntil(this.consoleFeed.run())
 		await this.ringDoorbell()
 	}
 
@@ -119,23 +154,25 @@ export class Conversation extends DurableObject<Env> {
 
 	/** Hand new events to the queue; the consumer comes back through `deliver`. */
 	private async ringDoorbell(): Promise<void> {
-		await this.handoff.run().catch((err: unknown) => log.warn('queue handoff failed; the alarm delivers', { conversationId: this.conversationId, error: errorText(err) }))
+		await this.handoff
+			.run()
+			.catch((err: unknown) => log.warn('queue handoff failed; the alarm delivers', { conversationId: this.conversationId, error: errorText(err) }))
 	}
 
 	private async handOffOnce(): Promise<void> {
 		const conv = readRow(this.sql)
 		if (!conv) return
-		const bodies = handoffBodies(this.sql, this.conversationId, conv.business_id, { intent: conv.intent, group: conv.grp })
+		const bodies = handoffBodies(this.sql, this.conversationId, conv.business_id, { intent: conv.intent, group: conv.grp }).filter(
+			(b) => !this.rung.has(b.eventId),
+		)
 		if (bodies.length === 0) return
 		await this.env.WEBHOOK_QUEUE.sendBatch(bodies.map((body) => ({ body, contentType: 'json' as const })))
-		// Durable in the same turn the queue accepted the batch: an evicted object does not ring again.
-		this.transaction(() => {
-			markHandedOff(
-				this.sql,
-				bodies.map((b) => b.eventId),
-			)
-			syncAlarm(this.sql, this.ctx.storage, Date.now(), false)
-		})
+		// Remembered in memory only: the queue message is a doorbell, not the delivery. What the
+		// business received is the event's stored state, written by the courier; an object that
+		// forgets the ring after eviction delivers the event itself when it falls due
+		// (docs/ARCHITECTURE.md "Delivery"). A write here would double the commits per message.
+		if (this.rung.size > 10_000) this.rung.clear()
+		for (const b of bodies) this.rung.add(b.eventId)
 	}
 
 	/** The consumer's doorbell: deliver what is pending, in order. Answers when this run is done. */
@@ -153,7 +190,7 @@ export class Conversation extends DurableObject<Env> {
 	 * The consumer feeds the conversation index from the queue; a `conversation.started`
 	 * delivered without it (the queue lost or refused the handoff) notes itself. An upsert.
 	 */
-	private async noteStarted(e: { type: string; handedOff: boolean; payload: WebhookEvent }, mode: CourierMode): Promise<void> {
+	private async noteStarted(e: BeforeAttempt, mode: CourierMode): Promise<void> {
 		if (e.type !== 'conversation.started' || (e.handedOff && mode === 'eager')) return
 		const conv = readRow(this.sql)
 		if (!conv) return
@@ -177,7 +214,9 @@ export class Conversation extends DurableObject<Env> {
 	}
 
 	private async runCourier(): Promise<void> {
-		await this.courier.run().catch((err: unknown) => log.error('delivery run failed; the alarm retries', { conversationId: this.conversationId, error: errorText(err) }))
+		await this.courier
+			.run()
+			.catch((err: unknown) => log.error('delivery run failed; the alarm retries', { conversationId: this.conversationId, error: errorText(err) }))
 		await this.afterRun()
 	}
 
@@ -241,6 +280,7 @@ export class Conversation extends DurableObject<Env> {
 		})
 		if (outcome.kind === 'accepted') {
 			this.ctx.waitUntil(this.pumpSends())
+			this.ctx.waitUntil(this.consoleFeed.run())
 			return outcome
 		}
 		// Never reaching Apple: no OAuth state, payment session or attachment pin may linger.
@@ -250,7 +290,10 @@ export class Conversation extends DurableObject<Env> {
 	}
 
 	private async pumpSends(): Promise<void> {
-		await this.pump.run().catch((err: unknown) => log.error('send pump failed; the alarm retries', { conversationId: this.conversationId, error: errorText(err) }))
+		await this.pump
+			.run()
+			.catch((err: unknown) => log.error('send pump failed; the alarm retries', { conversationId: this.conversationId, error: errorText(err) }))
+		this.ctx.waitUntil(this.consoleFeed.run())
 		await this.ringDoorbell()
 		await this.afterRun()
 	}
@@ -258,6 +301,17 @@ export class Conversation extends DurableObject<Env> {
 	/** Messages in sequence order with their delivery state; a JSON string of a MessagePage. */
 	messages(q: HistoryQuery): string {
 		return JSON.stringify(historyPage(this.sql, q))
+	}
+
+	/** The console's view of the history: each message with its events' data (console-view.ts). */
+	consoleThread(q: HistoryQuery): string {
+		return JSON.stringify(threadPage(this.sql, q))
+	}
+
+	/** The console's inbox row, for a conversation the hub has not heard of yet. */
+	consoleSummary(): string | null {
+		const s = inboxSummary(this.sql, this.conversationId)
+		return s ? JSON.stringify(s) : null
 	}
 
 	// ── Alarm and cron ──────────────────────────────────────────────────────────────────
@@ -284,6 +338,7 @@ export class Conversation extends DurableObject<Env> {
 			const due = earliestDue(this.sql).at
 			if (due === null || due > Date.now()) break
 		}
+		this.ctx.waitUntil(this.consoleFeed.run())
 		await this.afterRun(true)
 	}
 
@@ -310,5 +365,11 @@ export class Conversation extends DurableObject<Env> {
 function refusal(err: AppError): SendRefusal | null {
 	const status = ([400, 404, 409, 413, 422] as const).find((s) => s === err.status)
 	if (status === undefined) return null
-	return { kind: 'refused', status, code: err.code, message: err.message, ...(Array.isArray(err.details) ? { details: err.details as { path: string; message: string }[] } : {}) }
+	return {
+		kind: 'refused',
+		status,
+		code: err.code,
+		message: err.message,
+		...(Array.isArray(err.details) ? { details: err.details as { path: string; message: string }[] } : {}),
+	}
 }

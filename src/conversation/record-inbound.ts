@@ -32,6 +32,8 @@ export interface InboundRecord {
 	hostedReply?: boolean
 	/** The `destination-id` Apple used: our business id, or an account id linked to it. */
 	appleBusinessId?: string
+	/** The invitation this message answers (docs/invitations.md "Acceptance"); set on its interactive.received. */
+	invitationId?: string
 }
 
 export interface ReceiveResult {
@@ -136,14 +138,22 @@ export function recordInbound(sql: SqlStorage, conversationId: string, rec: Inbo
 			makeEvent(
 				'conversation.started',
 				base,
-				{ intent: state.intent, group: state.group, locale: state.locale, capabilities: state.capabilities ?? [], device: state.deviceAgent, reopened: isReopen },
+				{
+					intent: state.intent,
+					group: state.group,
+					locale: state.locale,
+					capabilities: state.capabilities ?? [],
+					device: state.deviceAgent,
+					reopened: isReopen,
+				},
 				at,
 			),
 		)
 	}
 	for (const e of eventsFor(m, rec.messageId, storedRequest)) {
 		if (rec.hostedReply && e.type === 'interactive.received') continue
-		events.push(makeEvent(e.type, base, e.data, at))
+		const data = rec.invitationId && e.type === 'interactive.received' ? { ...e.data, invitationId: rec.invitationId } : e.data
+		events.push(makeEvent(e.type, base, data, at))
 	}
 	const staging = stagingFor(conversationId, rec, m)
 	const nowMs = Date.now()
@@ -182,7 +192,10 @@ function stagingFor(conversationId: string, rec: InboundRecord, m: InboundMessag
 /** The interactive request we sent with this requestIdentifier, for matching a reply. */
 export function storedRequest(sql: SqlStorage, requestId: string): StoredRequest | null {
 	const row = sql
-		.exec<{ message_id: string; template_id: string | null; request: string }>('SELECT message_id, template_id, request FROM requests WHERE request_id = ?', requestId)
+		.exec<{ message_id: string; template_id: string | null; request: string }>(
+			'SELECT message_id, template_id, request FROM requests WHERE request_id = ?',
+			requestId,
+		)
 		.toArray()[0]
 	return row ? { messageId: row.message_id, templateId: row.template_id, request: JSON.parse(row.request) as unknown } : null
 }

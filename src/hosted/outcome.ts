@@ -1,7 +1,7 @@
 /**
  * The one event a hosted request produces for its business: `interactive.received` with
- * `kind` `authenticate` or `applePay` and an `outcome` (PRODUCT.md "Webhooks"; spec
- * apple-msp-interactive.md §5.5, §5.6). The outcome is settled in the Business object
+ * `kind` `authenticate` or `applePay` and an `outcome` (docs/product.md "Webhooks";
+ * docs/apple-interactive.md §5.5, §5.6). The outcome is settled in the Business object
  * (sealed: it may carry an access token), then handed to the conversation, which gives it
  * its gapless `sequence` and delivers it like every other event. What could not be handed
  * over is retried by the Business object's alarm (store.ts outbox).
@@ -11,6 +11,7 @@ import { conversationById } from '../conversation/directory'
 import type { Env } from '../context'
 import { openSecret, sealSecret } from '../lib/crypto'
 import type { HostedKind, HostedRequest } from './store'
+import { errorText, log } from '../lib/log'
 
 /** Why a hosted request failed; stable strings the business can switch on. */
 export type FailureReason =
@@ -100,7 +101,16 @@ const AuthDetailFlow = z.looseObject({ flow: z.enum(['auth2', 'legacy']) })
 /** The outcome of a request nobody completed in time. */
 export function expiredOutcome(row: HostedRequest): HostedOutcome {
 	if (row.kind === 'applePay') {
-		return { kind: 'applePay', requestId: row.requestId, outcome: 'failure', reason: 'expired', detail: null, paymentMethod: null, transactionIdentifier: null, appleStatus: null }
+		return {
+			kind: 'applePay',
+			requestId: row.requestId,
+			outcome: 'failure',
+			reason: 'expired',
+			detail: null,
+			paymentMethod: null,
+			transactionIdentifier: null,
+			appleStatus: null,
+		}
 	}
 	const detail = AuthDetailFlow.safeParse(safeJson(row.detailJson))
 	return {
@@ -133,7 +143,7 @@ export async function emitOutcome(env: Env, row: HostedRequest, outcome: HostedO
 		})
 		return true
 	} catch (err) {
-		console.error(`hosted outcome ${row.requestId} not yet delivered to its conversation:`, err instanceof Error ? err.message : String(err))
+		log.warn('hosted outcome not yet delivered to its conversation', { conversationId: row.conversationId, requestId: row.requestId, error: errorText(err) })
 		return false
 	}
 }

@@ -1,5 +1,5 @@
 /**
- * Templates as the business API takes and gives them (PRODUCT.md "Business API", templates).
+ * Templates as the business API takes and gives them (docs/product.md "Business API", templates).
  * The preview's answer lives with the send's, in src/messaging/schemas.ts. `.meta({ id })`
  * names the OpenAPI components (docs/api.md).
  */
@@ -15,9 +15,10 @@ export const TemplateIdSchema = z
 export const TemplateBodySchema = z
 	.strictObject({
 		name: z.string().min(1).max(200),
-		message: z
-			.looseObject({ type: z.enum(TEMPLATE_TYPES) })
-			.meta({ description: 'A business message of a rich type (see `BusinessMessage`); any string may contain `{{variable}}` placeholders. With every placeholder filled by a sample it must be a valid message.' }),
+		message: z.looseObject({ type: z.enum(TEMPLATE_TYPES) }).meta({
+			description:
+				'A business message of a rich type (see `BusinessMessage`); any string may contain `{{variable}}` placeholders. With every placeholder filled by a sample it must be a valid message.',
+		}),
 	})
 	.meta({ id: 'TemplateRequest' })
 export type TemplateRequest = z.input<typeof TemplateBodySchema>
@@ -34,7 +35,10 @@ export const TemplateSchema = z
 		name: z.string(),
 		message: z.unknown().meta({ description: 'The stored message, placeholders included.' }),
 		variables: z.array(z.string()).meta({ description: 'The placeholders the message uses, in order of first use.' }),
-		dataRef: z.record(z.string(), z.unknown()).nullable().meta({ description: "Apple's reference to the payload it keeps, reused by later sends while the template has no variables." }),
+		dataRef: z
+			.record(z.string(), z.unknown())
+			.nullable()
+			.meta({ description: "Apple's reference to the payload it keeps, reused by later sends while the template has no variables." }),
 		createdAt: z.string().meta({ format: 'date-time' }),
 		updatedAt: z.string().meta({ format: 'date-time' }),
 	})

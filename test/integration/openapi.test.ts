@@ -10,8 +10,24 @@ import { SendMessageSchema } from '../../src/messaging/schemas'
 import { SEND_EXAMPLES } from '../../src/messaging/examples'
 import { ADMIN_TOKEN, businessFetch, createBusiness } from '../helpers/platform'
 
-type Op = { operationId?: string; summary?: string; description?: string; tags?: string[]; security?: unknown[]; responses: Record<string, { content?: Record<string, { examples?: Record<string, unknown>; schema?: unknown }> }>; requestBody?: { content: Record<string, { examples?: Record<string, { value: unknown }>; schema: unknown }> }; parameters?: { name: string; in: string }[] }
-type Doc = { openapi: string; info: { license?: unknown }; servers?: unknown[]; paths: Record<string, Record<string, Op>>; webhooks: Record<string, { post: Op }>; components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> } }
+type Op = {
+	operationId?: string
+	summary?: string
+	description?: string
+	tags?: string[]
+	security?: unknown[]
+	responses: Record<string, { content?: Record<string, { examples?: Record<string, unknown>; schema?: unknown }> }>
+	requestBody?: { content: Record<string, { examples?: Record<string, { value: unknown }>; schema: unknown }> }
+	parameters?: { name: string; in: string }[]
+}
+type Doc = {
+	openapi: string
+	info: { license?: unknown }
+	servers?: unknown[]
+	paths: Record<string, Record<string, Op>>
+	webhooks: Record<string, { post: Op }>
+	components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> }
+}
 
 async function document(): Promise<{ doc: Doc; size: number }> {
 	const res = await exports.default.fetch('https://msp.test/openapi.json')
@@ -34,7 +50,17 @@ describe('OpenAPI document', () => {
 		expect(doc.info.license).toBeTruthy()
 		const send = doc.paths['/v1/messages']!.post!.requestBody!.content['application/json']!
 		expect(send.schema).toEqual({ $ref: '#/components/schemas/SendMessageRequest' })
-		for (const name of ['BusinessMessage', 'FallbackMessage', 'TextMessage', 'ListPickerMessage', 'FormPage', 'ImageRef', 'Error', 'SendResponse', 'AppleRawPayload']) {
+		for (const name of [
+			'BusinessMessage',
+			'FallbackMessage',
+			'TextMessage',
+			'ListPickerMessage',
+			'FormPage',
+			'ImageRef',
+			'Error',
+			'SendResponse',
+			'AppleRawPayload',
+		]) {
 			expect(doc.components.schemas[name], name).toBeTruthy()
 		}
 		expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['adminToken', 'apiKey'])
@@ -46,6 +72,12 @@ describe('OpenAPI document', () => {
 		expect(ops.map((o) => o.at).sort()).toEqual(
 			[
 				'delete /admin/businesses/{businessId}',
+				'delete /admin/businesses/{businessId}/invitation-opt-outs/{phoneNumber}',
+				'get /admin/businesses/{businessId}/invitation-opt-outs',
+				'get /v1/invitations',
+				'get /v1/invitations/opt-outs',
+				'get /v1/invitations/{id}',
+				'post /v1/invitations',
 				'delete /v1/templates/{id}',
 				'get /admin/businesses/{businessId}',
 				'get /attachments/signed/{token}',
@@ -86,19 +118,84 @@ describe('OpenAPI document', () => {
 		expect(doc.paths['/attachments/signed/{token}']!.get!.security).toEqual([])
 	})
 
+	it('declares the invitation routes: operationIds, tags, the Idempotency-Key, every refusal', async () => {
+		const { doc } = await document()
+		const op = (path: string, method: string) => doc.paths[path]?.[method]
+		const expected: [string, string, string, string[]][] = [
+			['/v1/invitations', 'post', 'createInvitation', ['202', '400', '401', '409', '413', '422', '429']],
+			['/v1/invitations', 'get', 'listInvitations', ['200', '400', '401']],
+			['/v1/invitations/opt-outs', 'get', 'listInvitationOptOuts', ['200', '400', '401']],
+			['/v1/invitations/{id}', 'get', 'getInvitation', ['200', '401', '404']],
+			['/admin/businesses/{businessId}/invitation-opt-outs', 'get', 'adminListInvitationOptOuts', ['200', '400', '401', '403', '404']],
+			['/admin/businesses/{businessId}/invitation-opt-outs/{phoneNumber}', 'delete', 'adminClearInvitationOptOut', ['204', '400', '401', '403', '404']],
+		]
+		for (const [path, method, operationId, statuses] of expected) {
+			const o = op(path, method)
+			expect(o?.operationId, `${method} ${path}`).toBe(operationId)
+			expect(Object.keys(o!.responses).sort(), operationId).toEqual(statuses)
+			if (path.startsWith('/v1/')) expect(o!.tags, operationId).toEqual(['Invitations'])
+		}
+		const create = op('/v1/invitations', 'post')!
+		expect(create.parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(['header:idempotency-key'])
+		expect(create.requestBody!.content['application/json']!.schema).toEqual({ $ref: '#/components/schemas/CreateInvitationRequest' })
+		expect(Object.keys(create.responses['409']!.content!['application/json']!.examples!).sort()).toEqual(['conflict_1', 'opted_out'])
+		expect((create.responses['429'] as { headers?: Record<string, unknown> }).headers?.['Retry-After']).toBeTruthy()
+		for (const name of [
+			'Invitation',
+			'InvitationPage',
+			'CreatedInvitation',
+			'InvitationOptOut',
+			'InvitationOptOutPage',
+			'InvitationStatus',
+			'RateLimitedError',
+			'InvitationUpdatedEvent',
+		])
+			expect(doc.components.schemas[name], name).toBeTruthy()
+	})
+
 	it('shows an example for every message type, each a valid send', async () => {
 		const { doc } = await document()
 		const examples = doc.paths['/v1/messages']!.post!.requestBody!.content['application/json']!.examples!
 		const types = new Set(Object.values(examples).map((e) => (e.value as { message: { type: string } }).message.type))
-		expect([...types].sort()).toEqual(['apple', 'applePay', 'authenticate', 'form', 'iMessageApp', 'listPicker', 'quickReply', 'richLink', 'template', 'text', 'timePicker', 'typing'])
+		expect([...types].sort()).toEqual([
+			'apple',
+			'applePay',
+			'authenticate',
+			'form',
+			'iMessageApp',
+			'listPicker',
+			'quickReply',
+			'richLink',
+			'template',
+			'text',
+			'timePicker',
+			'typing',
+		])
 		for (const [name, example] of Object.entries(SEND_EXAMPLES)) expect(SendMessageSchema.safeParse(example.value).success, name).toBe(true)
 	})
 
 	it('documents every webhook event with the Standard Webhooks headers', async () => {
 		const { doc } = await document()
-		expect(Object.keys(doc.webhooks).sort()).toEqual(['conversation.closed', 'conversation.started', 'interactive.received', 'message.failed', 'message.received', 'message.sent', 'reaction.received', 'typing.started', 'typing.stopped'])
+		expect(Object.keys(doc.webhooks).sort()).toEqual([
+			'conversation.closed',
+			'conversation.started',
+			'interactive.received',
+			'invitation.updated',
+			'message.failed',
+			'message.received',
+			'message.sent',
+			'reaction.received',
+			'typing.started',
+			'typing.stopped',
+		])
 		for (const [type, { post }] of Object.entries(doc.webhooks)) {
-			expect(post.parameters?.filter((p) => p.in === 'header').map((p) => p.name).sort(), type).toEqual(['webhook-id', 'webhook-signature', 'webhook-timestamp'])
+			expect(
+				post.parameters
+					?.filter((p) => p.in === 'header')
+					.map((p) => p.name)
+					.sort(),
+				type,
+			).toEqual(['webhook-id', 'webhook-signature', 'webhook-timestamp'])
 			expect(JSON.stringify(post.requestBody!.content['application/json']!.schema), type).toMatch(/#\/components\/schemas\/\w+Event/)
 		}
 	})
@@ -109,8 +206,16 @@ describe('validation through the declared routes keeps the error envelope', () =
 		const biz = await createBusiness()
 		const q = await businessFetch(biz.apiKey, '/v1/conversations?limit=0')
 		expect(q.status).toBe(400)
-		expect(((await q.json()) as { error: { code: string; message: string; details: { path: string }[] } }).error).toMatchObject({ code: 'bad_request', message: 'invalid query', details: [{ path: 'limit' }] })
-		const key = await businessFetch(biz.apiKey, '/v1/messages', { method: 'POST', headers: { 'idempotency-key': 'has space' }, json: { customerId: 'urn:mbid:x', message: { type: 'text', text: 'hi' } } })
+		expect(((await q.json()) as { error: { code: string; message: string; details: { path: string }[] } }).error).toMatchObject({
+			code: 'bad_request',
+			message: 'invalid query',
+			details: [{ path: 'limit' }],
+		})
+		const key = await businessFetch(biz.apiKey, '/v1/messages', {
+			method: 'POST',
+			headers: { 'idempotency-key': 'has space' },
+			json: { customerId: 'urn:mbid:x', message: { type: 'text', text: 'hi' } },
+		})
 		expect(key.status).toBe(400)
 		expect(((await key.json()) as { error: { message: string } }).error.message).toBe('Idempotency-Key must be 1–255 visible ASCII characters')
 		expect((await businessFetch(biz.apiKey, '/v1/templates/not-a-template')).status).toBe(404)
@@ -138,10 +243,42 @@ describe('validation through the declared routes keeps the error envelope', () =
 		expect((await admin('/businesses/unknown-business', 'wrong-token')).status).toBe(403)
 		expect((await exports.default.fetch('https://msp.test/admin/businesses/x')).status).toBe(401)
 	})
+
+	it('invitations answer as before they were declared: invalid query with details, a bad Idempotency-Key without, 404 for a malformed id', async () => {
+		const biz = await createBusiness()
+		const q = await businessFetch(biz.apiKey, '/v1/invitations?limit=0&status=nope')
+		expect(q.status).toBe(400)
+		expect(((await q.json()) as { error: { code: string; message: string; details: { path: string }[] } }).error).toMatchObject({
+			code: 'bad_request',
+			message: 'invalid query',
+			details: [{ path: 'limit' }, { path: 'status' }],
+		})
+		const key = await businessFetch(biz.apiKey, '/v1/invitations', {
+			method: 'POST',
+			headers: { 'idempotency-key': 'has space' },
+			json: { phoneNumber: '+15551234567', templateId: 'binaryChoice.engage.noImage' },
+		})
+		expect(key.status).toBe(400)
+		expect(await key.json()).toEqual({ error: { code: 'bad_request', message: 'Idempotency-Key must be 1–255 visible ASCII characters' } })
+		const id = await businessFetch(biz.apiKey, '/v1/invitations/inv_nope')
+		expect([id.status, await id.json()]).toEqual([404, { error: { code: 'not_found', message: 'unknown invitation' } }])
+	})
 })
 
 describe('template preview answers like a send', () => {
-	const picker = { type: 'listPicker', title: 'Pick', sections: [{ title: 'S', items: [{ id: '{{itemId}}', title: 'A' }, { id: 'b', title: 'B' }] }] }
+	const picker = {
+		type: 'listPicker',
+		title: 'Pick',
+		sections: [
+			{
+				title: 'S',
+				items: [
+					{ id: '{{itemId}}', title: 'A' },
+					{ id: 'b', title: 'B' },
+				],
+			},
+		],
+	}
 
 	async function previewOf(message: unknown, variables: Record<string, string>) {
 		const biz = await createBusiness()
@@ -178,7 +315,9 @@ describe('template preview answers like a send', () => {
 		expect((await previewOf(picker, {})).status).toBe(422)
 		const biz = await createBusiness()
 		expect((await businessFetch(biz.apiKey, '/v1/templates/tpl_nothing/preview', { method: 'POST', json: { variables: {} } })).status).toBe(404)
-		const created = (await (await businessFetch(biz.apiKey, '/v1/templates', { method: 'POST', json: { name: 't', message: picker } })).json()) as { id: string }
+		const created = (await (await businessFetch(biz.apiKey, '/v1/templates', { method: 'POST', json: { name: 't', message: picker } })).json()) as {
+			id: string
+		}
 		expect((await businessFetch(biz.apiKey, `/v1/templates/${created.id}/preview`, { method: 'POST', json: { variables: { itemId: 5 } } })).status).toBe(400)
 	})
 })

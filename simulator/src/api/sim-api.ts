@@ -7,22 +7,16 @@
 import { Hono, type Context } from 'hono'
 import type { SimBindings, SimEnv } from '../env'
 import { simState } from '../env'
-import {
-	ActionError,
-	sendAttachment,
-	sendClose,
-	sendReply,
-	sendTapback,
-	sendText,
-	sendTyping,
-} from '../device/customer-actions'
+import { ActionError, sendAttachment, sendClose, sendReply, sendTapback, sendText, sendTyping } from '../device/customer-actions'
 import { DEVICES } from '../device/devices'
 import { renderThread } from '../device/render'
 import { decodeBase64Strict, randomHex } from '../lib/bytes'
 import type { Customer } from '../state/types'
 import { ApiError, apiErrorResponse, jsonBody, parseApi } from './api-errors'
 import { downloadAttachment } from './attachment-download'
+import { answerInvitation } from '../device/invitations'
 import {
+	AnswerInvitation,
 	CreateCustomer,
 	PutBusiness,
 	SendAttachmentJson,
@@ -54,8 +48,11 @@ async function customerOr404(env: SimEnv, id: string): Promise<Customer> {
 
 const withProfile = (c: Customer) => ({ ...c, capabilities: DEVICES[c.device].capabilities, deviceAgent: DEVICES[c.device].deviceAgent })
 
-/** An opaque `urn:mbid:` id like Apple's (`urn:mbid:AQAAY…`, spec core §4.3). */
-const newCustomerId = () => `urn:mbid:AQAAY${btoa(randomHex(24)).replace(/[^A-Za-z0-9]/g, '').slice(0, 40)}`
+/** An opaque `urn:mbid:` id like Apple's (`urn:mbid:AQAAY…`, docs/apple-protocol.md §4.3). */
+const newCustomerId = () =>
+	`urn:mbid:AQAAY${btoa(randomHex(24))
+		.replace(/[^A-Za-z0-9]/g, '')
+		.slice(0, 40)}`
 
 // ── customers & conversations ─────────────────────────────────────────────────────────────
 
@@ -64,9 +61,27 @@ simApi.post('/customers', async (c) => {
 	const state = simState(c.env)
 	const id = input.id ?? newCustomerId()
 	if (await state.getCustomer(id)) throw new ApiError(409, 'conflict', `customer ${id} exists`)
+	if (input.phoneNumber && (await state.getCustomerByPhone(input.phoneNumber)))
+		throw new ApiError(409, 'conflict', `phone number ${input.phoneNumber} is taken`)
 	const n = (await state.listCustomers()).length + 1
-	const customer = await state.createCustomer({ id, name: input.name ?? `Customer ${n}`, device: input.device, locale: input.locale })
+	const phoneNumber = input.phoneNumber ?? (await freePhoneNumber(c.env))
+	const customer = await state.createCustomer({ id, name: input.name ?? `Customer ${n}`, device: input.device, locale: input.locale, phoneNumber })
 	return c.json(withProfile(customer), 201)
+})
+
+/** A US test number (555 exchange) nobody in the directory has. */
+async function freePhoneNumber(env: SimEnv): Promise<string> {
+	for (;;) {
+		const digits = Array.from(crypto.getRandomValues(new Uint8Array(7)), (b) => String(b % 10)).join('')
+		const phone = `+1555${digits}`
+		if (!(await simState(env).getCustomerByPhone(phone))) return phone
+	}
+}
+
+/** The phone directory: which simulated customer an invitation to a number reaches. */
+simApi.get('/phone-directory', async (c) => {
+	const customers = await simState(c.env).listCustomers()
+	return c.json({ entries: customers.filter((cu) => cu.phoneNumber).map((cu) => ({ phoneNumber: cu.phoneNumber, customerId: cu.id, name: cu.name })) })
 })
 
 simApi.get('/customers', async (c) => {
@@ -153,7 +168,7 @@ simApi.post('/customers/:id/attachments', async (c) => {
 	const q = parseApi(SendAttachmentQuery, c.req.query())
 	const size = Number(c.req.header('content-length'))
 	if (!Number.isSafeInteger(size) || size < 1) throw new ApiError(411, 'length_required', 'send the file with a Content-Length')
-	if (size > 100 * 1024 * 1024) throw new ApiError(413, 'too_large', 'attachments are limited to 100 MB (spec core §1.5)')
+	if (size > 100 * 1024 * 1024) throw new ApiError(413, 'too_large', 'attachments are limited to 100 MB (docs/apple-protocol.md §1.5)')
 	if (!c.req.raw.body) throw new ApiError(400, 'bad_request', 'empty body')
 	const sent = await sendAttachment(c.env, customer, q.businessId, {
 		name: q.name,
@@ -169,6 +184,14 @@ simApi.post('/customers/:id/replies', async (c) => {
 	const input = parseApi(SendReply, await jsonBody(c))
 	const customer = await customerOr404(c.env, c.req.param('id'))
 	return c.json(await sendReply(c.env, customer, input.toMessageId, input.selection))
+})
+
+/** Accept or decline an invitation shown on the device (device/invitations.ts). */
+simApi.post('/customers/:id/invitations/:messageId/:answer{accept|decline}', async (c) => {
+	const input = parseApi(AnswerInvitation, await jsonBody(c))
+	const customer = await customerOr404(c.env, c.req.param('id'))
+	const answer = c.req.param('answer') === 'accept' ? 'accept' : 'decline'
+	return c.json({ sent: [await answerInvitation(c.env, customer, c.req.param('messageId'), answer, input.title)] })
 })
 
 simApi.post('/customers/:id/close', async (c) => {

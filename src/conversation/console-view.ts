@@ -1,0 +1,108 @@
+/**
+ * What the business console reads of a conversation (docs/console.md): the inbox summary
+ * the object reports to its business's hub, and the thread — the history page with, per
+ * message, the data of the events it caused (normalised replies, tapbacks, renderReason,
+ * Apple's status on failure), so the page shows what the business's webhooks saw.
+ */
+import type { InboxSummary } from '../live/summary'
+import { historyPage, type HistoryQuery } from './history'
+import type { MessageRecord } from './outbound'
+import { readRow } from './schema'
+
+const PREVIEW_CHARS = 140
+
+/** What the inbox shows of one message, as plain text. */
+function previewOf(type: string, direction: string, payload: string): string {
+	let content: Record<string, unknown>
+	try {
+		content = JSON.parse(payload) as Record<string, unknown>
+	} catch {
+		return type
+	}
+	const request = direction === 'outbound' ? (content.request as Record<string, unknown> | undefined) : undefined
+	const source = request ?? content
+	const text = typeof source.text === 'string' ? source.text : typeof source.body === 'string' ? source.body : null
+	const clip = (s: string) => (s.length > PREVIEW_CHARS ? `${s.slice(0, PREVIEW_CHARS - 1)}…` : s)
+	if (text !== null && text.replace(/\uFFFC/g, '').trim() !== '') return clip(text.replace(/\uFFFC/g, '').trim())
+	const attachments = Array.isArray(source.attachments) ? source.attachments.length : 0
+	if (attachments > 0) return attachments === 1 ? '📎 attachment' : `📎 ${attachments} attachments`
+	if (type === 'close') return 'Customer closed the conversation'
+	const title = typeof source.title === 'string' ? source.title : typeof source.prompt === 'string' ? source.prompt : null
+	return clip(title ? `[${type}] ${title}` : `[${type}]`)
+}
+
+export function inboxSummary(sql: SqlStorage, conversationId: string): InboxSummary | null {
+	const conv = readRow(sql)
+	if (!conv) return null
+	const last = sql
+		.exec<{ direction: string; type: string; payload: string; created_at: string }>(
+			`SELECT direction, type, payload, created_at FROM messages WHERE type NOT IN ('typing_start', 'typing_end', 'typing') ORDER BY seq DESC LIMIT 1`,
+		)
+		.toArray()[0]
+	const latest = sql.exec<{ type: string }>('SELECT type FROM messages WHERE direction = ? ORDER BY seq DESC LIMIT 1', 'inbound').toArray()[0]
+	const inbound = sql
+		.exec<{ n: number }>(`SELECT count(*) AS n FROM messages WHERE direction = 'inbound' AND type NOT IN ('typing_start', 'typing_end')`)
+		.one().n
+	return {
+		conversationId,
+		customerId: conv.customer_id,
+		status: conv.status,
+		intent: conv.intent,
+		group: conv.grp,
+		deviceAgent: conv.device_agent,
+		capabilities: conv.capabilities === null ? null : (JSON.parse(conv.capabilities) as string[]),
+		lastSequence: conv.last_seq,
+		last: last
+			? {
+					direction: last.direction === 'outbound' ? 'outbound' : 'inbound',
+					type: last.type,
+					preview: previewOf(last.type, last.direction, last.payload),
+					at: last.created_at,
+				}
+			: null,
+		inboundCount: inbound,
+		customerTyping: latest?.type === 'typing_start',
+		updatedAt: last?.created_at ?? conv.updated_at,
+	}
+}
+
+export interface ThreadEvent {
+	type: string
+	/** The event's `data` as delivered to the business's webhook. */
+	data: Record<string, unknown>
+}
+
+export interface ThreadMessage extends MessageRecord {
+	eventData: ThreadEvent[]
+}
+
+export interface ThreadPage {
+	data: ThreadMessage[]
+	hasMore: boolean
+}
+
+export function threadPage(sql: SqlStorage, q: HistoryQuery): ThreadPage {
+	const page = historyPage(sql, q)
+	const seqs = page.data.map((m) => m.sequence)
+	const byData = new Map<number, ThreadEvent[]>()
+	if (seqs.length > 0) {
+		const rows = sql
+			.exec<{ seq: number; type: string; payload: string }>(
+				'SELECT seq, type, payload FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq, rowid',
+				Math.min(...seqs),
+				Math.max(...seqs),
+			)
+			.toArray()
+		for (const r of rows) {
+			let data: Record<string, unknown> = {}
+			try {
+				const parsed = JSON.parse(r.payload) as { data?: Record<string, unknown> }
+				data = parsed.data ?? {}
+			} catch {
+				// A payload we cannot read shows as an event without data.
+			}
+			byData.set(r.seq, [...(byData.get(r.seq) ?? []), { type: r.type, data }])
+		}
+	}
+	return { data: page.data.map((m) => ({ ...m, eventData: byData.get(m.sequence) ?? [] })), hasMore: page.hasMore }
+}
