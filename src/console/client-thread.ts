@@ -128,6 +128,7 @@ function renderThread() {
 		li.appendChild(el('span', { class: 'meta' }, [when(m.createdAt), m.direction === 'outbound' ? ' · ' : '', m.direction === 'outbound' ? sendState(m) : null]))
 		items.push(li)
 	})
+	if (S.threadHasMore) items.unshift(el('li', { class: 'notice', text: 'Older messages are not shown here; the business API pages through the full history.' }))
 	var atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40
 	list.replaceChildren.apply(list, items)
 	if (atBottom || items.length < 30) list.scrollTop = list.scrollHeight

@@ -16,6 +16,8 @@ const SECRET = 'Y29uc29sZS1icm93c2VyLXNlY3JldC0zMi1ieXRlcyE='
 const BUSINESS = 'console-demo'
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
 const SCREENSHOT = 'docs/screenshot-console.png'
+/** A 16×16 red PNG. */
+const RED_PNG = 'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAFklEQVR4nGO4ziBKEmIY1TCqYfhqAAA6RuwB4ondvQAAAABJRU5ErkJggg=='
 
 let stack: ConsoleStack
 let browser: Browser
@@ -172,6 +174,12 @@ describe('business console', () => {
 		const download = await fetch(new URL((await link.getAttribute('href'))!, msp))
 		expect(download.headers.get('content-disposition')).toMatch(/^attachment;/)
 		expect(await download.text()).toBe('hello from the customer')
+
+		// An image arrives as a thumbnail (loaded from our own origin under the page's CSP).
+		await simApi('POST', `/customers/${encodeURIComponent(customerId)}/attachments`, { businessId: BUSINESS, name: 'cake.png', mimeType: 'image/png', dataBase64: RED_PNG })
+		const thumb = thread(agent).locator('[data-testid="attachment-thumb"][alt="cake.png"]')
+		await thumb.waitFor({ timeout: 20_000 })
+		await expect.poll(() => thumb.evaluate((img: { complete: boolean; naturalWidth: number }) => (img.complete ? img.naturalWidth : 0))).toBe(16)
 
 		await byTestId(agent, 'message-type').selectOption('text')
 		await byTestId(agent, 'attach-file').setInputFiles({ name: 'menu.txt', mimeType: 'text/plain', buffer: toBuffer(new TextEncoder().encode('today: croissants')) })

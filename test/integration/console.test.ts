@@ -127,6 +127,20 @@ describe('sign-in and isolation', () => {
 		await vi.waitFor(async () => expect((await inbox(op)).map((r) => r.conversationId)).toEqual([convB]), { timeout: 5000 })
 	})
 
+	it('the operator without a business gets the chooser; the inbox row carries intent, group and device', async () => {
+		const op = new Agent(a.businessId)
+		await op.login(ADMIN_TOKEN)
+		const chooser = await op.fetch('/console')
+		expect(chooser.status).toBe(200)
+		expect(await chooser.text()).toContain('data-testid="choose-business"')
+		const c = customerId()
+		await postApple(textMessage(a.businessId, c, 'billing question', { intent: 'billing', group: 'vip' }))
+		await vi.waitFor(async () => {
+			const row = (await inbox(op)).find((r) => r.customerId === c) as (Row & { intent: string; group: string; deviceAgent: string }) | undefined
+			expect(row).toMatchObject({ intent: 'billing', group: 'vip', deviceAgent: 'iPhone OS', status: 'open', unread: 1 })
+		}, { timeout: 5000 })
+	})
+
 	it('an expired session is refused', async () => {
 		const cfg = config()
 		const stale = new Agent(a.businessId)
