@@ -85,7 +85,7 @@ var BUILDERS = {
 	listPicker: function () {
 		return [input('Title', 'title'), input('Subtitle', 'subtitle'),
 			listEditor('Section', 'sections', function (n) { return { title: 'Section ' + (n + 1), items: [] } }, function (p) {
-				return [el('div', { style: 'flex-basis:100%' }, [input('Section title', p + '.title'), input('Multiple selection', p + '.multipleSelection', { kind: 'checkbox' }),
+				return [el('div', { class: 'full' }, [input('Section title', p + '.title'), input('Multiple selection', p + '.multipleSelection', { kind: 'checkbox' }),
 					listEditor('Item', p + '.items', function (n) { return { id: 'item-' + Date.now().toString(36) + n, title: '' } }, function (q) {
 						return [input('Id', q + '.id'), input('Title', q + '.title'), input('Subtitle', q + '.subtitle'), input('Image (https or data: URL)', q + '.image')]
 					})])]

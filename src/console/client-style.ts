@@ -43,6 +43,7 @@ button:disabled{background:#aaa;border-color:#999;color:#fff;cursor:not-allowed}
 .builder .field{display:flex;flex-direction:column;margin:.25rem 0}
 .builder .item{display:flex;flex-wrap:wrap;gap:.3rem;align-items:flex-end;margin:.2rem 0}
 .builder .item .field{flex:1 1 7rem}
+.builder .item .full{flex-basis:100%}
 [aria-invalid=true]{border-color:#b00020!important;background:#fff4f4}
 .field-error{color:#b00020;font-size:.8rem}
 .errors{color:#b00020;padding-left:1.1rem}.warnings{color:#8a5a00;padding-left:1.1rem}

@@ -52,6 +52,8 @@ async function simApi<T = Record<string, unknown>>(method: string, path: string,
 	return (text ? JSON.parse(text) : {}) as T
 }
 
+const pageErrors: string[] = []
+
 const byTestId = (scope: Page | Locator, id: string) => scope.locator(`[data-testid="${id}"]`)
 
 /** A page that reaches only our two loopback Workers: no CDN, no fonts. */
@@ -67,6 +69,11 @@ async function newPage(width = 1280, height = 900): Promise<Page> {
 	page.on('dialog', (d) => {
 		throw new Error(`unexpected dialog: ${d.message()}`)
 	})
+	// CSP violations and script errors show up as console errors.
+	page.on('console', (m) => {
+		if (m.type() === 'error') pageErrors.push(`${page.url()}: ${m.text()}`)
+	})
+	page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`))
 	return page
 }
 
@@ -233,6 +240,7 @@ describe('business console', () => {
 		// Phone width: no sideways scrolling.
 		await agent.setViewportSize({ width: 390, height: 844 })
 		expect(await agent.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1')).toBe(true)
+		expect(pageErrors.filter((e) => e.startsWith(msp))).toEqual([])
 		await device.context().close()
 		await agent.context().close()
 	}, 180_000)
