@@ -93,7 +93,7 @@ async function main() {
 		modules: true,
 		scriptPath: `${OUT}/worker.js`,
 		bindings: { MSP_ID, APPLE_API_SECRET: SECRET, ADMIN_TOKEN, DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'), ENVIRONMENT: 'development', APPLE_GATEWAY_URL: appleUrl },
-		durableObjects: { CONVERSATION: { className: 'Conversation', useSQLite: true }, BUSINESS: { className: 'Business', useSQLite: true }, WATCHLIST: { className: 'Watchlist', useSQLite: true }, CONSOLE_HUB: { className: 'ConsoleHub', useSQLite: true } },
+		durableObjects: { CONVERSATION: { className: 'Conversation', useSQLite: true }, BUSINESS: { className: 'Business', useSQLite: true }, WATCHLIST: { className: 'Watchlist', useSQLite: true }, INVITATIONS: { className: 'Invitations', useSQLite: true }, CONSOLE_HUB: { className: 'ConsoleHub', useSQLite: true } },
 		// Producer only: the benchmark measures the inbound path up to the durable enqueue, like
 		// the DO + Queue baseline; webhook delivery is not part of Apple's round trip.
 		queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks' },

@@ -6,9 +6,12 @@ import type { z } from 'zod'
 import type { BusinessMessageSchema } from './apple/outbound'
 import type { SendMessageSchema } from './routes/messages'
 import type { TemplateBodySchema } from './routes/templates'
+import type { CreateInvitationSchema } from './invitations/schemas'
 
 export type BusinessMessageInput = z.input<typeof BusinessMessageSchema>
 export type SendMessageRequest = z.input<typeof SendMessageSchema>
 export type TemplateRequest = z.input<typeof TemplateBodySchema>
+export type CreateInvitationRequest = z.input<typeof CreateInvitationSchema>
+export type { CreatedInvitation, Invitation, InvitationStatus, OptOut } from './invitations/schemas'
 export type { SendResponse } from './conversation/outbound'
 export type { WebhookEvent } from './delivery/queue-messages'

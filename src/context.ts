@@ -6,6 +6,7 @@
  */
 import { z } from 'zod'
 import { misconfigured } from './lib/errors'
+import { log } from './lib/log'
 
 export type Env = Cloudflare.Env
 
@@ -36,7 +37,7 @@ export function getConfig(env: Env): Config {
 	if (!parsed.success) {
 		// Name the offending settings, never their values (secrets must not reach logs).
 		const names = [...new Set(parsed.error.issues.map((i) => i.path.join('.')))].join(', ')
-		console.error(`amb-edge: invalid configuration: ${names}`)
+		log.error('invalid configuration', { names })
 		throw misconfigured(`server configuration is invalid: ${names}`)
 	}
 	cached = { env, config: parsed.data }

@@ -8,6 +8,7 @@ export { Business } from './business/business-do'
 export { Conversation } from './conversation/conversation-do'
 export { ConsoleHub } from './live/hub-do'
 export { Watchlist } from './conversation/watchlist-do'
+export { Invitations } from './invitations/invitations-do'
 
 export default {
 	fetch: app.fetch,

@@ -19,6 +19,8 @@ export interface AppleSendRequest {
 	includeDataRef?: boolean
 	/** `/v1/message`, or `/v1/authenticate` for authentication requests (interactive §5.6). */
 	path?: '/v1/message' | '/v1/authenticate'
+	/** Extra headers, e.g. `message-type: notification` for invitations (apple/notification.ts). */
+	headers?: Readonly<Record<string, string>>
 	fetch?: typeof fetch
 	timeoutMs?: number
 }
@@ -48,6 +50,7 @@ export async function sendToApple(req: AppleSendRequest): Promise<AppleSendResul
 	}
 	if (req.autoReply) headers['auto-reply'] = 'true'
 	if (req.includeDataRef) headers['include-data-ref'] = 'true'
+	Object.assign(headers, req.headers)
 	let res: Response
 	try {
 		res = await doFetch(new URL(req.path ?? '/v1/message', req.gatewayUrl).toString(), {

@@ -9,13 +9,14 @@
  */
 import { z } from 'zod'
 import { parseAppleTime } from './outbound/apple-time'
+import { notificationAnswer } from './notification'
 import { APPLE_BUSINESS_EXTENSION_BID } from './outbound/apple-body'
 import { type FormPageAnswers, formAnswers } from './reply-form'
 import { asObj, Int, listOf, Num, type Obj, Str } from './reply-fields'
 
 export type { FormAnswer, FormPageAnswers } from './reply-form'
 
-export type ReplyKind = 'quickReply' | 'listPicker' | 'timePicker' | 'form' | 'iMessageApp' | 'authenticate' | 'applePay' | 'unknown'
+export type ReplyKind = 'quickReply' | 'listPicker' | 'timePicker' | 'form' | 'iMessageApp' | 'authenticate' | 'applePay' | 'invitation' | 'unknown'
 
 export interface ReplyBase {
 	/** `data.requestIdentifier` (for iMessage apps, whose replies carry no `data`: `sessionIdentifier`). */
@@ -52,6 +53,8 @@ export type NormalisedReply = ReplyBase &
 		| { kind: 'iMessageApp'; url: string | null; query: Record<string, string> }
 		| { kind: 'authenticate'; outcome: 'pending-hosted-flow'; status: string | null; raw: Obj }
 		| { kind: 'applePay'; outcome: 'pending-hosted-flow'; status: string | null; raw: Obj }
+		/** The answer to an invitation (notification.ts): the option chosen, as Apple shows it. */
+		| { kind: 'invitation'; selected: { title: string | null; subtitle: string | null; id: string | null } | null; referenceId: string | null }
 		| { kind: 'unknown' }
 	)
 
@@ -318,6 +321,12 @@ export function normaliseReply(interactiveData: unknown, request?: unknown): Nor
 		const sent = matched ? sentData : undefined
 		base.matchedRequest = matched
 
+		const invitation = notificationAnswer(d)
+		if (invitation) {
+			// Apple's template id is on the invitation (invitation.updated); `templateId` on the event is the business's own template.
+			const { choice, referenceId } = invitation
+			return { ...base, displayText: base.displayText ?? choice?.title ?? null, kind: 'invitation', selected: choice, referenceId }
+		}
 		const kind = kindOfData(d.data)
 		if (kind === null && isIMessageApp(d, asObj(root.interactiveData) ?? root)) {
 			const app = iMessageApp(d, asObj(root.interactiveData) ?? root)

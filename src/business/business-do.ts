@@ -7,7 +7,9 @@ import { DurableObject } from 'cloudflare:workers'
 import type { Env } from '../context'
 import { migrate } from '../lib/sql-migrations'
 import type { BusinessRecord, BusinessSettings, WebhookSecret } from './schema'
-import { runHostedHousekeeping } from '../hosted/housekeeping'
+import type { SettingsPatch } from './service'
+import { runHostedHousekeeping, settleAndHandOver } from '../hosted/housekeeping'
+import type { HostedOutcome } from '../hosted/outcome'
 import {
 	HOSTED_MIGRATION,
 	claimAccountAlias,
@@ -16,11 +18,9 @@ import {
 	getAccountAlias,
 	getHostedRequest,
 	listAccountLinks,
-	markHostedEmitted,
 	nextHostedWake,
 	putHostedRequest,
 	recordAccountLink,
-	settleHostedRequest,
 	type AccountAlias,
 	type AccountLink,
 	type HostedClaim,
@@ -156,6 +156,15 @@ export class Business extends DurableObject<Env> {
 			createdAt: now,
 			updatedAt: now,
 		})
+	}
+
+	/** A settings change merged here, in one turn, so concurrent changes never lose each other's fields. */
+	patch(change: SettingsPatch): BusinessRecord | null {
+		const current = this.get()
+		if (!current) return null
+		const settings: BusinessSettings = { ...current.settings, ...change.set }
+		for (const key of change.remove) delete settings[key]
+		return this.update(settings)
 	}
 
 	update(settings: BusinessSettings): BusinessRecord | null {
@@ -338,15 +347,12 @@ export class Business extends DurableObject<Env> {
 		return claimHostedRequest(this.sql, requestId, kind, check, Date.now())
 	}
 
-	async settleHostedRequest(requestId: string, outcomeJson: string): Promise<{ first: boolean; request: HostedRequest } | null> {
-		const settled = settleHostedRequest(this.sql, requestId, outcomeJson, Date.now())
-		// The outcome is handed over right after this call; the alarm is the retry if that fails.
-		if (settled?.first) await this.armHostedAlarm()
+	/** Settle, hand over to the conversation and mark emitted, in one call (hosted/housekeeping.ts). */
+	async settleHostedRequest(input: { requestId: string; sealed: string; outcome: HostedOutcome }): Promise<{ first: boolean; emitted: boolean; request: HostedRequest } | null> {
+		const settled = await settleAndHandOver(this.sql, this.env, input)
+		// A hand-over that failed is the alarm's to retry.
+		if (settled?.first && !settled.emitted) await this.armHostedAlarm()
 		return settled
-	}
-
-	markHostedEmitted(requestId: string, summaryJson: string): void {
-		markHostedEmitted(this.sql, requestId, summaryJson)
 	}
 
 	hostedRequest(requestId: string): HostedRequest | null {

@@ -45,6 +45,16 @@ export const ApplePaySettingsSchema = z
 	})
 	.strict()
 
+/** Per-business limit on invitations created (docs/invitations.md "Limits"). */
+export const InvitationRateLimitSchema = z
+	.object({
+		limit: z.number().int().min(1).max(100_000),
+		windowSeconds: z.number().int().min(1).max(30 * 86400),
+	})
+	.strict()
+	.describe('At most `limit` invitations per `windowSeconds`; beyond it 429 with Retry-After')
+export type InvitationRateLimit = z.infer<typeof InvitationRateLimitSchema>
+
 const settingsShape = {
 	name: z.string().min(1).max(200),
 	webhookUrl: url,
@@ -54,6 +64,7 @@ const settingsShape = {
 	attachmentRetentionDays: z.number().int().min(1).max(365).default(30),
 	/** The business's logo (PNG, JPEG or GIF, ≤ 200 kB): the image of a rich link whose page has none. */
 	logoUrl: url.optional(),
+	invitationRateLimit: InvitationRateLimitSchema.optional(),
 }
 
 export const CreateBusinessSchema = z.object({ businessId: BusinessIdSchema, ...settingsShape }).strict()
@@ -68,6 +79,7 @@ export const UpdateBusinessSchema = z
 		applePay: ApplePaySettingsSchema.nullable().optional(),
 		attachmentRetentionDays: settingsShape.attachmentRetentionDays.unwrap().optional(),
 		logoUrl: url.nullable().optional(),
+		invitationRateLimit: InvitationRateLimitSchema.optional(),
 	})
 	.strict()
 export type UpdateBusiness = z.infer<typeof UpdateBusinessSchema>
@@ -86,6 +98,7 @@ export interface BusinessSettings {
 	applePay?: z.infer<typeof ApplePaySettingsSchema>
 	attachmentRetentionDays: number
 	logoUrl?: string
+	invitationRateLimit?: InvitationRateLimit
 }
 
 export interface WebhookSecret {

@@ -11,22 +11,21 @@ import { DurableObject } from 'cloudflare:workers'
 import type { BusinessMessage } from '../apple/outbound'
 import { getConfig, type Env } from '../context'
 import { conversationIndexStub } from '../business/directory'
-import { errorText } from '../delivery/attempt'
 import type { WebhookEvent } from '../delivery/queue-messages'
 import type { HostedOutcomeInput } from '../hosted/outcome'
 import { abandonHosted } from '../hosted'
 import { Coalesced } from '../lib/coalesced'
 import { AppError } from '../lib/errors'
-import { log } from '../lib/log'
+import { errorText, log } from '../lib/log'
 import { migrate } from '../lib/sql-migrations'
 import { consoleHubStub } from '../live/summary'
 import { prepareSend } from '../messaging/prepare-send'
 import { inboxSummary, threadPage } from './console-view'
-import { deliverHead, reopenEvent, type CourierMode, type EventOwner } from './courier'
+import { deliverHead, reopenEvent, type BeforeAttempt, type CourierMode, type EventOwner } from './courier'
 import { historyPage, type HistoryQuery } from './history'
 import { recordHostedOutcome, type HostedRecordStatus } from './hosted-outcome'
 import { recordInbound, storedRequest, type InboundRecord, type ReceiveResult } from './record-inbound'
-import { handoffBodies, markHandedOff, pendingEventCount } from './outbox'
+import { handoffBodies, pendingEventCount } from './outbox'
 import type { SendRefusal, SendRequest, SendResult } from './outbound'
 import { syncAlarm, earliestDue, type Due } from './schedule'
 import { readRow, toState, MIGRATIONS, type ConversationState } from './schema'
@@ -56,12 +55,14 @@ export class Conversation extends DurableObject<Env> {
 			// keep going while the head of the line was settled
 		}
 	})
+	/** Events whose doorbell this object rang through the queue (their index feed comes from the consumer). */
+	private readonly rung = new Set<string>()
 	/** Set by the consumer's doorbell: events never attempted may go before their watchdog time. */
 	private eager = false
 	private readonly courier = new Coalesced(async () => {
 		let mode: CourierMode = this.eager ? 'eager' : 'due'
 		this.eager = false
-		const deps = { env: this.env, sql: this.sql, owner: () => this.eventOwner(), beforeAttempt: (e: { type: string; handedOff: boolean; payload: WebhookEvent }, m: CourierMode) => this.noteStarted(e, m) }
+		const deps = { env: this.env, sql: this.sql, owner: () => this.eventOwner(), beforeAttempt: (e: BeforeAttempt, m: CourierMode) => this.noteStarted({ ...e, handedOff: e.handedOff || this.rung.has(e.eventId) }, m) }
 		while ((await deliverHead(deps, mode)) === 'continue') {
 			// The line moves: events never tried go now, even those whose doorbell already rang
 			// while they waited behind a retry.
@@ -146,17 +147,15 @@ export class Conversation extends DurableObject<Env> {
 	private async handOffOnce(): Promise<void> {
 		const conv = readRow(this.sql)
 		if (!conv) return
-		const bodies = handoffBodies(this.sql, this.conversationId, conv.business_id, { intent: conv.intent, group: conv.grp })
+		const bodies = handoffBodies(this.sql, this.conversationId, conv.business_id, { intent: conv.intent, group: conv.grp }).filter((b) => !this.rung.has(b.eventId))
 		if (bodies.length === 0) return
 		await this.env.WEBHOOK_QUEUE.sendBatch(bodies.map((body) => ({ body, contentType: 'json' as const })))
-		// Durable in the same turn the queue accepted the batch: an evicted object does not ring again.
-		this.transaction(() => {
-			markHandedOff(
-				this.sql,
-				bodies.map((b) => b.eventId),
-			)
-			syncAlarm(this.sql, this.ctx.storage, Date.now(), false)
-		})
+		// Remembered in memory only: the queue message is a doorbell, not the delivery. What the
+		// business received is the event's stored state, written by the courier; an object that
+		// forgets the ring after eviction delivers the event itself when it falls due
+		// (docs/ARCHITECTURE.md "Delivery"). A write here would double the commits per message.
+		if (this.rung.size > 10_000) this.rung.clear()
+		for (const b of bodies) this.rung.add(b.eventId)
 	}
 
 	/** The consumer's doorbell: deliver what is pending, in order. Answers when this run is done. */
@@ -174,7 +173,7 @@ export class Conversation extends DurableObject<Env> {
 	 * The consumer feeds the conversation index from the queue; a `conversation.started`
 	 * delivered without it (the queue lost or refused the handoff) notes itself. An upsert.
 	 */
-	private async noteStarted(e: { type: string; handedOff: boolean; payload: WebhookEvent }, mode: CourierMode): Promise<void> {
+	private async noteStarted(e: BeforeAttempt, mode: CourierMode): Promise<void> {
 		if (e.type !== 'conversation.started' || (e.handedOff && mode === 'eager')) return
 		const conv = readRow(this.sql)
 		if (!conv) return

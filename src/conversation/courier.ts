@@ -8,10 +8,10 @@
  */
 import type { Env } from '../context'
 import { businessStub, invalidateBusiness } from '../business/directory'
-import { attemptDelivery, errorText, type AttemptOutcome } from '../delivery/attempt'
+import { attemptDelivery, type AttemptOutcome } from '../delivery/attempt'
 import { nextDeliveryAt } from '../delivery/backoff'
 import type { DeliverWebhook, WebhookEvent } from '../delivery/queue-messages'
-import { log } from '../lib/log'
+import { errorText, log } from '../lib/log'
 import { deliverableEvents, type PendingEvent } from './outbox'
 
 /**
@@ -33,7 +33,15 @@ export interface CourierDeps {
 	sql: SqlStorage
 	owner: () => EventOwner | null
 	/** Runs before the attempt of an event that was never handed to the queue, or in `due` mode. */
-	beforeAttempt?: (event: { type: string; handedOff: boolean; payload: WebhookEvent }, mode: CourierMode) => Promise<void>
+	beforeAttempt?: (event: BeforeAttempt, mode: CourierMode) => Promise<void>
+}
+
+export interface BeforeAttempt {
+	eventId: string
+	type: string
+	/** The queue was handed this event's doorbell (stored for replays; the object adds what it remembers). */
+	handedOff: boolean
+	payload: WebhookEvent
 }
 
 /** What the delivery of the head of the line did; `continue` means the next event may go. */
@@ -50,7 +58,7 @@ export async function deliverHead(deps: CourierDeps, mode: CourierMode, now = Da
 	const event = JSON.parse(head.payload) as WebhookEvent
 	const { route } = owner
 	const logIds = { businessId: owner.businessId, conversationId: owner.conversationId ?? undefined, eventId: head.event_id }
-	await deps.beforeAttempt?.({ type: head.type, handedOff: head.handed_off === 1, payload: event }, mode)
+	await deps.beforeAttempt?.({ eventId: head.event_id, type: head.type, handedOff: head.handed_off === 1, payload: event }, mode)
 	let outcome: AttemptOutcome
 	try {
 		outcome = await attemptDelivery(deps.env, { businessId: owner.businessId, route, eventId: head.event_id, event })

@@ -58,8 +58,8 @@ export function deliverableEvents(sql: SqlStorage, limit: number): PendingEvent[
 	return held === -1 ? rows : rows.slice(0, held)
 }
 
-/** Queue bodies for events not yet handed off (the consumer's doorbell). */
-export function handoffBodies(sql: SqlStorage, conversationId: string, businessId: string, route: DeliverWebhook['route']): DeliverWebhook[] {
+/** Queue bodies for events not yet handed off (the consumer's doorbell); `conversationId` null for business-level events (the invitations object). */
+export function handoffBodies(sql: SqlStorage, conversationId: string | null, businessId: string, route: DeliverWebhook['route']): DeliverWebhook[] {
 	return deliverableEvents(sql, 100)
 		.filter((p) => p.handed_off === 0 && p.attempts === 0)
 		.map((p) => ({
@@ -72,19 +72,6 @@ export function handoffBodies(sql: SqlStorage, conversationId: string, businessI
 			sequence: p.seq,
 			event: p.payload.length <= INLINE_EVENT_LIMIT ? (JSON.parse(p.payload) as WebhookEvent) : null,
 		}))
-}
-
-/** After the queue accepted them: handed off, watched until the grace runs out. */
-export function markHandedOff(sql: SqlStorage, eventIds: string[], now = Date.now()): void {
-	// ≤ 100 bound parameters per statement (docs/workers-limits.md).
-	for (let i = 0; i < eventIds.length; i += 90) {
-		const part = eventIds.slice(i, i + 90)
-		sql.exec(
-			`UPDATE events SET handed_off = 1, due_at = ? WHERE state = 'pending' AND event_id IN (${part.map(() => '?').join(',')})`,
-			now + HANDOFF_GRACE_MS,
-			...part,
-		)
-	}
 }
 
 export function pendingEventCount(sql: SqlStorage): number {

@@ -32,6 +32,8 @@ export interface InboundRecord {
 	hostedReply?: boolean
 	/** The `destination-id` Apple used: our business id, or an account id linked to it. */
 	appleBusinessId?: string
+	/** The invitation this message answers (docs/invitations.md "Acceptance"); set on its interactive.received. */
+	invitationId?: string
 }
 
 export interface ReceiveResult {
@@ -143,7 +145,8 @@ export function recordInbound(sql: SqlStorage, conversationId: string, rec: Inbo
 	}
 	for (const e of eventsFor(m, rec.messageId, storedRequest)) {
 		if (rec.hostedReply && e.type === 'interactive.received') continue
-		events.push(makeEvent(e.type, base, e.data, at))
+		const data = rec.invitationId && e.type === 'interactive.received' ? { ...e.data, invitationId: rec.invitationId } : e.data
+		events.push(makeEvent(e.type, base, data, at))
 	}
 	const staging = stagingFor(conversationId, rec, m)
 	const nowMs = Date.now()

@@ -1,12 +1,12 @@
 /**
  * Replaying a dead letter (the API's `/v1/deliveries/{id}/replay` and the settings page):
- * the business marks it replayed and hands back where the event lives; its conversation
- * delivers it again with the same `webhook-id` and a fresh signature.
+ * the business marks it replayed and hands back where the event lives; its conversation (or
+ * the business's invitations object) delivers it again with the same `webhook-id` and a fresh signature.
  */
 import { businessStub } from '../business/directory'
 import type { Env } from '../context'
+import { eventHolder } from '../delivery/holders'
 import { DeliverWebhookSchema } from '../delivery/queue-messages'
-import { conversationById } from './directory'
 
 export type ReplayResult = 'replayed' | 'unknown' | 'gone'
 
@@ -14,7 +14,7 @@ export async function replayDeadLetter(env: Env, businessId: string, deliveryId:
 	const body = await businessStub(env, businessId).takeForReplay(deliveryId)
 	if (body === null) return 'unknown'
 	const job = DeliverWebhookSchema.safeParse(body)
-	const stub = job.success && job.data.conversationId ? conversationById(env, job.data.conversationId) : null
+	const stub = job.success ? eventHolder(env, job.data) : null
 	if (!job.success || !stub) return 'gone'
 	return (await stub.replay(job.data.eventId)) ? 'replayed' : 'gone'
 }

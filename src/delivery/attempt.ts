@@ -13,6 +13,7 @@ import { UnsafeUrlError } from '../lib/safe-url'
 import { parseRetryAfter } from './backoff'
 import type { WebhookEvent } from './queue-messages'
 import { webhookHeaders } from './sign'
+import { errorText } from '../lib/log'
 
 export const ATTEMPT_TIMEOUT_MS = 15_000
 
@@ -29,7 +30,6 @@ export interface AttemptInput {
 	event: WebhookEvent
 }
 
-export const errorText = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err))
 
 export async function attemptDelivery(env: Env, input: AttemptInput): Promise<AttemptOutcome> {
 	const config = getConfig(env)

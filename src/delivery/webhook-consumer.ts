@@ -8,9 +8,8 @@
  */
 import type { Env } from '../context'
 import { conversationIndexStub } from '../business/directory'
-import { conversationById } from '../conversation/directory'
-import { log } from '../lib/log'
-import { errorText } from './attempt'
+import { errorText, log } from '../lib/log'
+import { eventHolder } from './holders'
 import { DeliverWebhookSchema, type DeliverWebhook } from './queue-messages'
 
 /** How long the consumer waits for a conversation's delivery run before it lets go (the run goes on). */
@@ -29,21 +28,18 @@ export async function handleWebhookBatch(batch: MessageBatch<unknown>, env: Env)
 		jobs.push({ msg, job: parsed.data })
 	}
 	await indexStartedConversations(jobs.map((j) => j.job), env)
-	const byConversation = new Map<string, { msg: Message<unknown>; job: DeliverWebhook }[]>()
+	// One ring per holder: a conversation, or the business's invitations object for
+	// business-level events (conversationId null; delivery/holders.ts).
+	const byHolder = new Map<string, { msg: Message<unknown>; job: DeliverWebhook }[]>()
 	for (const j of jobs) {
-		const id = j.job.conversationId
-		if (id === null) {
-			log.warn('webhook queue: event without a conversation dropped', { eventId: j.job.eventId, businessId: j.job.businessId })
-			j.msg.ack()
-			continue
-		}
-		byConversation.set(id, [...(byConversation.get(id) ?? []), j])
+		const key = j.job.conversationId ?? `business:${j.job.businessId}`
+		byHolder.set(key, [...(byHolder.get(key) ?? []), j])
 	}
-	await Promise.all([...byConversation].map(([conversationId, group]) => ring(env, conversationId, group)))
+	await Promise.all([...byHolder].map(([key, group]) => ring(env, key, group)))
 }
 
 async function ring(env: Env, conversationId: string, group: { msg: Message<unknown>; job: DeliverWebhook }[]): Promise<void> {
-	const stub = conversationById(env, conversationId)
+	const stub = eventHolder(env, group[0]!.job)
 	if (!stub) {
 		for (const { msg } of group) msg.ack()
 		return
@@ -94,7 +90,7 @@ async function indexStartedConversations(jobs: DeliverWebhook[], env: Env): Prom
 export async function handleDeadLetterBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
 	for (const msg of batch.messages) {
 		const parsed = DeliverWebhookSchema.safeParse(msg.body)
-		const stub = parsed.success && parsed.data.conversationId ? conversationById(env, parsed.data.conversationId) : null
+		const stub = parsed.success ? eventHolder(env, parsed.data) : null
 		if (!stub) {
 			log.error('dead-letter queue: body without a conversation dropped')
 			msg.ack()

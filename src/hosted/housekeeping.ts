@@ -4,8 +4,10 @@
  * not reach their conversation (outbox), drop old rows. Idempotent: an alarm may run twice.
  */
 import { getConfig, type Env } from '../context'
-import { emitOutcome, expiredOutcome, openOutcome, outcomeSummary, sealOutcome } from './outcome'
+import { emitOutcome, expiredOutcome, openOutcome, outcomeSummary, sealOutcome, type HostedOutcome } from './outcome'
+import type { HostedRequest } from './store'
 import { dueForExpiry, markHostedEmitted, nextHostedWake, purgeHosted, settleHostedRequest, unemitted } from './store'
+import { log } from '../lib/log'
 
 /** Runs inside the Business object; returns when the alarm should run next (or null). */
 export async function runHostedHousekeeping(sql: SqlStorage, env: Env, now = Date.now()): Promise<number | null> {
@@ -17,7 +19,7 @@ export async function runHostedHousekeeping(sql: SqlStorage, env: Env, now = Dat
 		const outcome = await openOutcome(kek, row).catch(() => null)
 		if (!outcome) {
 			// Unreadable (e.g. DATA_ENCRYPTION_KEY rotated): nothing can ever send it.
-			console.error(`hosted outcome ${row.requestId} unreadable; dropped`)
+			log.error('hosted outcome unreadable; dropped', { conversationId: row.conversationId, requestId: row.requestId })
 			markHostedEmitted(sql, row.requestId, '{}')
 			continue
 		}
@@ -25,4 +27,23 @@ export async function runHostedHousekeeping(sql: SqlStorage, env: Env, now = Dat
 	}
 	purgeHosted(sql, now)
 	return nextHostedWake(sql, Date.now())
+}
+
+/**
+ * Inside the Business object: store the sealed outcome (first settlement wins) and, when it
+ * is the first, hand it to its conversation and mark it emitted in the same call, so a
+ * settlement is one call from the request handler instead of a round trip back
+ * (docs/ARCHITECTURE.md "Hosted flows"). `emitted: false` leaves it to the alarm.
+ */
+export async function settleAndHandOver(
+	sql: SqlStorage,
+	env: Env,
+	input: { requestId: string; sealed: string; outcome: HostedOutcome },
+	now = Date.now(),
+): Promise<{ first: boolean; emitted: boolean; request: HostedRequest } | null> {
+	const settled = settleHostedRequest(sql, input.requestId, input.sealed, now)
+	if (!settled?.first) return settled ? { ...settled, emitted: false } : null
+	const emitted = await emitOutcome(env, settled.request, input.outcome)
+	if (emitted) markHostedEmitted(sql, input.requestId, outcomeSummary(input.outcome))
+	return { ...settled, emitted }
 }

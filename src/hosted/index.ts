@@ -16,7 +16,7 @@ import type { Config, Env } from '../context'
 import { beginApplePay } from './apple-pay'
 import { beginAuthentication } from './oauth'
 
-export { isHostedReply, settleAppleReply, type AppleReplyInput } from './replies'
+export { findHostedRequest, isHostedReply, settleAppleReply, type AppleReplyInput } from './replies'
 
 export interface PrepareHostedInput {
 	business: BusinessRecord

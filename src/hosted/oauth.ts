@@ -23,18 +23,18 @@ import type { BusinessRecord, StoredAuthentication } from '../business/schema'
 import type { Config, Env } from '../context'
 import { openSecret, randomToken, sealSecret } from '../lib/crypto'
 import { unprocessable } from '../lib/errors'
-import { clientSecretAad } from '../routes/admin'
-import { readBodyCapped, safeFetch } from '../lib/safe-fetch'
+import { clientSecretAad } from '../business/service'
 import type { AuthenticateOutcome, FailureReason } from './outcome'
+import { exchangeCode, lookupUserId, safeCode, type AccessToken } from './idp-client'
 import { settleAndEmit } from './settle'
+import type { HostedRequest } from './store'
 import { nowSeconds, openToken, signToken, TokenError } from './tokens'
+import { errorText, log } from '../lib/log'
 
 /** How long a customer has to sign in; the private key of a legacy request lives at most this long. */
 export const AUTH_REQUEST_TTL_MS = 60 * 60_000
 /** Our redirect URI's path; the business registers `<origin>` + this at its IdP. */
 export const AUTH_CALLBACK_PATH = '/hosted/auth/callback'
-const IDP_TIMEOUT_MS = 10_000
-const IDP_MAX_RESPONSE_BYTES = 64 * 1024
 
 const privateKeyAad = (requestId: string) => `auth-private-key:${requestId}`
 
@@ -144,7 +144,6 @@ export interface CallbackResult {
 const failedPage = (reason: CallbackResult['reason']): CallbackResult => ({ status: 400, outcome: 'failed', reason })
 
 /** An OAuth error code as a short token; anything else is not repeated. */
-const safeCode = (s: string | undefined) => (s && /^[A-Za-z0-9_.-]{1,64}$/.test(s) ? s : 'unspecified')
 
 export async function handleAuthCallback(env: Env, config: Config, query: z.infer<typeof CallbackQuerySchema>): Promise<CallbackResult> {
 	if (!query.state) return failedPage('invalid_request')
@@ -182,7 +181,7 @@ export async function handleAuthCallback(env: Env, config: Config, query: z.infe
 		return await completeCallback(env, config, base, detail, query)
 	} catch (err) {
 		// Claimed, so nobody else will finish it: fail it now rather than leave it to expire.
-		console.error('auth callback failed after claim', err instanceof Error ? `${err.name}: ${err.message}` : String(err))
+		log.error('auth callback failed after claim', { businessId: state.b, requestId: state.r, error: errorText(err) })
 		await settleAuth(env, config, base, detail.flow, { reason: 'token_exchange_failed', detail: 'internal error' })
 		return failedPage('token_exchange_failed')
 	}
@@ -213,119 +212,6 @@ async function completeCallback(
 	}
 	const outcome = await completeWithToken(env, config, base, detail, auth, token.token)
 	return outcome.outcome === 'authenticated' ? { status: 200, outcome: 'authenticated', reason: null } : failedPage(outcome.reason)
-}
-
-// ---------------------------------------------------------------------------------------
-// Token exchange and user-id lookup.
-
-const TokenResponseSchema = z.looseObject({
-	access_token: z.string().min(1).max(16_384),
-	token_type: z.string().max(64).optional(),
-	expires_in: z.union([z.number().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]).optional(),
-	scope: z.string().max(4096).optional(),
-})
-const OAuthErrorSchema = z.looseObject({ error: z.string() })
-
-export interface AccessToken {
-	accessToken: string
-	tokenType?: string
-	expiresIn?: number
-	scope?: string[]
-}
-
-async function readJsonCapped(res: Response): Promise<unknown> {
-	const bytes = await readBodyCapped(res, IDP_MAX_RESPONSE_BYTES)
-	try {
-		return JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes))
-	} catch {
-		return null
-	}
-}
-
-/** RFC 6749 §4.1.3 with client credentials in the body, as Apple's sample does (A-PY/20). */
-export async function exchangeCode(
-	config: Config,
-	auth: Pick<StoredAuthentication, 'tokenUrl' | 'clientId'>,
-	clientSecret: string,
-	code: string,
-	redirectUri: string,
-): Promise<{ ok: true; token: AccessToken } | { ok: false; detail: string }> {
-	const body = new URLSearchParams({
-		grant_type: 'authorization_code',
-		code,
-		redirect_uri: redirectUri,
-		client_id: auth.clientId,
-		client_secret: clientSecret,
-	})
-	let res: Response
-	try {
-		res = await safeFetch(auth.tokenUrl, {
-			environment: config.ENVIRONMENT,
-			timeoutMs: IDP_TIMEOUT_MS,
-			maxResponseBytes: IDP_MAX_RESPONSE_BYTES,
-			init: {
-				method: 'POST',
-				headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-				body: body.toString(),
-			},
-		})
-	} catch (err) {
-		return { ok: false, detail: err instanceof Error ? err.name : 'fetch failed' }
-	}
-	const json = await readJsonCapped(res).catch(() => null)
-	if (res.status < 200 || res.status >= 300) {
-		const oauthError = OAuthErrorSchema.safeParse(json)
-		return { ok: false, detail: `status ${res.status}${oauthError.success ? `: ${safeCode(oauthError.data.error)}` : ''}` }
-	}
-	const parsed = TokenResponseSchema.safeParse(json)
-	if (!parsed.success) return { ok: false, detail: 'token response without access_token' }
-	const t = parsed.data
-	return {
-		ok: true,
-		token: {
-			accessToken: t.access_token,
-			...(t.token_type ? { tokenType: t.token_type } : {}),
-			...(t.expires_in !== undefined ? { expiresIn: t.expires_in } : {}),
-			...(t.scope ? { scope: t.scope.split(/\s+/).filter(Boolean) } : {}),
-		},
-	}
-}
-
-const UserIdValue = z.union([z.string().min(1).max(512), z.number().transform(String)])
-const UserInfoSchema = z.looseObject({
-	sub: UserIdValue.optional(),
-	id: UserIdValue.optional(),
-	user_id: UserIdValue.optional(),
-	userId: UserIdValue.optional(),
-	externalUserId: UserIdValue.optional(),
-})
-
-/**
- * GET the business's user-id endpoint with the access token (ASAPP's "external user
- * identifier" endpoint, OpenID userinfo in practice): the id is `sub`, `id`, `user_id`,
- * `userId` or `externalUserId`, whichever comes first.
- */
-export async function lookupUserId(config: Config, userIdUrl: string, token: AccessToken): Promise<{ ok: true; id: string } | { ok: false; detail: string }> {
-	let res: Response
-	try {
-		res = await safeFetch(userIdUrl, {
-			environment: config.ENVIRONMENT,
-			timeoutMs: IDP_TIMEOUT_MS,
-			maxResponseBytes: IDP_MAX_RESPONSE_BYTES,
-			init: { headers: { authorization: `Bearer ${token.accessToken}`, accept: 'application/json' } },
-		})
-	} catch (err) {
-		return { ok: false, detail: err instanceof Error ? err.name : 'fetch failed' }
-	}
-	if (res.status < 200 || res.status >= 300) {
-		await res.body?.cancel()
-		return { ok: false, detail: `status ${res.status}` }
-	}
-	const parsed = UserInfoSchema.safeParse(await readJsonCapped(res).catch(() => null))
-	if (!parsed.success) return { ok: false, detail: 'response is not a JSON object' }
-	const u = parsed.data
-	const id = u.sub ?? u.id ?? u.user_id ?? u.userId ?? u.externalUserId
-	return id === undefined ? { ok: false, detail: 'no user id in the response' } : { ok: true, id }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -412,12 +298,12 @@ const AuthenticateReplySchema = z.looseObject({
 export async function settleAuthenticateReply(
 	env: Env,
 	config: Config,
-	input: { businessId: string; conversationId: string; requestIdentifier: string; authenticate: unknown },
+	input: { businessId: string; conversationId: string; requestIdentifier: string; authenticate: unknown; pending?: HostedRequest | null },
 ): Promise<boolean> {
 	const reply = AuthenticateReplySchema.safeParse(input.authenticate)
 	const ok = reply.success && reply.data.status?.toLowerCase() === 'authenticated'
 	const stub = businessStub(env, input.businessId)
-	const pending = await stub.hostedRequest(input.requestIdentifier)
+	const pending = input.pending ?? (await stub.hostedRequest(input.requestIdentifier))
 	if (!pending || pending.kind !== 'authenticate' || pending.conversationId !== input.conversationId) return false
 	const detail = AuthDetailSchema.parse(JSON.parse(pending.detailJson))
 	if (detail.flow === 'auth2' && ok) return true

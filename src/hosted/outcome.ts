@@ -11,6 +11,7 @@ import { conversationById } from '../conversation/directory'
 import type { Env } from '../context'
 import { openSecret, sealSecret } from '../lib/crypto'
 import type { HostedKind, HostedRequest } from './store'
+import { errorText, log } from '../lib/log'
 
 /** Why a hosted request failed; stable strings the business can switch on. */
 export type FailureReason =
@@ -133,7 +134,7 @@ export async function emitOutcome(env: Env, row: HostedRequest, outcome: HostedO
 		})
 		return true
 	} catch (err) {
-		console.error(`hosted outcome ${row.requestId} not yet delivered to its conversation:`, err instanceof Error ? err.message : String(err))
+		log.warn('hosted outcome not yet delivered to its conversation', { conversationId: row.conversationId, requestId: row.requestId, error: errorText(err) })
 		return false
 	}
 }

@@ -10,6 +10,7 @@
  * out, so an outcome is never lost. A legacy flow's private key lives in `secret` only until
  * the request is claimed or expires (then the column is cleared).
  */
+import { log } from '../lib/log'
 
 /** Appended to the Business object's migrations (business-do.ts). */
 export const HOSTED_MIGRATION = `CREATE TABLE hosted_requests (
@@ -204,7 +205,7 @@ export function purgeHosted(sql: SqlStorage, now: number): number {
 			now - SETTLED_RETENTION_MS,
 		)
 		.toArray()
-	for (const s of stale) console.error(`hosted outcome for request ${s.request_id} could not be delivered to its conversation; dropped`)
+	for (const s of stale) log.error('hosted outcome could not be delivered to its conversation; dropped', { requestId: s.request_id })
 	return sql.exec("DELETE FROM hosted_requests WHERE status = 'settled' AND settled_at <= ?", now - SETTLED_RETENTION_MS).rowsWritten
 }
 

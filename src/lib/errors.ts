@@ -1,19 +1,30 @@
 /**
- * Typed failures that map to HTTP responses. Every expected failure is an AppError, so
- * `app.onError` can answer `{ error: { code, message } }` with the right status and never
- * leak internals; anything else is logged and becomes a generic 500.
+ * Typed failures that map to HTTP responses. Every expected failure is an AppError, so the
+ * one error handler (routes/error-handler.tsx) can answer `{ error: { code, message, details } }`
+ * with the right status and never leak internals; anything else is logged and becomes a
+ * generic 500. `cause` and `internal` are for the log only, never sent.
  */
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
+export interface AppErrorOptions {
+	/** The failure underneath (logged with its message, never sent). */
+	cause?: unknown
+	/** Facts for the operator's log (ids, upstream status); never sent. */
+	internal?: Record<string, string | number | boolean | null>
+}
+
 export class AppError extends Error {
+	readonly internal: AppErrorOptions['internal']
 	constructor(
 		readonly status: ContentfulStatusCode,
 		readonly code: string,
 		message: string,
 		readonly details?: unknown,
+		options: AppErrorOptions = {},
 	) {
-		super(message)
+		super(message, options.cause === undefined ? undefined : { cause: options.cause })
 		this.name = 'AppError'
+		this.internal = options.internal
 	}
 }
 

@@ -17,3 +17,6 @@ export const log = {
 	warn: (message: string, fields?: Fields) => write('warn', message, fields),
 	error: (message: string, fields?: Fields) => write('error', message, fields),
 }
+
+/** An error as one line for a log field: name and message, never a stack or a cause's secrets. */
+export const errorText = (err: unknown): string => (err instanceof Error ? `${err.name}: ${err.message}` : String(err))

@@ -36,6 +36,7 @@ import { completeRichLink, richLinksForText } from './rich-links'
 import { sendWarnings } from './warnings'
 import { pinAttachment } from '../attachments/purge'
 import { abandonHosted, prepareHosted } from '../hosted'
+import { log } from '../lib/log'
 
 /** Longer than the whole send retry schedule (conversation/outbound.ts SEND_RETRY_MS). */
 export const ATTACHMENT_PIN_MS = 2 * 24 * 3600_000
@@ -121,7 +122,7 @@ function render(
 	// Our own output is checked against Apple's schema: a renderer bug must not reach Apple.
 	const checked = AppleMessageBodySchema.safeParse(appleBody)
 	if (!checked.success) {
-		console.error('rendered body failed Apple schema', checked.error.issues.slice(0, 5))
+		log.error('rendered body failed Apple schema', { issues: checked.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') })
 		throw unprocessable('message cannot be rendered for Apple', checked.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })))
 	}
 	return appleBody as OutboundJob['appleBody']

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { BusinessMessageSchema } from '../apple/outbound'
+import { invitationPaths } from '../invitations/openapi'
 import { SendMessageSchema } from '../routes/messages'
 import { PreviewBodySchema, TemplateBodySchema } from '../routes/templates'
 
@@ -89,6 +90,7 @@ export function openApiDocument(): object {
 			},
 			'/v1/deliveries/failed': { get: { summary: 'Webhook deliveries that failed for good (dead letters)', responses: { '200': { description: 'A page of dead letters' }, ...errors } } },
 			'/v1/deliveries/{id}/replay': { post: { summary: 'Replay a dead letter (same webhook-id)', responses: { '202': { description: 'Re-queued' }, ...errors } } },
+			...invitationPaths(),
 		},
 	}
 	return cached

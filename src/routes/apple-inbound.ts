@@ -11,8 +11,11 @@ import { AppleJwtError, verifyAppleJwt } from '../apple/jwt'
 import { businessForDestination } from '../business/directory'
 import { conversationByCustomer } from '../conversation/directory'
 import { getConfig, type AppBindings } from '../context'
-import { isHostedReply, settleAppleReply } from '../hosted'
+import { findHostedRequest, settleAppleReply } from '../hosted'
+import { invitationsStub } from '../invitations/directory'
+import { invitationAnswered, invitationSignal } from '../invitations/inbound'
 import { badRequest, forbidden, notFound, payloadTooLarge, unauthorized } from '../lib/errors'
+import { errorText, log } from '../lib/log'
 
 /** Wire cap, and cap on the inflated JSON (a DO row holds at most 2 MB; workers-limits.md §4). */
 export const INBOUND_LIMITS = { maxBytes: 1024 * 1024, maxInflatedBytes: 1024 * 1024 }
@@ -64,11 +67,22 @@ appleInbound.post('/message', async (c) => {
 	if (!business) throw notFound('unknown destination-id')
 	const businessId = business.settings.businessId
 
+	// Invitations (docs/invitations.md "What comes back"): an opt-out is recorded by the business's
+	// invitations object and is not a conversation close; an answer starts the conversation as usual.
+	const invitation = invitationSignal(message)
+	if (invitation?.kind === 'opt_out') {
+		const r = await invitationsStub(c.env, businessId).recordOptOut(invitation.referenceIds, customerId)
+		if (r.phones === 0) log.warn('opt-out for reference ids no invitation of this business carries; nothing recorded', { businessId })
+		return c.json({ status: 'recorded' })
+	}
+	const invitationId = invitation?.kind === 'answer' ? await invitationAnswered(c.env, businessId, customerId, invitation.answer) : null
+
 	// A reply to our authentication / Apple Pay request: the hosted flow settles it and its
 	// outcome is the business's event (src/hosted/replies.ts). One Business-object read, and
 	// only for such replies.
 	const replyData = message.type === 'interactive' ? (message as InboundInteractive).interactiveData?.data : undefined
-	const hostedReply = await isHostedReply(c.env, businessId, replyData)
+	const pending = await findHostedRequest(c.env, businessId, replyData)
+	const hostedReply = pending !== null
 	const result = await conversationByCustomer(c.env, businessId, customerId).receive({
 		businessId,
 		customerId,
@@ -81,12 +95,17 @@ appleInbound.post('/message', async (c) => {
 		retentionDays: business.settings.attachmentRetentionDays,
 		hostedReply,
 		appleBusinessId: destinationId,
+		...(invitationId ? { invitationId } : {}),
 	})
+	if (invitationId && invitation?.kind === 'answer') {
+		// After the conversation holds the answer; a retry by Apple repeats this harmlessly.
+		await invitationsStub(c.env, businessId).markAccepted(invitationId, { conversationId: result.conversationId, customerId, choice: invitation.answer.choice })
+	}
 	if (hostedReply && result.status === 'recorded') {
 		// After the 200 (Apple waits at most 30 s); if this dies, the request expires as failed.
 		c.executionCtx.waitUntil(
-			settleAppleReply(c.env, config, { businessId, conversationId: result.conversationId, data: replyData }).catch((err: unknown) =>
-				console.error('hosted reply settlement failed', err instanceof Error ? err.message : String(err)),
+			settleAppleReply(c.env, config, { businessId, conversationId: result.conversationId, data: replyData, pending }).catch((err: unknown) =>
+				log.error('hosted reply settlement failed', { businessId, conversationId: result.conversationId, error: errorText(err) }),
 			),
 		)
 	}

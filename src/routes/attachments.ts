@@ -32,6 +32,7 @@ import {
 } from '../attachments/r2-staging'
 import { SNIFF_BYTES, declaredMime, extensionFor, resolveMime } from '../attachments/sniff'
 import type { BusinessBindings } from './business-auth'
+import { errorText, log } from '../lib/log'
 
 export const attachments = new Hono<BusinessBindings>()
 
@@ -73,7 +74,7 @@ attachments.post('/', async (c) => {
 		}
 	} catch (err) {
 		if (err instanceof TooLargeError) throw tooLarge()
-		console.error('attachment upload failed', err instanceof Error ? `${err.name}: ${err.message}` : String(err))
+		log.error('attachment upload failed', { error: errorText(err) })
 		throw new AppError(503, 'storage_unavailable', 'the upload could not be stored; try again')
 	}
 	return c.json({ id, name, mimeType, size, expiresAt: new Date(base.expiresAt).toISOString() }, 201)

@@ -14,7 +14,7 @@ import { businessStub } from '../business/directory'
 import { BusinessIdSchema } from '../business/schema'
 import { getConfig } from '../context'
 import { AppError, forbidden } from '../lib/errors'
-import { adminCall, CreatedBusinessSchema } from '../hosted/admin-client'
+import { createFromPage } from '../hosted/admin-client'
 import { type LandingAccount, landingAccount, LogoUrlSchema, parseLanding } from '../hosted/landing-query'
 import { linkAccount } from '../hosted/links'
 import { LandingPage } from '../hosted/pages/landing'
@@ -124,10 +124,10 @@ landing.post('/landing/create', async (c) => {
 	// Linked elsewhere already: refuse before creating anything (no business left half-linked).
 	const alias = await businessStub(c.env, account.accountId).accountAlias()
 	if (alias && alias.businessId !== account.accountId) return c.html(<LinkRefusedPage principal={principal} csrf={csrf} account={shown} linkedTo={alias.businessId} />, 409)
-	const created = await adminCall(c.env, config(c), 'POST', '/businesses', { businessId: account.accountId, name: draft.name, webhookUrl: draft.webhookUrl })
+	const created = await createFromPage(c.env, config(c), { businessId: account.accountId, name: draft.name, webhookUrl: draft.webhookUrl })
 	if (!created.ok && created.status !== 409) return renderLanding(c, session, shown, { errors: created.errors, draft }, 422)
 	// 409: the business exists (a double submit, or created before): linking is idempotent.
-	const secrets = created.ok ? CreatedBusinessSchema.parse(created.body) : null
+	const secrets = created.ok ? created.body : null
 	const result = await linkAccount(c.env, {
 		accountId: account.accountId,
 		name: account.name ?? null,

@@ -22,9 +22,10 @@ import { BusinessIdSchema } from '../business/schema'
 import { getConfig, type Config } from '../context'
 import { replayDeadLetter } from '../conversation/replay'
 import { openSecret } from '../lib/crypto'
-import { AppError, errorBody, forbidden, notFound } from '../lib/errors'
+import { AppError, forbidden, notFound } from '../lib/errors'
 import { readJson } from '../lib/json-body'
-import { adminCall } from '../hosted/admin-client'
+import { clientSecretAad } from '../business/service'
+import { updateFromPage } from '../hosted/admin-client'
 import { handlePayCallback, PAY_ENDPOINTS } from '../hosted/apple-pay'
 import { CSRF_FIELD, sameOrigin } from '../hosted/csrf'
 import { accountOfNext } from '../hosted/landing-query'
@@ -48,7 +49,6 @@ import {
 	startSession,
 } from '../hosted/session'
 import { applePayForm, authenticationForm, FormSchema, str, webhooksForm, type Form } from '../hosted/settings'
-import { clientSecretAad } from './admin'
 import type { HostedContext, HostedEnv } from './hosted-context'
 import { landing } from './hosted-landing'
 
@@ -60,17 +60,6 @@ const FORM_LIMIT_BYTES = 64 * 1024
 const PAY_BODY_LIMIT_BYTES = 64 * 1024
 
 // Pages answer errors as pages; Apple Pay callbacks as JSON like the rest of the API.
-hosted.onError((err, c) => {
-	const known = err instanceof AppError ? err : null
-	if (!known) console.error('hosted: unhandled error', err instanceof Error ? `${err.name}: ${err.message}` : String(err))
-	if (c.req.path.startsWith('/hosted/pay/')) {
-		return known ? c.json(errorBody(known), known.status) : c.json({ error: { code: 'internal', message: 'internal error' } }, 500)
-	}
-	const status = known?.status ?? 500
-	const message = known && status < 500 ? known.message : 'Something went wrong. Try again later.'
-	return c.html(<MessagePage title={status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Error'} message={message} />, status)
-})
-
 // --- Middleware -------------------------------------------------------------------------
 
 const pageHeaders = [
@@ -238,14 +227,14 @@ hosted.get('/hosted/businesses/:id/settings', async (c) => {
 	return renderSettings(c, id, { notice })
 })
 
-/** Save through the admin API; errors re-render the page with the section's draft. */
+/** Save through the business service; errors re-render the page with the section's draft. */
 async function saveSection(c: C, id: string, section: SettingsSection, built: { draft: unknown; patch?: Record<string, unknown>; errors?: { path?: string; message: string }[] }) {
 	const draft = { [section]: built.draft } as SettingsProps['draft']
 	if (built.errors) return renderSettings(c, id, { errors: { section, list: built.errors }, draft }, 422)
-	const result = await adminCall(c.env, config(c), 'PATCH', `/businesses/${encodeURIComponent(id)}`, built.patch)
+	const result = await updateFromPage(c.env, config(c), id, built.patch)
 	if (!result.ok) {
 		if (result.status === 404) throw notFound('No such business.')
-		// The admin API says 400 (schema) or 422 (URL refused); to a form both are "fix these fields".
+		// 400 (schema) or 422 (URL refused); to a form both are "fix these fields".
 		return renderSettings(c, id, { errors: { section, list: result.errors }, draft }, 422)
 	}
 	const removed = built.patch && Object.values(built.patch).some((v) => v === null)

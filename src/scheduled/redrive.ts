@@ -5,6 +5,7 @@
 import type { Env } from '../context'
 import { conversationById } from '../conversation/directory'
 import { WATCH_SHARDS, watchlistStub } from '../conversation/watchlist-do'
+import { businessOfWatchKey, invitationsStub } from '../invitations/directory'
 import { log } from '../lib/log'
 
 /** Per shard and run; the rest waits for the next hour (their alarms are the first line). */
@@ -19,7 +20,9 @@ export async function redriveWatched(env: Env): Promise<{ redriven: number }> {
 		for (let i = 0; i < ids.length; i += PARALLEL) {
 			await Promise.all(
 				ids.slice(i, i + PARALLEL).map(async (id) => {
-					const stub = conversationById(env, id)
+					// Entries are conversation ids, or a business's invitations object (invitations/directory.ts).
+					const business = businessOfWatchKey(id)
+					const stub = business !== null ? invitationsStub(env, business) : conversationById(env, id)
 					try {
 						const { pending } = stub ? await stub.redrive() : { pending: false }
 						if (!pending) await list.unwatch(id)

@@ -14,7 +14,7 @@ import { openOutcome } from '../../src/hosted/outcome'
 import worker from '../../src/index'
 import { hosted } from '../../src/routes/hosted'
 
-export { Business, ConsoleHub, Conversation, Watchlist } from '../../src/index'
+export { Business, ConsoleHub, Conversation, Invitations, Watchlist } from '../../src/index'
 
 const HOSTED_PATH = /^\/(landing|landingPage)(\/|$)|^\/hosted(\/|$)/
 

@@ -112,6 +112,7 @@ export async function startMsp({ stateDir, gatewayUrl }) {
 			CONVERSATION: { className: 'Conversation', useSQLite: true },
 			BUSINESS: { className: 'Business', useSQLite: true },
 			WATCHLIST: { className: 'Watchlist', useSQLite: true },
+			INVITATIONS: { className: 'Invitations', useSQLite: true },
 			CONSOLE_HUB: { className: 'ConsoleHub', useSQLite: true },
 		},
 		// As in wrangler.toml.

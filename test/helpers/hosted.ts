@@ -8,11 +8,12 @@ import { Hono } from 'hono'
 import { x963Kdf } from '../../src/apple/ecies'
 import { base64ToBytes, bytesToBase64 } from '../../src/apple/encoding'
 import { getConfig, type AppBindings, type Config } from '../../src/context'
+import { handleError } from '../../src/routes/error-handler'
 import { hosted } from '../../src/routes/hosted'
 
 export const ORIGIN = 'https://msp.test'
 
-const app = new Hono<AppBindings>().route('/', hosted)
+const app = new Hono<AppBindings>().onError(handleError).route('/', hosted)
 
 /** A request to the hosted routes as the platform serves them (`env` may be overridden). */
 export async function hostedFetch(path: string, init: RequestInit = {}, envOverride?: Partial<Cloudflare.Env>): Promise<Response> {

@@ -10,6 +10,20 @@ describe('admin API (PRODUCT.md "Admin API")', () => {
 		expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('forbidden')
 	})
 
+	it('concurrent PATCHes of different fields both land (merged inside the object)', async () => {
+		const biz = await createBusiness()
+		const patches = [
+			{ name: 'Renamed' },
+			{ logoUrl: 'https://cdn.example.com/logo.png' },
+			{ attachmentRetentionDays: 7 },
+			{ routes: [{ intent: 'billing', webhookUrl: 'https://billing.example.com/amb' }] },
+		]
+		const answers = await Promise.all(patches.map((json) => adminFetch(`/businesses/${biz.businessId}`, { method: 'PATCH', json })))
+		expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200])
+		const stored = (await (await adminFetch(`/businesses/${biz.businessId}`)).json()) as Record<string, unknown>
+		expect(stored).toMatchObject({ name: 'Renamed', logoUrl: 'https://cdn.example.com/logo.png', attachmentRetentionDays: 7, routes: [{ intent: 'billing' }] })
+	})
+
 	it('creates a business; secrets are shown once and never read back', async () => {
 		const id = crypto.randomUUID()
 		const res = await adminFetch('/businesses', {

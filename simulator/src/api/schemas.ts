@@ -12,6 +12,8 @@ export const CreateCustomer = z.object({
 	name: z.string().min(1).max(60).optional(),
 	device: z.enum(DEVICE_KINDS).default('iphone'),
 	locale: z.string().regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'locale like en_US').default('en_US'),
+	/** The customer's number in the phone directory (invitations); one is assigned when left out. */
+	phoneNumber: z.string().regex(/^\+[1-9]\d{6,14}$/, 'phoneNumber must be E.164, e.g. +15551234567').optional(),
 })
 
 export const UpdateCustomer = z.object({
@@ -93,3 +95,6 @@ export const SinceQuery = z.object({
 	businessId: z.string().optional(),
 	customerId: z.string().optional(),
 })
+
+/** Accepting an invitation: the option title the customer chose (the simulated template's "Accept"). */
+export const AnswerInvitation = z.object({ title: z.string().min(1).max(100).optional() })

@@ -22,7 +22,9 @@ import { decodeBase64Strict, randomHex } from '../lib/bytes'
 import type { Customer } from '../state/types'
 import { ApiError, apiErrorResponse, jsonBody, parseApi } from './api-errors'
 import { downloadAttachment } from './attachment-download'
+import { answerInvitation } from '../device/invitations'
 import {
+	AnswerInvitation,
 	CreateCustomer,
 	PutBusiness,
 	SendAttachmentJson,
@@ -64,9 +66,26 @@ simApi.post('/customers', async (c) => {
 	const state = simState(c.env)
 	const id = input.id ?? newCustomerId()
 	if (await state.getCustomer(id)) throw new ApiError(409, 'conflict', `customer ${id} exists`)
+	if (input.phoneNumber && (await state.getCustomerByPhone(input.phoneNumber))) throw new ApiError(409, 'conflict', `phone number ${input.phoneNumber} is taken`)
 	const n = (await state.listCustomers()).length + 1
-	const customer = await state.createCustomer({ id, name: input.name ?? `Customer ${n}`, device: input.device, locale: input.locale })
+	const phoneNumber = input.phoneNumber ?? (await freePhoneNumber(c.env))
+	const customer = await state.createCustomer({ id, name: input.name ?? `Customer ${n}`, device: input.device, locale: input.locale, phoneNumber })
 	return c.json(withProfile(customer), 201)
+})
+
+/** A US test number (555 exchange) nobody in the directory has. */
+async function freePhoneNumber(env: SimEnv): Promise<string> {
+	for (;;) {
+		const digits = Array.from(crypto.getRandomValues(new Uint8Array(7)), (b) => String(b % 10)).join('')
+		const phone = `+1555${digits}`
+		if (!(await simState(env).getCustomerByPhone(phone))) return phone
+	}
+}
+
+/** The phone directory: which simulated customer an invitation to a number reaches. */
+simApi.get('/phone-directory', async (c) => {
+	const customers = await simState(c.env).listCustomers()
+	return c.json({ entries: customers.filter((cu) => cu.phoneNumber).map((cu) => ({ phoneNumber: cu.phoneNumber, customerId: cu.id, name: cu.name })) })
 })
 
 simApi.get('/customers', async (c) => {
@@ -169,6 +188,14 @@ simApi.post('/customers/:id/replies', async (c) => {
 	const input = parseApi(SendReply, await jsonBody(c))
 	const customer = await customerOr404(c.env, c.req.param('id'))
 	return c.json(await sendReply(c.env, customer, input.toMessageId, input.selection))
+})
+
+/** Accept or decline an invitation shown on the device (device/invitations.ts). */
+simApi.post('/customers/:id/invitations/:messageId/:answer{accept|decline}', async (c) => {
+	const input = parseApi(AnswerInvitation, await jsonBody(c))
+	const customer = await customerOr404(c.env, c.req.param('id'))
+	const answer = c.req.param('answer') === 'accept' ? 'accept' : 'decline'
+	return c.json({ sent: [await answerInvitation(c.env, customer, c.req.param('messageId'), answer, input.title)] })
 })
 
 simApi.post('/customers/:id/close', async (c) => {

@@ -42,7 +42,7 @@ export class ActionError extends Error {
 
 type Fields = Record<string, unknown>
 
-async function dispatch(
+export async function dispatch(
 	env: SimEnv,
 	customer: Customer,
 	businessId: string,

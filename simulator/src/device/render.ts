@@ -8,6 +8,7 @@ import { isObject } from '../gateway/zod-check'
 import type { DeviceKind, GatewayWarning, StoredMessage } from '../state/types'
 import { interactiveOf } from './customer-actions'
 import { unsupportedOn, type Unsupported } from './device-support'
+import { invitationOf } from './invitations'
 
 type Dict = Record<string, unknown>
 const asDict = (v: unknown): Dict => (isObject(v) ? v : {})
@@ -57,6 +58,10 @@ export type View =
 	| { kind: 'authenticate'; bubble: Bubble; flow: 'new' | 'legacy'; scope: string[]; redirectURI?: string }
 	| { kind: 'iMessageApp'; bubble: Bubble; appName?: string; appIconDataUrl?: string; url?: string }
 	| { kind: 'customer'; text?: string; attachments: RenderedAttachment[]; replyTitle?: string; viaDataRef: boolean }
+	/** An invitation (notification message): the template with the business's brand, Accept / Decline. */
+	| { kind: 'invitation'; templateId: string; referenceId: string; brandName?: string; logoDataUrl?: string }
+	/** The customer declined an invitation: a `close` with `referenceIds`, not a deleted conversation. */
+	| { kind: 'declined'; referenceIds: string[] }
 	| { kind: 'other'; summary: string }
 
 export interface RenderedMessage {
@@ -245,6 +250,16 @@ function renderBusiness(customerId: string, msg: StoredMessage): View {
 			}
 		}
 		case 'interactive': {
+			const inv = invitationOf(msg)
+			if (inv) {
+				return {
+					kind: 'invitation',
+					templateId: inv.templateId,
+					referenceId: inv.referenceId,
+					...(inv.brandName ? { brandName: inv.brandName } : {}),
+					...(inv.logo ? { logoDataUrl: `data:image/png;base64,${inv.logo}` } : {}),
+				}
+			}
 			const idata = interactiveOf(msg)
 			return idata ? renderInteractive(idata) : { kind: 'other', summary: 'interactive message' }
 		}
@@ -260,6 +275,8 @@ function renderBusiness(customerId: string, msg: StoredMessage): View {
 function replyTitleOf(msg: StoredMessage): string | undefined {
 	const idata = asDict(msg.resolvedInteractive ?? msg.body.interactiveData)
 	const data = asDict(idata.data)
+	const choice = asDict(asDict(asDict(data.notification).displayContent).determinateResponse)
+	if (str(choice.title)) return str(choice.title)
 	const reply = { ...asDict(idata.replyMessage), ...asDict(data.replyMessage) }
 	if (data.event !== undefined && str(reply.alternateTitle)) return str(reply.alternateTitle)
 	return str(reply.title) ?? str(asDict(msg.body.interactiveDataRef).title)
@@ -281,9 +298,16 @@ export function renderThread(customerId: string, messages: StoredMessage[], devi
 		const rid = requestIdOf(m)
 		if (rid && !answers.has(rid)) answers.set(rid, { title: replyTitleOf(m) ?? 'Replied', messageId: m.id })
 	}
+	const declined = new Map<string, string>()
+	for (const m of messages) {
+		if (m.sender !== 'customer' || m.type !== 'close' || !Array.isArray(m.body.referenceIds)) continue
+		for (const ref of m.body.referenceIds) if (typeof ref === 'string' && !declined.has(ref)) declined.set(ref, m.id)
+	}
 	return messages.map((m) => {
 		const requestIdentifier = m.type === 'interactive' ? requestIdOf(m) : undefined
-		const answered = m.sender === 'business' && requestIdentifier ? answers.get(requestIdentifier) : undefined
+		const inv = m.sender === 'business' ? invitationOf(m) : null
+		const declinedBy = inv ? declined.get(inv.referenceId) : undefined
+		const answered = declinedBy ? { title: 'Declined', messageId: declinedBy } : m.sender === 'business' && requestIdentifier ? answers.get(requestIdentifier) : undefined
 		const view: View =
 			m.sender === 'business'
 				? renderBusiness(customerId, m)
@@ -296,7 +320,9 @@ export function renderThread(customerId: string, messages: StoredMessage[], devi
 								attachments: [],
 								viaDataRef: m.body.interactiveDataRef !== undefined,
 							}
-						: { kind: 'other', summary: m.type }
+						: m.type === 'close' && Array.isArray(m.body.referenceIds)
+							? { kind: 'declined', referenceIds: m.body.referenceIds.map(String) }
+							: { kind: 'other', summary: m.type }
 		const unsupported = m.sender === 'business' && device ? unsupportedOn(view, device) : null
 		return {
 			seq: m.seq,

@@ -38,7 +38,7 @@ export function parseJsonBody(contentType: string | undefined, text: string): Re
 export function checkEnvelope(
 	headers: { id?: string; sourceId?: string; destinationId?: string },
 	body: Record<string, unknown>,
-	opts: { mspId: string },
+	opts: { mspId: string; notification?: boolean },
 ): Envelope {
 	const hdr = { id: headers.id, 'Source-Id': headers.sourceId, 'Destination-Id': headers.destinationId }
 	for (const [name, value] of Object.entries(hdr)) {
@@ -63,8 +63,12 @@ export function checkEnvelope(
 	const destinationId = headers.destinationId as string
 	// Spec core §7: Source-Id outbound is the business ID, never the MSP ID.
 	if (sourceId === opts.mspId) fail(400, 'source_is_msp_id', 'Source-Id must be the business ID, not the MSP ID')
-	// Spec core §4.3: customers are opaque urn:mbid: ids.
-	if (!destinationId.startsWith('urn:mbid:')) {
+	// Spec core §4.3: customers are opaque urn:mbid: ids; only a notification goes to a phone
+	// number (docs/invitations.md; gateway/notification-rules.ts checks it).
+	if (!opts.notification && destinationId.startsWith('tel:')) {
+		fail(400, 'destination_format', 'a tel: Destination-Id is only for notifications: send the header message-type: notification')
+	}
+	if (!opts.notification && !destinationId.startsWith('urn:mbid:')) {
 		fail(400, 'destination_format', `Destination-Id must be the customer's urn:mbid: id, got ${JSON.stringify(destinationId)}`)
 	}
 

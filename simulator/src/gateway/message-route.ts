@@ -14,10 +14,24 @@ import { readCapped } from '../lib/read-capped'
 import { reject, RejectionError } from '../lib/rejection'
 import { checkMessage } from './check-message'
 import { createDataRef } from './data-ref'
-import { parseJsonBody } from './envelope'
+import { checkEnvelope, parseJsonBody } from './envelope'
 import { checkMspToken } from './jwt-check'
+import { checkNotification } from './notification-rules'
 import { respondRejected } from './request-log'
 import { stateLookups } from './state-lookups'
+
+/**
+ * A notification (invitation): checked as docs/invitations.md describes it, then shown to the customer
+ * whose phone number it names (the simulator's phone directory); an unknown number → 404.
+ */
+async function notify(c: Context<SimBindings>, body: Record<string, unknown>, text: string): Promise<Response> {
+	const config = simConfig(c.env)
+	const env = checkEnvelope({ id: c.req.header('id'), sourceId: c.req.header('source-id'), destinationId: c.req.header('destination-id') }, body, { mspId: config.MSP_ID, notification: true })
+	const n = checkNotification(body, env.destinationId)
+	const stored = await simState(c.env).storeNotification({ id: env.id, businessId: env.sourceId, phoneNumber: n.phoneNumber, body, headers: { 'message-type': 'notification' } })
+	if (!stored.ok) return respondRejected(c, stored.rejection, text)
+	return c.body(null, 200, { 'cache-control': 'no-cache, no-store' })
+}
 
 /** No documented cap (spec core §8 q14); 10 MB keeps inline images possible and memory bounded. */
 export const MESSAGE_MAX_BYTES = 10 * 1024 * 1024
@@ -45,6 +59,13 @@ async function handle(c: Context<SimBindings>, endpoint: 'message' | 'authentica
 	try {
 		text = new TextDecoder().decode(await readCapped(c.req.raw, MESSAGE_MAX_BYTES))
 		const body = parseJsonBody(c.req.header('content-type'), text)
+		const messageType = c.req.header('message-type')
+		if (messageType !== undefined) {
+			if (messageType !== 'notification' || endpoint !== 'message') {
+				return respondRejected(c, reject(400, 'header_message_type', `message-type ${JSON.stringify(messageType)} is not known here; only "notification" on /v1/message`), text)
+			}
+			return await notify(c, body, text)
+		}
 		const msg = await checkMessage(
 			{ id: c.req.header('id'), sourceId: c.req.header('source-id'), destinationId: c.req.header('destination-id') },
 			body,

@@ -24,7 +24,7 @@ export interface CustomerWithConversations extends Customer {
 export function sidebarList(customers: CustomerWithConversations[], current: string, business: string, names: BusinessNames): Raw {
 	if (customers.length === 0) return h`<p class="muted" data-testid="no-customers">No customers yet.</p>`
 	return h`<ul>${customers.map(
-		(c) => h`<li><a href="/device?customer=${encodeURIComponent(c.id)}" class="${c.id === current && !business ? 'active' : ''}" data-testid="customer-link" data-customer-id="${c.id}">${c.name} <span class="muted">· ${DEVICES[c.device].label}</span></a>
+		(c) => h`<li><a href="/device?customer=${encodeURIComponent(c.id)}" class="${c.id === current && !business ? 'active' : ''}" data-testid="customer-link" data-customer-id="${c.id}">${c.name} <span class="muted">· ${DEVICES[c.device].label}${c.phoneNumber ? ` · ${c.phoneNumber}` : ''}</span></a>
 			${c.conversations.length
 				? h`<ul>${c.conversations.map(
 						(cv) => h`<li><a href="/device?customer=${encodeURIComponent(c.id)}&business=${encodeURIComponent(cv.businessId)}" class="${c.id === current && cv.businessId === business ? 'active' : ''}" data-testid="conversation-link" data-business-id="${cv.businessId}">${nameOf(names, cv.businessId)}${cv.closed ? ' (deleted)' : ''}</a></li>`,
@@ -97,6 +97,7 @@ export function devicePage(o: {
 			<input name="name" placeholder="Name (optional)" data-testid="new-customer-name">
 			<select name="device" data-testid="new-customer-device">${DEVICE_KINDS.map((k) => h`<option value="${k}">${DEVICES[k].label}</option>`)}</select>
 			<input name="locale" value="en_US" data-testid="new-customer-locale">
+			<input name="phoneNumber" placeholder="Phone, E.164 (optional: one is assigned)" data-testid="new-customer-phone">
 			<button data-testid="new-customer-submit">Create customer</button>
 		</form>
 	</aside>`
@@ -122,6 +123,7 @@ export function devicePage(o: {
 	const controls = h`<div class="controls">
 		<div class="panel" data-testid="device-header"><h3>${c.name}</h3>
 			<div class="mono" data-testid="customer-id">${c.id}</div>
+			${c.phoneNumber ? h`<div class="mono" data-testid="customer-phone" title="Invitations to this number reach this customer">${c.phoneNumber}</div>` : ''}
 			<form class="stack" onsubmit="return false" style="margin-top:8px">
 				<label>Device <select id="device-select" data-testid="device-select">${DEVICE_KINDS.map(
 					(k) => h`<option value="${k}" ${k === c.device ? 'selected' : ''}>${DEVICES[k].label}</option>`,

@@ -56,6 +56,11 @@ export const ACTIONS_SCRIPT = String.raw`
 					await reply(messageId, { url: $('[name=reply-url]', dlg).value })
 					dlg.close()
 					break
+				case 'invitation-accept':
+				case 'invitation-decline':
+					await api('POST', cpath + '/invitations/' + encodeURIComponent(messageId) + '/' + (el.dataset.action === 'invitation-accept' ? 'accept' : 'decline'), {})
+					refresh()
+					break
 				case 'tapback': {
 					const payload = { businessId: business, reaction: el.dataset.reaction, targetMessageId: messageId }
 					if (el.dataset.emoji) payload.emoji = el.dataset.emoji
@@ -159,6 +164,7 @@ export const ACTIONS_SCRIPT = String.raw`
 		e.preventDefault()
 		const data = Object.fromEntries(new FormData(form))
 		if (!data.name) delete data.name
+		if (!data.phoneNumber) delete data.phoneNumber
 		const c = await api('POST', '/customers', data)
 		location.href = '/device?customer=' + enc(c.id) + (business ? '&business=' + enc(business) : '')
 	})

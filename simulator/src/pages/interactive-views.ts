@@ -154,3 +154,19 @@ export function iMessageAppView(m: RenderedMessage, v: V<'iMessageApp'>): Raw {
 	<div class="status">${v.appName ?? ''}</div>
 	${dialog(m, 'imessage-app-dialog', v.appName ?? 'iMessage app', body, h`<button type="button" data-action="app-send" data-testid="imessage-app-send">Send</button>`)}`
 }
+
+/**
+ * An invitation (Apple's notification template): the business's logo and name, and Accept /
+ * Decline until the customer answered. Decline means no more invitations from this business.
+ */
+export function invitationView(m: RenderedMessage, v: V<'invitation'>): Raw {
+	return h`<div class="rich" data-testid="invitation" data-template-id="${v.templateId}" data-reference-id="${v.referenceId}">
+		<div class="icon">${v.logoDataUrl ? h`<img src="${v.logoDataUrl}" alt="" data-testid="invitation-logo">` : ''}
+			<div><div class="title" data-testid="invitation-brand">${v.brandName ?? 'A business'}</div><div class="subtitle">would like to message you</div></div>
+		</div>
+		${m.answered
+			? h`<div class="answered" data-testid="answered">${m.answered.title === 'Declined' ? '✕ Declined' : h`✓ ${m.answered.title}`}</div>`
+			: h`<div class="quick"><button type="button" data-action="invitation-accept" data-message-id="${m.id}" data-testid="invitation-accept">Accept</button>
+				<button type="button" class="secondary" data-action="invitation-decline" data-message-id="${m.id}" data-testid="invitation-decline">Decline</button></div>`}
+	</div>`
+}

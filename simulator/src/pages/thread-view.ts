@@ -12,6 +12,7 @@ import {
 	authenticateView,
 	formView,
 	iMessageAppView,
+	invitationView,
 	listPickerView,
 	quickReplyView,
 	timePickerView,
@@ -96,6 +97,8 @@ function businessContent(m: RenderedMessage): Raw {
 			return authenticateView(m, v)
 		case 'iMessageApp':
 			return iMessageAppView(m, v)
+		case 'invitation':
+			return invitationView(m, v)
 		default:
 			return h`<div class="bubble muted">${v.kind === 'other' ? v.summary : v.kind}</div>`
 	}
@@ -147,6 +150,10 @@ export function threadView(messages: RenderedMessage[], rejections: RejectionRec
 			continue
 		}
 		if (m.sender === 'business') businessTyping = false
+		if (m.type === 'close' && m.view.kind === 'declined') {
+			items.push({ at: m.at, seq: m.seq, html: h`<div class="notice" data-testid="invitation-declined">You declined the invitation: this business cannot invite you again.</div>` })
+			continue
+		}
 		if (m.type === 'close') {
 			items.push({ at: m.at, seq: m.seq, html: h`<div class="notice" data-testid="conversation-closed">You deleted this conversation.</div>` })
 			continue

@@ -43,6 +43,9 @@ export const MIGRATIONS: readonly string[] = [
 	// Businesses known by name (business-directory.ts).
 	`CREATE TABLE businesses (
 		id TEXT PRIMARY KEY, name TEXT NOT NULL, webhook_url TEXT, updated_at INTEGER NOT NULL);`,
+	// The phone directory: invitations (notifications) reach a customer by phone number.
+	`ALTER TABLE customers ADD COLUMN phone TEXT;
+	CREATE UNIQUE INDEX customers_phone ON customers (phone) WHERE phone IS NOT NULL;`,
 ]
 
 export function applyMigrations(sql: SqlStorage): void {

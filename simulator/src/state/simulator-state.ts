@@ -114,18 +114,42 @@ export class SimulatorState extends DurableObject<SimEnv> {
 
 	// ── customers & conversations ───────────────────────────────────────────────────────
 
-	createCustomer(c: { id: string; name: string; device: DeviceKind; locale: string }): Customer {
+	createCustomer(c: { id: string; name: string; device: DeviceKind; locale: string; phoneNumber?: string | null }): Customer {
 		const createdAt = Date.now()
+		const phoneNumber = c.phoneNumber ?? null
 		this.sql.exec(
-			'INSERT INTO customers (id, name, device, locale, created_at) VALUES (?, ?, ?, ?, ?)',
+			'INSERT INTO customers (id, name, device, locale, created_at, phone) VALUES (?, ?, ?, ?, ?, ?)',
 			c.id,
 			c.name,
 			c.device,
 			c.locale,
 			createdAt,
+			phoneNumber,
 		)
 		this.notify({ kind: 'customers' })
-		return { ...c, createdAt }
+		return { ...c, phoneNumber, createdAt }
+	}
+
+	/** The phone directory: the customer an invitation to this number reaches (gateway/notification-rules.ts). */
+	getCustomerByPhone(phoneNumber: string): Customer | null {
+		const row = this.sql.exec<Row>('SELECT * FROM customers WHERE phone = ?', phoneNumber).toArray()[0]
+		return row ? customerFromRow(row) : null
+	}
+
+	/**
+	 * A notification (invitation) Apple delivers to the customer with this phone number: shown
+	 * in that customer's thread with the business (opened for it), Accept / Decline on the device.
+	 */
+	storeNotification(m: { id: string; businessId: string; phoneNumber: string; body: Record<string, unknown>; headers: Record<string, string> }): { ok: true; seq: number } | { ok: false; rejection: Rejection } {
+		const customer = this.getCustomerByPhone(m.phoneNumber)
+		if (!customer) {
+			if (this.getSwitches().acceptUnknownDestinations) return { ok: true, seq: 0 }
+			return { ok: false, rejection: reject(404, 'destination_unknown', `no simulated customer has the phone number ${m.phoneNumber}`) }
+		}
+		if (!this.getConversation(customer.id, m.businessId)) this.startConversation({ customerId: customer.id, businessId: m.businessId })
+		const seq = this.insertMessage({ id: m.id, customerId: customer.id, businessId: m.businessId, type: 'interactive', endpoint: '/v1/message', body: m.body, headers: m.headers, sender: 'business', mspStatus: null, mspResponse: null })
+		this.notify({ kind: 'messages', customerId: customer.id })
+		return { ok: true, seq }
 	}
 
 	updateCustomer(id: string, patch: { device?: DeviceKind; locale?: string; name?: string }): Customer | null {
@@ -521,6 +545,7 @@ function customerFromRow(row: Row): Customer {
 		name: String(row.name),
 		device: String(row.device) as DeviceKind,
 		locale: String(row.locale),
+		phoneNumber: row.phone == null ? null : String(row.phone),
 		createdAt: Number(row.created_at),
 	}
 }

@@ -8,6 +8,8 @@ export interface Customer {
 	name: string
 	device: DeviceKind
 	locale: string
+	/** E.164; the phone directory invitations are delivered through (null: none). */
+	phoneNumber: string | null
 	createdAt: number
 }
 
