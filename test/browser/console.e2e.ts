@@ -1,14 +1,14 @@
 /**
  * The business console in headless Chromium, end to end with the simulator (docs/console.md):
- * the MSP (test/browser/worker-entry.ts) and the simulator Worker are each bundled with
- * esbuild and served by Miniflare (workerd) on loopback, wired to each other by URL as
+ * the MSP and the simulator Worker wired to each other on loopback (msp-sim-stack.mjs), as
  * `npm run dev` wires them. The agent signs in with the business's API key; the customer acts
  * through the simulator's API (writing, attachments, device switch) and its device page
  * (picking from the list and time pickers), as a person would.
  */
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startConsoleStack, toBuffer, type ConsoleStack } from './console-stack.mjs'
+import { toBuffer } from '../e2e/helpers/files.mjs'
+import { startMspAndSimulator, type MspSimStack } from './msp-sim-stack.mjs'
 
 const ADMIN_TOKEN = 'console-admin-token-0123456789abcdef01234'
 const MSP_ID = 'console-browser-msp'
@@ -19,16 +19,16 @@ const SCREENSHOT = 'docs/screenshot-console.png'
 /** A 16×16 red PNG. */
 const RED_PNG = 'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAFklEQVR4nGO4ziBKEmIY1TCqYfhqAAA6RuwB4ondvQAAAABJRU5ErkJggg=='
 
-let stack: ConsoleStack
+let stack: MspSimStack
 let browser: Browser
 let msp: string
 let simBase: string
 let apiKey: string
 
 beforeAll(async () => {
-	stack = await startConsoleStack({ mspId: MSP_ID, secret: SECRET, adminToken: ADMIN_TOKEN })
-	msp = stack.msp
-	simBase = stack.sim
+	stack = await startMspAndSimulator({ mspId: MSP_ID, secret: SECRET, adminToken: ADMIN_TOKEN })
+	msp = stack.mspUrl
+	simBase = stack.simUrl
 	const created = await fetch(`${msp}/admin/businesses`, {
 		method: 'POST',
 		headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
@@ -189,7 +189,7 @@ describe('business console', () => {
 		await expect.poll(() => thumb.evaluate((img: { complete: boolean; naturalWidth: number }) => (img.complete ? img.naturalWidth : 0))).toBe(16)
 
 		await byTestId(agent, 'message-type').selectOption('text')
-		await byTestId(agent, 'attach-file').setInputFiles({ name: 'menu.txt', mimeType: 'text/plain', buffer: toBuffer(new TextEncoder().encode('today: croissants')) })
+		await byTestId(agent, 'attach-file').setInputFiles({ name: 'menu.txt', mimeType: 'text/plain', buffer: toBuffer(new TextEncoder().encode('today: croissants')) as never })
 		await byTestId(agent, 'attached-file').waitFor()
 		await byTestId(agent, 'field-text').fill('Here is the menu')
 		// The customer sees the agent typing.
