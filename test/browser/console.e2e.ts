@@ -123,7 +123,9 @@ describe('business console', () => {
 		await row.waitFor()
 		await expect.poll(() => byTestId(row, 'last-message').textContent()).toBe('Hi <script>alert(1)</script> pastries?')
 		await expect.poll(() => byTestId(row, 'unread').textContent()).toBe('1')
-		await row.click()
+		// Keyboard: the row is a button; Enter opens the thread.
+		await row.focus()
+		await agent.keyboard.press('Enter')
 		await expect.poll(() => thread(agent).locator('[data-direction="inbound"] [data-testid="text"]').first().textContent()).toBe('Hi <script>alert(1)</script> pastries?')
 		expect(await agent.locator('script:not([src])').count()).toBe(0)
 
