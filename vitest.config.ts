@@ -1,5 +1,10 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
 import { configDefaults, defineConfig } from 'vitest/config'
+import { copyAssets } from './scripts/assets.mjs'
+
+// wrangler.toml's [assets] directory (the /docs script) exists before wrangler's config is read
+// (docs/api.md). Tests here call the Worker directly; test/browser/docs.e2e.ts goes through the assets.
+copyAssets()
 
 // Test-only values: a fixed Apple secret and admin token (never real ones), development
 // mode so webhook receivers on loopback are allowed.

@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyAssets } from './assets.mjs'
 
 export const MSP_PORT = Number(process.env.MSP_PORT ?? 8787)
 export const SIM_PORT = Number(process.env.SIM_PORT ?? 8788)
@@ -50,6 +51,8 @@ export function ensureDevVars() {
 
 /** Both Workers under `wrangler dev`; `persistTo` gives tests a fresh state directory. */
 export function startWorkers({ mspPort = MSP_PORT, simPort = SIM_PORT, stdio = 'inherit', persistTo } = {}) {
+	// The static assets (the /docs script) come from packages (docs/api.md).
+	copyAssets()
 	const common = ['--ip', '127.0.0.1', '--var', `MSP_ID:${MSP_ID}`, '--show-interactive-dev-session=false', ...(persistTo ? ['--persist-to', persistTo] : [])]
 	return [
 		spawn('npx', ['wrangler', 'dev', '--port', String(mspPort), '--inspector-port', String(mspPort + 1000), ...common,

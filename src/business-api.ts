@@ -4,8 +4,8 @@
  */
 import type { z } from 'zod'
 import type { BusinessMessageSchema } from './apple/outbound'
-import type { SendMessageSchema } from './routes/messages'
-import type { TemplateBodySchema } from './routes/templates'
+import type { SendMessageSchema } from './messaging/schemas'
+import type { TemplateBodySchema } from './templates/schemas'
 import type { CreateInvitationSchema } from './invitations/schemas'
 
 export type BusinessMessageInput = z.input<typeof BusinessMessageSchema>

@@ -7,6 +7,7 @@ import { z } from 'zod'
 export const BusinessIdSchema = z
 	.string()
 	.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'business id: letters, digits, . _ : - (max 128)')
+	.meta({ description: 'The Apple business id (from Apple Business Register).', example: 'd1f3a2b4-5c6d-4e7f-8a9b-0c1d2e3f4a5b' })
 
 const url = z.string().url().max(2048)
 
@@ -20,6 +21,7 @@ export const RouteSchema = z
 	.refine((r) => r.intent !== undefined || r.group !== undefined, {
 		message: 'a route needs intent, group or both',
 	})
+	.meta({ id: 'WebhookRoute', description: 'Events of conversations with this intent and/or group go to `webhookUrl` instead of the default.' })
 export type Route = z.infer<typeof RouteSchema>
 
 export const AuthenticationSettingsSchema = z
@@ -32,6 +34,7 @@ export const AuthenticationSettingsSchema = z
 		userIdUrl: url.optional(),
 	})
 	.strict()
+	.meta({ id: 'AuthenticationSettings', description: 'OAuth settings of the business\'s identity provider, for `authenticate` messages. `clientSecret` is write-only.' })
 
 export const ApplePaySettingsSchema = z
 	.object({
@@ -44,6 +47,7 @@ export const ApplePaySettingsSchema = z
 		merchantCapabilities: z.array(z.string().min(1).max(32)).min(1).max(10),
 	})
 	.strict()
+	.meta({ id: 'ApplePaySettings', description: 'The merchant half of Apple Pay requests.' })
 
 /** Per-business limit on invitations created (docs/invitations.md "Limits"). */
 export const InvitationRateLimitSchema = z
@@ -67,7 +71,7 @@ const settingsShape = {
 	invitationRateLimit: InvitationRateLimitSchema.optional(),
 }
 
-export const CreateBusinessSchema = z.object({ businessId: BusinessIdSchema, ...settingsShape }).strict()
+export const CreateBusinessSchema = z.object({ businessId: BusinessIdSchema, ...settingsShape }).strict().meta({ id: 'CreateBusinessRequest' })
 export type CreateBusiness = z.infer<typeof CreateBusinessSchema>
 
 export const UpdateBusinessSchema = z
@@ -82,6 +86,7 @@ export const UpdateBusinessSchema = z
 		invitationRateLimit: InvitationRateLimitSchema.optional(),
 	})
 	.strict()
+	.meta({ id: 'UpdateBusinessRequest', description: 'Only the fields given change; `null` removes an optional setting.' })
 export type UpdateBusiness = z.infer<typeof UpdateBusinessSchema>
 
 /** What the Business object stores (secrets sealed or hashed). */
@@ -123,7 +128,7 @@ export function publicBusiness(r: BusinessRecord) {
 	return {
 		...rest,
 		...(authentication
-			? { authentication: { ...omit(authentication, 'clientSecretSealed'), clientSecret: '(set)' } }
+			? { authentication: { ...omit(authentication, 'clientSecretSealed'), clientSecret: '(set)' as const } }
 			: {}),
 		disabledEndpoints: r.disabledEndpoints,
 		createdAt: r.createdAt,

@@ -5,6 +5,7 @@
  * generic 500. `cause` and `internal` are for the log only, never sent.
  */
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { z } from 'zod'
 
 export interface AppErrorOptions {
 	/** The failure underneath (logged with its message, never sent). */
@@ -51,3 +52,26 @@ export function errorBody(err: AppError) {
 		},
 	}
 }
+
+/** One per-field problem of a 4xx answer: where (dotted path into the request) and why. */
+export const FieldProblemSchema = z
+	.object({
+		path: z.string().meta({ description: 'Dotted path into the request, e.g. `message.sections.0.items.1.id`.' }),
+		message: z.string().meta({ description: 'Why the value is refused, in English.' }),
+	})
+	.meta({ id: 'FieldProblem' })
+
+/**
+ * The body of every error answer (`errorBody` above). Documented once as a component and
+ * referenced by every operation (docs/api.md "Errors").
+ */
+export const ErrorEnvelopeSchema = z
+	.object({
+		error: z.object({
+			code: z.string().meta({ description: 'Machine-readable: `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`, `payload_too_large`, `unprocessable`, `storage_unavailable`, `internal`…' }),
+			message: z.string().meta({ description: 'Human-readable summary; not meant for matching.' }),
+			details: z.array(FieldProblemSchema).optional().meta({ description: 'Per-field problems, when the request was refused field by field.' }),
+		}),
+	})
+	.meta({ id: 'Error', description: 'The error envelope: every 4xx and 5xx answer has this shape.' })
+export type ErrorEnvelope = z.infer<typeof ErrorEnvelopeSchema>

@@ -32,13 +32,17 @@ export async function readJson<S extends z.ZodType>(
 		throw badRequest('body is not valid JSON')
 	}
 	const parsed = schema.safeParse(json)
-	if (!parsed.success) {
-		const specific = classify?.(parsed.error.issues)
-		if (specific) throw specific
-		throw badRequest(
-			'body failed validation',
-			parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message })),
-		)
-	}
+	if (!parsed.success) throw bodyValidationError(parsed.error.issues, classify)
 	return parsed.data
+}
+
+/** The answer to a body that fails its schema: `classify`'s error, or 400 with up to 20 fields. */
+export function bodyValidationError(issues: z.core.$ZodIssue[], classify?: (issues: z.core.$ZodIssue[]) => AppError | null): AppError {
+	return (
+		classify?.(issues) ??
+		badRequest(
+			'body failed validation',
+			issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message })),
+		)
+	)
 }

@@ -33,10 +33,9 @@ import { parseTemplate } from '../templates/stored'
 import { MissingVariablesError, substitute } from '../templates/substitute'
 import { fetchImages, ImageFetchError } from './images'
 import { completeRichLink, richLinksForText } from './rich-links'
-import { sendWarnings } from './warnings'
+import { checkRendered, preflightOrRefuse, renderRefusal } from './preflight-check'
 import { pinAttachment } from '../attachments/purge'
 import { abandonHosted, prepareHosted } from '../hosted'
-import { log } from '../lib/log'
 
 /** Longer than the whole send retry schedule (conversation/outbound.ts SEND_RETRY_MS). */
 export const ATTACHMENT_PIN_MS = 2 * 24 * 3600_000
@@ -57,15 +56,6 @@ export interface PreparedSend {
 	warnings: SendWarning[]
 }
 
-const issues = (list: { path: string; message: string }[]) => list.map((i) => ({ path: `message.${i.path}`.replace(/\.$/, ''), message: i.message }))
-
-/** Where in the business's message an image URL was given (for a 422 naming the field). */
-function imagePath(message: ContentMessage & { fallback?: ContentMessage }, url: string): string {
-	const own = imageFieldsOf(message).find((f) => f.ref === url)
-	if (own) return `message.${own.path}`
-	const inFallback = message.fallback && message.fallback.type !== 'template' ? imageFieldsOf(message.fallback).find((f) => f.ref === url) : undefined
-	return inFallback ? `message.fallback.${inFallback.path}` : 'message'
-}
 
 /** `template` → the stored message with variables filled, keeping the caller's fallback/bot. */
 async function resolveTemplate(env: Env, business: BusinessRecord, message: BusinessMessage): Promise<{ message: BusinessMessage; templateId: string | null; reusableDataRef: Record<string, unknown> | null }> {
@@ -116,16 +106,9 @@ function render(
 			...hosted,
 		})
 	} catch (err) {
-		if (err instanceof RenderError) throw unprocessable('message cannot be rendered', [{ path: `message.${err.path}`, message: err.message }])
-		throw err
+		throw renderRefusal(err)
 	}
-	// Our own output is checked against Apple's schema: a renderer bug must not reach Apple.
-	const checked = AppleMessageBodySchema.safeParse(appleBody)
-	if (!checked.success) {
-		log.error('rendered body failed Apple schema', { issues: checked.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') })
-		throw unprocessable('message cannot be rendered for Apple', checked.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })))
-	}
-	return appleBody as OutboundJob['appleBody']
+	return checkRendered(appleBody) as OutboundJob['appleBody']
 }
 
 export async function prepareSend(
@@ -151,16 +134,8 @@ export async function prepareSend(
 	const fit = fitToDevice(resolved, { capabilities: state.capabilities, deviceAgent: state.deviceAgent })
 	const followUps = fit.message.type === 'text' && fit.rendered === 'original' ? await richLinksForText(fit.message, links) : []
 
-	let images
-	try {
-		images = await fetchImages([...collectImageRefs(resolved), ...collectImageRefs(fit.message), ...followUps.flatMap(collectImageRefs)], config.ENVIRONMENT)
-	} catch (err) {
-		if (err instanceof ImageFetchError) throw unprocessable('image could not be fetched', [{ path: imagePath(resolved, err.url), message: err.message }])
-		throw err
-	}
-	const problems = preflight(message, { now: Date.now(), images })
-	if (problems.length > 0) throw unprocessable('Apple would reject this message', issues(problems))
-	const warnings = sendWarnings(message, Date.now())
+	const refs = [...collectImageRefs(resolved), ...collectImageRefs(fit.message), ...followUps.flatMap(collectImageRefs)]
+	const { images, warnings } = await preflightOrRefuse(resolved, refs, config.ENVIRONMENT)
 
 	const messageId = crypto.randomUUID()
 	const attachmentIds = fit.message.type === 'text' ? (fit.message.attachments ?? []) : []

@@ -1,118 +1,60 @@
 /**
- * The OpenAPI 3.1 document of the business API, generated from the same zod schemas that
- * validate requests (zod 4's JSON Schema output is 2020-12, which OpenAPI 3.1 uses), so the
- * document cannot drift from what the server accepts.
+ * What the OpenAPI document holds beside the routes (docs/api.md "How the document is made"):
+ * `info`, `servers`, tags, the two security schemes and the webhook events. The paths come
+ * from the routes themselves (`createRoute`), through `app.getOpenAPI31Document`.
  */
+import type { OpenAPIHono } from '@hono/zod-openapi'
+import type { Env } from 'hono'
 import { z } from 'zod'
-import { BusinessMessageSchema } from '../apple/outbound'
-import { invitationPaths } from '../invitations/openapi'
-import { SendMessageSchema } from '../routes/messages'
-import { PreviewBodySchema, TemplateBodySchema } from '../routes/templates'
+import { WEBHOOK_EVENTS } from '../conversation/event-schemas'
 
-const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' })
-
-const ErrorSchema = z.object({
-	error: z.object({ code: z.string(), message: z.string(), details: z.array(z.object({ path: z.string(), message: z.string() })).optional() }),
-})
-const SendResponseSchema = z.object({
-	id: z.string(),
-	conversationId: z.string(),
-	sequence: z.number().int(),
-	status: z.literal('queued'),
-	rendered: z.enum(['original', 'fallback', 'text']),
-	/** Why `rendered` is not `original` (e.g. `device_lacks_capability` / `LIST`, `rich_link_unreachable`). */
-	renderReason: z.object({ code: z.string(), detail: z.string().optional() }).optional(),
-	/** What Apple accepts but hurts the customer (`time_slot_past`, `app_icon_missing`); sent anyway. */
-	warnings: z.array(z.object({ path: z.string(), code: z.string(), message: z.string() })).optional(),
-})
-
-const json = (s: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema: schema(s) } } })
-const errors = {
-	'400': json(ErrorSchema, 'Malformed request'),
-	'401': json(ErrorSchema, 'Missing or invalid API key'),
-	'404': json(ErrorSchema, 'Not found (or another business’s resource)'),
+export const DOCUMENT_CONFIG: Parameters<OpenAPIHono['getOpenAPI31Document']>[0] = {
+	openapi: '3.1.0',
+	info: {
+		title: 'amb-edge API',
+		version: '0.1.0',
+		description:
+			'The business API of an amb-edge Messaging Service Provider for Apple Messages for Business: send every message type, read conversations, manage templates, attachments and webhook deliveries. Events arrive as Standard Webhooks (see `webhooks`). The admin API is for the operator of the MSP.',
+		license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' },
+	},
+	servers: [{ url: '/', description: 'This MSP (the origin serving this document)' }],
+	tags: [
+		{ name: 'Messages', description: 'Send messages to customers.' },
+		{ name: 'Conversations', description: 'Conversations and their history.' },
+		{ name: 'Templates', description: 'Stored rich messages with `{{variables}}`.' },
+		{ name: 'Attachments', description: 'Files to send, and files customers sent.' },
+		{ name: 'Deliveries', description: 'Webhook deliveries that failed for good, and their replay.' },
+		{ name: 'Webhooks', description: 'Events sent to your webhook URL, signed per Standard Webhooks.' },
+		{ name: 'Admin', description: 'The operator API: businesses and their keys. Authenticated with the MSP\'s `ADMIN_TOKEN`.' },
+	],
+	security: [{ apiKey: [] }],
 }
 
-let cached: object | undefined
+const StandardWebhookHeaders = z.object({
+	'webhook-id': z.string().meta({ description: 'The event id: the same on every retry and replay, so a receiver can drop duplicates.', example: 'evt_2f1a0b3c4d5e6f708192a3b4c5d6e7f8' }),
+	'webhook-timestamp': z.string().meta({ description: 'Unix seconds of this attempt; refuse old ones to stop replays.', example: '1767225600' }),
+	'webhook-signature': z.string().meta({ description: 'Space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` with the `whsec_` secret; two during a secret rotation.', example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=' }),
+})
 
-export function openApiDocument(): object {
-	cached ??= {
-		openapi: '3.1.0',
-		info: {
-			title: 'amb-edge business API',
-			version: '0.1.0',
-			description: 'Send every Apple Messages for Business message type; read conversations; manage templates and webhook deliveries. Events arrive as Standard Webhooks.',
-		},
-		components: {
-			securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'The business API key (amb_…)' } },
-			schemas: { BusinessMessage: schema(BusinessMessageSchema), Error: schema(ErrorSchema) },
-		},
-		security: [{ apiKey: [] }],
-		paths: {
-			'/v1/messages': {
-				post: {
-					summary: 'Send a message to a customer',
-					parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }],
-					requestBody: { required: true, content: { 'application/json': { schema: schema(SendMessageSchema) } } },
-					responses: {
-						'202': json(SendResponseSchema, 'Accepted; the outcome arrives as message.sent or message.failed'),
-						...errors,
-						'409': json(ErrorSchema, 'Idempotency-Key reused with another body, or the customer closed the conversation'),
-						'422': json(ErrorSchema, 'Apple would reject this message (reason per field)'),
-					},
-				},
+/** Security schemes and webhooks, registered once on the root app. */
+export function registerDocumentParts<E extends Env>(app: OpenAPIHono<E>): void {
+	const registry = app.openAPIRegistry
+	registry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'The business API key (`amb_…`), from the admin API.' })
+	registry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer', description: "The MSP's `ADMIN_TOKEN` (operator only)." })
+	for (const { type, description, schema } of WEBHOOK_EVENTS) {
+		registry.registerWebhook({
+			method: 'post',
+			path: type,
+			operationId: `on_${type.replace('.', '_')}`,
+			tags: ['Webhooks'],
+			summary: type,
+			description: `${description} Answer 2xx within 15 seconds; anything else is retried with backoff, then dead-lettered (\`GET /v1/deliveries/failed\`).`,
+			security: [],
+			request: { headers: StandardWebhookHeaders, body: { required: true, content: { 'application/json': { schema } } } },
+			responses: {
+				200: { description: 'Received (any 2xx).' },
+				410: { description: 'Gone: deliveries to this URL stop until the business changes it.' },
 			},
-			'/v1/conversations': { get: { summary: 'List conversations', parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer' } }, { name: 'cursor', in: 'query', schema: { type: 'string' } }], responses: { '200': { description: 'A page of conversations' }, ...errors } } },
-			'/v1/conversations/{id}': { get: { summary: 'One conversation’s state', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'State: status, capabilities, locale, intent, group, device' }, ...errors } } },
-			'/v1/conversations/{id}/messages': {
-				get: {
-					summary: 'Messages in sequence order, with status',
-					parameters: [
-						{ name: 'id', in: 'path', required: true, schema: { type: 'string' } },
-						{ name: 'order', in: 'query', schema: { type: 'string', enum: ['asc', 'desc'] } },
-						{ name: 'cursor', in: 'query', schema: { type: 'integer' } },
-						{ name: 'limit', in: 'query', schema: { type: 'integer', maximum: 200 } },
-					],
-					responses: { '200': { description: 'A page of messages' }, ...errors },
-				},
-			},
-			'/v1/templates': {
-				get: { summary: 'List templates', responses: { '200': { description: 'A page of templates' }, ...errors } },
-				post: { summary: 'Create a template', requestBody: { required: true, content: { 'application/json': { schema: schema(TemplateBodySchema) } } }, responses: { '201': { description: 'Created' }, ...errors } },
-			},
-			'/v1/templates/{id}': {
-				get: { summary: 'Read a template', responses: { '200': { description: 'The template' }, ...errors } },
-				put: { summary: 'Replace a template', requestBody: { required: true, content: { 'application/json': { schema: schema(TemplateBodySchema) } } }, responses: { '200': { description: 'Updated' }, ...errors } },
-				delete: { summary: 'Delete a template', responses: { '204': { description: 'Deleted' }, ...errors } },
-			},
-			'/v1/templates/{id}/preview': {
-				post: { summary: 'Fill variables, run preflight, render Apple JSON without sending', requestBody: { content: { 'application/json': { schema: schema(PreviewBodySchema) } } }, responses: { '200': { description: '{ valid, problems, warnings, message, apple }' }, ...errors, '422': json(ErrorSchema, 'Variables missing') } },
-			},
-			'/v1/deliveries/failed': { get: { summary: 'Webhook deliveries that failed for good (dead letters)', responses: { '200': { description: 'A page of dead letters' }, ...errors } } },
-			'/v1/deliveries/{id}/replay': { post: { summary: 'Replay a dead letter (same webhook-id)', responses: { '202': { description: 'Re-queued' }, ...errors } } },
-			...invitationPaths(),
-		},
+		})
 	}
-	return cached
 }
-
-export const DOCS_HTML = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>amb-edge API</title>
-<meta name="viewport" content="width=device-width,initial-scale=1">
-<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}code,pre{background:#f4f4f6;border-radius:4px}pre{padding:1rem;overflow:auto;max-height:30rem}h2{margin-top:2rem}.m{font-weight:700;text-transform:uppercase;margin-right:.5rem}</style></head>
-<body><h1>amb-edge business API</h1>
-<p>Authenticate with <code>Authorization: Bearer &lt;apiKey&gt;</code>. The machine-readable document is <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).</p>
-<div id="ops">Loading…</div>
-<script>
-fetch('/openapi.json').then(r => r.json()).then(doc => {
-  const root = document.getElementById('ops'); root.textContent = ''
-  for (const [path, ops] of Object.entries(doc.paths)) for (const [method, op] of Object.entries(ops)) {
-    const h = document.createElement('h2'); const m = document.createElement('span'); m.className = 'm'; m.textContent = method
-    h.append(m, document.createTextNode(path)); root.append(h)
-    const p = document.createElement('p'); p.textContent = op.summary; root.append(p)
-    const body = op.requestBody && op.requestBody.content['application/json']
-    if (body) { const pre = document.createElement('pre'); pre.textContent = JSON.stringify(body.schema, null, 2); root.append(pre) }
-    const codes = document.createElement('p'); codes.textContent = 'Responses: ' + Object.entries(op.responses).map(([c, r]) => c + ' ' + r.description).join(' · '); root.append(codes)
-  }
-})
-</script></body></html>`

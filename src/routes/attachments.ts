@@ -12,8 +12,14 @@
  *
  * Files are served as downloads with `nosniff` and a sandboxing CSP: customers can send any
  * file (HTML included), and it must never run as a page of the MSP's origin.
+ * The business routes are declared with `createRoute` (docs/api.md); the upload's body is raw
+ * bytes, streamed by the handler, so only its media type is documented.
  */
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
 import { Hono, type Context } from 'hono'
+import { z } from 'zod'
+import { AttachmentSchema } from '../attachments/schemas'
+import { authErrors, errorResponse, json, validationHook } from '../lib/openapi'
 import { payloadTooLarge, AppError, notFound } from '../lib/errors'
 import type { AppBindings } from '../context'
 import { verifyDownloadToken } from '../attachments/links'
@@ -34,9 +40,30 @@ import { SNIFF_BYTES, declaredMime, extensionFor, resolveMime } from '../attachm
 import type { BusinessBindings } from './business-auth'
 import { errorText, log } from '../lib/log'
 
-export const attachments = new Hono<BusinessBindings>()
+export const attachments = new OpenAPIHono<BusinessBindings>({ defaultHook: validationHook })
 
-attachments.post('/', async (c) => {
+const upload = createRoute({
+	method: 'post',
+	path: '/',
+	operationId: 'uploadAttachment',
+	tags: ['Attachments'],
+	summary: 'Upload an attachment',
+	description:
+		'The raw bytes as the body, streamed into storage (up to 100 MB). Send its id in a text message\'s `attachments`. The type comes from `Content-Type`, or from the bytes when it says nothing useful (`application/octet-stream` or none).',
+	request: {
+		query: z.object({ name: z.string().optional().meta({ description: 'The file name shown to the customer; cleaned, and given an extension matching its type.', example: 'receipt.pdf' }) }),
+		// Documented only: a zod schema here would make the framework read the body (docs/api.md "Bodies").
+		body: { required: true, description: 'The file itself.', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+	},
+	responses: {
+		201: json(AttachmentSchema, 'Stored', { pdf: { value: { id: 'att_5f0c6c1e2b7d4a8e9f00112233445566', name: 'receipt.pdf', mimeType: 'application/pdf', size: 48213, expiresAt: '2030-08-07T10:00:00.000Z' } } }),
+		...authErrors,
+		413: errorResponse('Over 100 MB (declared or streamed); nothing is stored', { code: 'payload_too_large', message: 'attachments are limited to 104857600 bytes (100 MB)' }),
+		503: errorResponse('Storage failed; try again', { code: 'storage_unavailable', message: 'the upload could not be stored; try again' }),
+	},
+})
+
+attachments.openapi(upload, async (c) => {
 	const settings = c.var.business.settings
 	const declaredLength = parseLength(c.req.header('content-length'))
 	const body = c.req.raw.body
@@ -45,7 +72,7 @@ attachments.post('/', async (c) => {
 		throw tooLarge()
 	}
 	const contentType = c.req.header('content-type')
-	const rawName = c.req.query('name')
+	const rawName = c.req.valid('query').name
 	// Sniff only when the request does not say what it is (or says "some bytes").
 	const needSniff = declaredMime(contentType) === null
 	const { head, rest } = needSniff ? await peek(body, SNIFF_BYTES) : { head: new Uint8Array(), rest: body }
@@ -80,8 +107,23 @@ attachments.post('/', async (c) => {
 	return c.json({ id, name, mimeType, size, expiresAt: new Date(base.expiresAt).toISOString() }, 201)
 })
 
-attachments.get('/:id', async (c) => {
-	const file = await openAttachment(c.env, c.var.business.settings.businessId, c.req.param('id'))
+const download = createRoute({
+	method: 'get',
+	path: '/{id}',
+	operationId: 'downloadAttachment',
+	tags: ['Attachments'],
+	summary: 'Download an attachment',
+	description: 'The bytes of an uploaded or received attachment, as a download (`Content-Disposition: attachment`, `nosniff`, a sandboxing CSP).',
+	request: { params: z.object({ id: z.string().meta({ param: { name: 'id', in: 'path' }, description: 'From the upload, or from `message.received`.' }) }) },
+	responses: {
+		200: { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+		...authErrors,
+		404: errorResponse('Unknown or purged attachment, or another business\'s', { code: 'not_found', message: 'unknown attachment' }),
+	},
+})
+
+attachments.openapi(download, async (c) => {
+	const file = await openAttachment(c.env, c.var.business.settings.businessId, c.req.valid('param').id)
 	if (!file) throw notFound('unknown attachment')
 	return fileResponse(c, file.body, file.meta)
 })

@@ -363,5 +363,8 @@ export const AppleMessageBodySchema = appleBodySchema(envelope, z.string().min(1
 export type AppleMessageBody = z.infer<typeof AppleMessageBodySchema>
 
 /** A business's raw `apple` payload: the same without the envelope (the platform sets it). */
-export const AppleRawPayloadSchema = appleBodySchema(rawEnvelope, z.string().min(1).optional())
+export const AppleRawPayloadSchema = appleBodySchema(rawEnvelope, z.string().min(1).optional()).meta({
+	id: 'AppleRawPayload',
+	description: "An Apple Messages for Business body in Apple's own field names (`text`, `richLink` or `interactive`); `v`, `id`, `sourceId` and `destinationId` are set by the platform.",
+})
 export type AppleRawPayload = z.infer<typeof AppleRawPayloadSchema>

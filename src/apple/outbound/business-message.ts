@@ -7,29 +7,31 @@
  * past time slots, image sizes, duplicate ids…) live in preflight.ts so that each one can be
  * reported with a readable reason. Objects are strict: a misspelt field is an error, not
  * silently dropped. Nothing has a zod default, so the input and output types are the same;
- * documented defaults are applied by the renderer.
+ * documented defaults are applied by the renderer. `.meta({ id })` names each shape as an
+ * OpenAPI component, so the document references them instead of inlining (docs/api.md).
  */
 import { z } from 'zod'
 import { AppleRawPayloadSchema } from './apple-body'
 import { parseRfc3339 } from './apple-time'
+import { FormPageSchema, FormSplashSchema, Id } from './business-form'
 import { ImageRefSchema } from './image-ref'
 
-const Id = z.string().min(1).max(256)
+export { FormPageSchema, type FormPage } from './business-form'
 const HttpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
 
 /** Override of the bubble shown on arrival (`receivedMessage`) or after the reply (`replyMessage`), §2.4. */
-export const BubbleSchema = z.strictObject({
-	title: z.string().optional(),
-	subtitle: z.string().optional(),
-	/** icon 280×65 pt (default), small 280×85 pt, large 280×210 pt. */
-	style: z.enum(['icon', 'small', 'large']).optional(),
-	image: ImageRefSchema.optional(),
-	/** Custom iMessage extensions only (§5.7). */
-	secondarySubtitle: z.string().optional(),
-	tertiarySubtitle: z.string().optional(),
-	imageTitle: z.string().optional(),
-	imageSubtitle: z.string().optional(),
-})
+export const BubbleSchema = z
+	.strictObject({
+		title: z.string().optional(),
+		subtitle: z.string().optional(),
+		style: z.enum(['icon', 'small', 'large']).optional().meta({ description: '`icon` 280×65 pt (default), `small` 280×85 pt, `large` 280×210 pt.' }),
+		image: ImageRefSchema.optional(),
+		secondarySubtitle: z.string().optional().meta({ description: 'Custom iMessage extensions only.' }),
+		tertiarySubtitle: z.string().optional().meta({ description: 'Custom iMessage extensions only.' }),
+		imageTitle: z.string().optional().meta({ description: 'Custom iMessage extensions only.' }),
+		imageSubtitle: z.string().optional().meta({ description: 'Custom iMessage extensions only.' }),
+	})
+	.meta({ id: 'Bubble', description: 'The bubble shown in the transcript when the message arrives (`receivedMessage`) or once the customer replied (`replyMessage`). Defaults are derived from the message.' })
 export type Bubble = z.infer<typeof BubbleSchema>
 
 const bubbles = { receivedMessage: BubbleSchema.optional(), replyMessage: BubbleSchema.optional() }
@@ -37,55 +39,50 @@ const bubbles = { receivedMessage: BubbleSchema.optional(), replyMessage: Bubble
 const TextShape = {
 	type: z.literal('text'),
 	text: z.string(),
-	/** Ids from `POST /v1/attachments`; the platform uploads them and adds U+FFFC (core §4.4). */
-	attachments: z.array(Id).max(100).optional(),
-	/** Default true: URLs in `text` are also sent as rich links (core §4.7, Apple's required feature). */
-	richLinks: z.boolean().optional(),
+	attachments: z.array(Id).max(100).optional().meta({ description: 'Attachment ids from `POST /v1/attachments`; the platform encrypts and uploads them for Apple at send time.' }),
+	richLinks: z.boolean().optional().meta({ description: 'Default true: each URL in `text` is also sent as a rich link right after the text.' }),
 }
 
-const TypingShape = { type: z.literal('typing'), active: z.boolean() }
+const TypingShape = { type: z.literal('typing'), active: z.boolean().meta({ description: 'true shows the typing indicator, false hides it.' }) }
 
 /** §5.4. `image` and `imageUrl` are the same thing under two names; give one. */
 const RichLinkShape = {
 	type: z.literal('richLink'),
 	url: HttpUrl,
-	/** Apple requires a title; without one the renderer uses the URL's host name. */
-	title: z.string().optional(),
-	imageUrl: ImageRefSchema.optional(),
+	title: z.string().optional().meta({ description: "Apple requires a title; without one the page's title is used, or the URL's host name." }),
+	imageUrl: ImageRefSchema.optional().meta({ description: 'The preview image; without one the page\'s own image is used. `image` is an alias: give one of them.' }),
 	image: ImageRefSchema.optional(),
-	/** Overrides the image's type (from the data URI, the fetch, or its magic bytes). */
-	mimeType: z.string().optional(),
+	mimeType: z.string().optional().meta({ description: "Overrides the image's type (otherwise from the data URI, the fetch, or its magic bytes)." }),
 	video: z.strictObject({ url: HttpUrl, mimeType: z.string().min(1) }).optional(),
 }
 
-const Choice = z.strictObject({ id: Id, title: z.string() })
+const ChoiceSchema = z.strictObject({ id: Id, title: z.string() }).meta({ id: 'QuickReplyItem' })
 
 /** §5.1. Apple shows up to 5 buttons; preflight rejects fewer than 2 or more than 5. */
 const QuickReplyShape = {
 	type: z.literal('quickReply'),
-	prompt: z.string(),
-	items: z.array(Choice),
+	prompt: z.string().meta({ description: 'The question shown above the buttons.' }),
+	items: z.array(ChoiceSchema).meta({ description: '2 to 5 buttons; the reply carries the chosen `id`.' }),
 }
+
+const ListPickerSectionSchema = z
+	.strictObject({
+		title: z.string(),
+		multipleSelection: z.boolean().optional().meta({ description: 'The customer may pick several items of this section.' }),
+		items: z.array(
+			z
+				.strictObject({ id: Id, title: z.string(), subtitle: z.string().optional(), image: ImageRefSchema.optional() })
+				.meta({ id: 'ListPickerItem', description: 'One choice; the reply carries its `id`.' }),
+		),
+	})
+	.meta({ id: 'ListPickerSection' })
 
 /** §5.2. `multipleSelection` is per section, as in Apple's samples. */
 const ListPickerShape = {
 	type: z.literal('listPicker'),
 	title: z.string(),
 	subtitle: z.string().optional(),
-	sections: z.array(
-		z.strictObject({
-			title: z.string(),
-			multipleSelection: z.boolean().optional(),
-			items: z.array(
-				z.strictObject({
-					id: Id,
-					title: z.string(),
-					subtitle: z.string().optional(),
-					image: ImageRefSchema.optional(),
-				}),
-			),
-		}),
-	),
+	sections: z.array(ListPickerSectionSchema),
 	...bubbles,
 }
 
@@ -93,132 +90,41 @@ const Rfc3339 = z.string().refine((s) => parseRfc3339(s) !== null, {
 	message: 'must be an RFC 3339 date-time such as 2025-07-10T10:00:00-07:00',
 })
 
+const TimeSlotSchema = z
+	.strictObject({
+		id: Id.optional().meta({ description: "Defaults to the slot's index." }),
+		start: Rfc3339.meta({ description: 'RFC 3339 date-time, e.g. `2025-07-10T10:00:00-07:00`.', format: 'date-time' }),
+		durationSeconds: z.number().int().positive(),
+	})
+	.meta({ id: 'TimeSlot' })
+
 /** §5.3 */
 const TimePickerShape = {
 	type: z.literal('timePicker'),
 	title: z.string(),
 	subtitle: z.string().optional(),
-	/** Minutes from UTC of the event's place; when set, slots show in that zone on every device. */
-	timezoneOffset: z.number().int().min(-720).max(840).optional(),
+	timezoneOffset: z.number().int().min(-720).max(840).optional().meta({ description: "Minutes from UTC of the event's place; when set, slots show in that zone on every device." }),
 	location: z
 		.strictObject({
 			title: z.string(),
 			latitude: z.number().min(-90).max(90),
 			longitude: z.number().min(-180).max(180),
-			/** Metres. */
-			radius: z.number().positive().optional(),
+			radius: z.number().positive().optional().meta({ description: 'Metres.' }),
 		})
-		.optional(),
-	slots: z.array(
-		z.strictObject({
-			/** Defaults to the slot's index. */
-			id: Id.optional(),
-			start: Rfc3339,
-			durationSeconds: z.number().int().positive(),
-		}),
-	),
+		.optional()
+		.meta({ description: 'Where the event takes place; shown as a map.' }),
+	slots: z.array(TimeSlotSchema),
 	...bubbles,
 }
-
-// Forms (§5.8): Apple's `dynamic` / `messageForms`. Page and item ids are Apple's
-// `pageIdentifier` / `identifier`; a page without `id` gets its index.
-const pageCommon = {
-	id: Id.optional(),
-	title: z.string().optional(),
-	/** The question. */
-	subtitle: z.string().optional(),
-	/** Defaults to the next page in `pages` (linear form); a page with none left is the last. */
-	nextPageId: Id.optional(),
-	/** Defaults to true on the last page. */
-	submitForm: z.boolean().optional(),
-}
-
-const FormSelectPage = z.strictObject({
-	...pageCommon,
-	type: z.literal('select'),
-	multipleSelection: z.boolean().optional(),
-	items: z.array(
-		z.strictObject({
-			id: Id,
-			title: z.string(),
-			/** Defaults to `title`. */
-			value: z.string().optional(),
-			image: ImageRefSchema.optional(),
-			/** Branching, single-selection pages only. */
-			nextPageId: Id.optional(),
-		}),
-	),
-})
-
-const FormPickerPage = z.strictObject({
-	...pageCommon,
-	type: z.literal('picker'),
-	pickerTitle: z.string().optional(),
-	selectedItemIndex: z.number().int().nonnegative().optional(),
-	items: z.array(z.strictObject({ id: Id, title: z.string(), value: z.string().optional() })),
-})
-
-const FormDatePickerPage = z.strictObject({
-	...pageCommon,
-	type: z.literal('datePicker'),
-	hintText: z.string().optional(),
-	options: z
-		.strictObject({
-			/** Default MM/dd/yyyy; the dates below are written in this format. */
-			dateFormat: z.string().optional(),
-			startDate: z.string().optional(),
-			minimumDate: z.string().optional(),
-			maximumDate: z.string().optional(),
-			labelText: z.string().optional(),
-		})
-		.optional(),
-})
-
-const FormInputPage = z.strictObject({
-	...pageCommon,
-	type: z.literal('input'),
-	hintText: z.string().optional(),
-	options: z
-		.strictObject({
-			required: z.boolean().optional(),
-			inputType: z.enum(['singleline', 'multiline']).optional(),
-			/** Defaults 30 (singleline) / 300 (multiline). */
-			maximumCharacterCount: z.number().int().positive().optional(),
-			regex: z.string().optional(),
-			placeholder: z.string().optional(),
-			labelText: z.string().optional(),
-			prefixText: z.string().optional(),
-			keyboardType: z.string().optional(),
-			textContentType: z.string().optional(),
-		})
-		.optional(),
-})
-
-export const FormPageSchema = z.discriminatedUnion('type', [
-	FormSelectPage,
-	FormPickerPage,
-	FormDatePickerPage,
-	FormInputPage,
-])
-export type FormPage = z.infer<typeof FormPageSchema>
 
 const FormShape = {
 	type: z.literal('form'),
 	title: z.string(),
 	subtitle: z.string().optional(),
-	/** Defaults to the first page. */
-	startPageId: Id.optional(),
-	/** Show all answers for review before sending (default false). */
-	showSummary: z.boolean().optional(),
-	private: z.boolean().optional(),
-	splash: z
-		.strictObject({
-			header: z.string().optional(),
-			text: z.string().optional(),
-			buttonTitle: z.string().optional(),
-			image: ImageRefSchema.optional(),
-		})
-		.optional(),
+	startPageId: Id.optional().meta({ description: 'Defaults to the first page.' }),
+	showSummary: z.boolean().optional().meta({ description: 'Show all answers for review before sending (default false).' }),
+	private: z.boolean().optional().meta({ description: "Answers are hidden in the customer's transcript." }),
+	splash: FormSplashSchema.optional(),
 	pages: z.array(FormPageSchema),
 	...bubbles,
 }
@@ -226,25 +132,24 @@ const FormShape = {
 /** §5.7: a custom (the business's own) iMessage extension. */
 const IMessageAppShape = {
 	type: z.literal('iMessageApp'),
-	bid: z.string().min(1),
-	/** App Store id. */
-	appId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]),
+	bid: z.string().min(1).meta({ description: "The extension's bundle id, e.g. `com.apple.messages.MSMessageExtensionBalloonPlugin:TEAMID:com.example.app.ext`." }),
+	appId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).meta({ description: 'App Store id.' }),
 	appName: z.string().min(1),
-	/** Shown when the extension is not installed; Apple's sources say custom extensions need it. */
-	appIcon: ImageRefSchema.optional(),
-	/** Query-string data handed to the extension (Apple's `URL`, ≤ 64 KB). */
-	url: z.string().min(1),
+	appIcon: ImageRefSchema.optional().meta({ description: 'Shown when the extension is not installed; custom extensions need it.' }),
+	url: z.string().min(1).meta({ description: "Query-string data handed to the extension (Apple's `URL`, ≤ 64 KB)." }),
 	useLiveLayout: z.boolean().optional(),
 	receivedMessage: BubbleSchema,
 	replyMessage: BubbleSchema.optional(),
 }
 
-const Amount = z.string().regex(/^-?\d+(\.\d{1,})?$/, 'must be a decimal string such as "3.50"')
-const PaymentItem = z.strictObject({
-	label: z.string().min(1),
-	amount: Amount,
-	type: z.enum(['final', 'pending']).optional(),
-})
+const Amount = z.string().regex(/^-?\d+(\.\d{1,})?$/, 'must be a decimal string such as "3.50"').meta({ description: 'A decimal string such as `"3.50"`.' })
+const PaymentItemSchema = z
+	.strictObject({
+		label: z.string().min(1),
+		amount: Amount,
+		type: z.enum(['final', 'pending']).optional(),
+	})
+	.meta({ id: 'PaymentItem' })
 
 /**
  * §5.5: the business's half of a payment request. The platform adds the merchant half
@@ -253,104 +158,122 @@ const PaymentItem = z.strictObject({
  */
 const ApplePayShape = {
 	type: z.literal('applePay'),
-	total: PaymentItem,
-	lineItems: z.array(PaymentItem).optional(),
+	total: PaymentItemSchema,
+	lineItems: z.array(PaymentItemSchema).optional(),
 	shippingMethods: z
 		.array(
-			z.strictObject({
-				identifier: Id,
-				label: z.string().min(1),
-				amount: Amount,
-				detail: z.string().optional(),
-			}),
+			z
+				.strictObject({
+					identifier: Id,
+					label: z.string().min(1),
+					amount: Amount,
+					detail: z.string().optional(),
+				})
+				.meta({ id: 'ShippingMethod' }),
 		)
 		.optional(),
-	requiredBillingContactFields: z.array(z.string().min(1)).optional(),
-	requiredShippingContactFields: z.array(z.string().min(1)).optional(),
+	requiredBillingContactFields: z.array(z.string().min(1)).optional().meta({ description: 'Apple Pay contact field names, e.g. `postalAddress`.' }),
+	requiredShippingContactFields: z.array(z.string().min(1)).optional().meta({ description: 'Apple Pay contact field names, e.g. `email`, `phone`.' }),
 	shippingType: z.enum(['shipping', 'delivery', 'storePickup', 'servicePickup']).optional(),
-	supportedCountries: z.array(z.string().length(2)).optional(),
-	/** Opened in a browser when the device cannot pay with Apple Pay. */
-	fallbackUrl: HttpUrl.optional(),
-	/** Apple Pay's reply bubble is not configurable on every version ([C1] LP), so only the received one is. */
-	receivedMessage: BubbleSchema.optional(),
+	supportedCountries: z.array(z.string().length(2)).optional().meta({ description: 'ISO 3166 country codes the card may be from.' }),
+	fallbackUrl: HttpUrl.optional().meta({ description: 'Opened in a browser when the device cannot pay with Apple Pay.' }),
+	receivedMessage: BubbleSchema.optional().meta({ description: "Apple Pay's reply bubble is not configurable on every version, so only the received one is." }),
 }
 
 /** §5.6. The platform chooses the flow (AUTH2 preferred, AUTH legacy) and fills the OAuth data. */
 const AuthenticateShape = {
 	type: z.literal('authenticate'),
-	/** Defaults to the business's configured scopes. */
-	scope: z.array(z.string().min(1)).optional(),
+	scope: z.array(z.string().min(1)).optional().meta({ description: "OAuth scopes; default the business's configured scopes." }),
 	title: z.string().optional(),
 	subtitle: z.string().optional(),
-	/** The business also wants the access token in the `interactive.received` event. */
-	returnToken: z.boolean().optional(),
+	returnToken: z.boolean().optional().meta({ description: 'The business also wants the access token in the `interactive.received` event.' }),
 	...bubbles,
 }
 
 /** A stored rich object; the platform resolves it into one of the other types before sending. */
 const TemplateShape = {
 	type: z.literal('template'),
-	templateId: Id,
-	variables: z.record(z.string(), z.string()).optional(),
+	templateId: Id.meta({ description: 'A template id from `POST /v1/templates`.' }),
+	variables: z.record(z.string(), z.string()).optional().meta({ description: 'Values of its `{{variables}}`; every variable the template uses is required.' }),
 }
 
 /** A raw Apple body for what the typed API does not cover; the platform sets the envelope. */
 const AppleShape = { type: z.literal('apple'), payload: AppleRawPayloadSchema }
 
 /** Sets Apple's `auto-reply` header (core §3). */
-const common = { bot: z.boolean().optional() }
+const common = { bot: z.boolean().optional().meta({ description: "Sent by a bot: sets Apple's `auto-reply` header." }) }
 
-const content = <S extends z.ZodRawShape>(shape: S) => z.strictObject({ ...shape, ...common })
+const TYPES = {
+	text: ['Text', TextShape, 'Plain text, with optional attachments; URLs in it are also sent as rich links.'],
+	typing: ['Typing', TypingShape, 'Shows or hides the typing indicator.'],
+	richLink: ['RichLink', RichLinkShape, 'A link preview with title and image (the page is fetched when they are not given).'],
+	quickReply: ['QuickReply', QuickReplyShape, 'A prompt with 2 to 5 buttons.'],
+	listPicker: ['ListPicker', ListPickerShape, 'A list of choices in sections.'],
+	timePicker: ['TimePicker', TimePickerShape, 'Time slots to choose from, optionally at a place.'],
+	form: ['Form', FormShape, 'A multi-page form.'],
+	iMessageApp: ['IMessageApp', IMessageAppShape, "The business's own iMessage extension."],
+	applePay: ['ApplePay', ApplePayShape, "An Apple Pay request; the merchant half comes from the business's settings."],
+	authenticate: ['Authenticate', AuthenticateShape, "Sign-in with the business's identity provider (OAuth)."],
+	template: ['Template', TemplateShape, 'A stored template with its variables filled.'],
+	apple: ['Apple', AppleShape, "A raw Apple message body, validated, for what the typed API does not cover; the platform sets the envelope."],
+} as const
 
-export const TextMessageSchema = content(TextShape)
-export const TypingMessageSchema = content(TypingShape)
-export const RichLinkMessageSchema = content(RichLinkShape)
-export const QuickReplyMessageSchema = content(QuickReplyShape)
-export const ListPickerMessageSchema = content(ListPickerShape)
-export const TimePickerMessageSchema = content(TimePickerShape)
-export const FormMessageSchema = content(FormShape)
-export const IMessageAppMessageSchema = content(IMessageAppShape)
-export const ApplePayMessageSchema = content(ApplePayShape)
-export const AuthenticateMessageSchema = content(AuthenticateShape)
-export const TemplateMessageSchema = content(TemplateShape)
-export const AppleMessageSchema = content(AppleShape)
+const content = <S extends z.ZodRawShape>(name: string, shape: S, description: string) =>
+	z.strictObject({ ...shape, ...common }).meta({ id: `${name}Fallback`, description: `${description} As a \`fallback\`: no fallback of its own.` })
+
+export const TextMessageSchema = content(...TYPES.text)
+export const TypingMessageSchema = content(...TYPES.typing)
+export const RichLinkMessageSchema = content(...TYPES.richLink)
+export const QuickReplyMessageSchema = content(...TYPES.quickReply)
+export const ListPickerMessageSchema = content(...TYPES.listPicker)
+export const TimePickerMessageSchema = content(...TYPES.timePicker)
+export const FormMessageSchema = content(...TYPES.form)
+export const IMessageAppMessageSchema = content(...TYPES.iMessageApp)
+export const ApplePayMessageSchema = content(...TYPES.applePay)
+export const AuthenticateMessageSchema = content(...TYPES.authenticate)
+export const TemplateMessageSchema = content(...TYPES.template)
+export const AppleMessageSchema = content(...TYPES.apple)
 
 /**
  * What a `fallback` may be: any message but a typing indicator, and without a fallback of
  * its own (the schema is strict, so a nested `fallback` is an unknown key).
  */
-export const FallbackMessageSchema = z.discriminatedUnion('type', [
-	TextMessageSchema,
-	RichLinkMessageSchema,
-	QuickReplyMessageSchema,
-	ListPickerMessageSchema,
-	TimePickerMessageSchema,
-	FormMessageSchema,
-	IMessageAppMessageSchema,
-	ApplePayMessageSchema,
-	AuthenticateMessageSchema,
-	TemplateMessageSchema,
-	AppleMessageSchema,
-])
+export const FallbackMessageSchema = z
+	.discriminatedUnion('type', [
+		TextMessageSchema,
+		RichLinkMessageSchema,
+		QuickReplyMessageSchema,
+		ListPickerMessageSchema,
+		TimePickerMessageSchema,
+		FormMessageSchema,
+		IMessageAppMessageSchema,
+		ApplePayMessageSchema,
+		AuthenticateMessageSchema,
+		TemplateMessageSchema,
+		AppleMessageSchema,
+	])
+	.meta({ id: 'FallbackMessage', description: 'Sent instead when the device cannot show the message; without one the platform derives a readable text.' })
 
 /** Every type, each of which may carry a `fallback` used when the device cannot show it. */
-const withFallback = <S extends z.ZodRawShape>(shape: S) =>
-	z.strictObject({ ...shape, ...common, fallback: FallbackMessageSchema.optional() })
+const withFallback = <S extends z.ZodRawShape>(name: string, shape: S, description: string) =>
+	z.strictObject({ ...shape, ...common, fallback: FallbackMessageSchema.optional() }).meta({ id: `${name}Message`, description })
 
-export const BusinessMessageSchema = z.discriminatedUnion('type', [
-	withFallback(TextShape),
-	withFallback(TypingShape),
-	withFallback(RichLinkShape),
-	withFallback(QuickReplyShape),
-	withFallback(ListPickerShape),
-	withFallback(TimePickerShape),
-	withFallback(FormShape),
-	withFallback(IMessageAppShape),
-	withFallback(ApplePayShape),
-	withFallback(AuthenticateShape),
-	withFallback(TemplateShape),
-	withFallback(AppleShape),
-])
+export const BusinessMessageSchema = z
+	.discriminatedUnion('type', [
+		withFallback(...TYPES.text),
+		withFallback(...TYPES.typing),
+		withFallback(...TYPES.richLink),
+		withFallback(...TYPES.quickReply),
+		withFallback(...TYPES.listPicker),
+		withFallback(...TYPES.timePicker),
+		withFallback(...TYPES.form),
+		withFallback(...TYPES.iMessageApp),
+		withFallback(...TYPES.applePay),
+		withFallback(...TYPES.authenticate),
+		withFallback(...TYPES.template),
+		withFallback(...TYPES.apple),
+	])
+	.meta({ id: 'BusinessMessage', description: 'A message of any type, chosen by `type`. Any message may carry a `fallback` and `bot`.' })
 
 export type TextMessage = z.infer<typeof TextMessageSchema>
 export type TypingMessage = z.infer<typeof TypingMessageSchema>

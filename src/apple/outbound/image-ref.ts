@@ -100,3 +100,8 @@ export const ImageRefSchema = z
 	.refine((s) => parseImageRef(s) !== null, {
 		message: 'must be an http(s) URL, a data: URI with base64 data, or base64 of a PNG, JPEG, GIF, WebP or HEIC image',
 	})
+	.meta({
+		id: 'ImageRef',
+		description: 'An image: an http(s) URL the platform fetches, a `data:` URI with base64 data, or base64 of a PNG, JPEG, GIF, WebP or HEIC image.',
+		examples: ['https://example.com/images/latte.png'],
+	})

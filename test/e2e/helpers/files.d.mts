@@ -2,7 +2,9 @@
 
 export function pseudoRandomBytes(size: number, seed?: number): Uint8Array
 export function sha256Hex(bytes: Uint8Array): string
-export function toBuffer(bytes: Uint8Array): Uint8Array
+// Playwright's own payload type: a Node Buffer once @types/node is installed, Uint8Array-like otherwise.
+type FileBuffer = Extract<Parameters<import('playwright-core').Page['setInputFiles']>[1], { buffer: unknown }>['buffer']
+export function toBuffer(bytes: Uint8Array): FileBuffer
 export function readAll(stream: unknown): Promise<Uint8Array>
 export function noisePng(width: number, height: number, seed?: number): Uint8Array
 

@@ -1,0 +1,3 @@
+/** Types of assets.mjs (see there). */
+export const SCALAR_SCRIPT_PATH: string
+export function copyAssets(): string
