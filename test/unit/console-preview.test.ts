@@ -16,6 +16,11 @@ describe('console check', () => {
 		expect(r.devices).toEqual([])
 	})
 
+	it('names a misspelt key as the send does (Apple would reject it)', () => {
+		const r = checkMessage({ type: 'listPicker', title: 'T', sections: [{ title: 'S', items: [{ id: 'a', title: 'A' }], listPickerItem: [] }] }, customer)
+		expect(r.errors).toEqual([{ path: 'message.sections.0.listPickerItem', message: 'unknown key; check the spelling against the API' }])
+	})
+
 	it('reports preflight errors per field and still previews', () => {
 		const r = checkMessage({ type: 'quickReply', prompt: 'P', items: [{ id: 'a', title: 'A' }] }, customer)
 		expect(r.ok).toBe(false)
