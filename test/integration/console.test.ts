@@ -269,6 +269,25 @@ describe('composer', () => {
 		)
 	})
 
+	it('a message Apple answers 503 shows as retrying with its next attempt time', async () => {
+		const c = customerId()
+		await postApple(textMessage(a.businessId, c, 'hello again'))
+		const conv = (await conversationOf(a.businessId, c).state())!.conversationId
+		apple.answer = () => new Response('busy', { status: 503 })
+		const res = await agentA.api('/messages', { method: 'POST', json: { customerId: c, message: { type: 'text', text: 'patience' } } })
+		const { id } = (await res.json()) as { id: string }
+		await vi.waitFor(
+			async () => {
+				const body = (await (await agentA.api(`/conversations/${conv}`)).json()) as { thread: { data: { id: string; status: string; send?: { attempts: number; nextAttemptAt: string } }[] } }
+				const msg = body.thread.data.find((m) => m.id === id)!
+				expect(msg.status).toBe('retrying')
+				expect(msg.send?.attempts).toBeGreaterThanOrEqual(1)
+				expect(Date.parse(msg.send!.nextAttemptAt)).toBeGreaterThan(Date.now() - 1000)
+			},
+			{ timeout: 10_000, interval: 200 },
+		)
+	}, 15_000)
+
 	it('saves a template and lists it for "start from a template"', async () => {
 		const message = { type: 'quickReply', prompt: 'Size?', items: [{ id: 's', title: 'Small' }, { id: 'l', title: 'Large' }] }
 		expect((await agentA.api('/templates', { method: 'POST', json: { name: 'sizes' }, headers: { 'x-csrf-token': 'nope' } })).status).toBe(403)
