@@ -16,22 +16,26 @@
  *
  * Pure protocol module: imports nothing outside src/apple/. Bytes are never buffered here
  * except the small JSON answers and the decodePayload body, which Apple needs in one piece.
+ *
+ * Siblings: mmcs-types.ts (MmcsError and the records), mmcs-signature.ts (hex → base64),
+ * mmcs-answers.ts (reading and classifying Apple's answers).
  */
-import { z } from 'zod'
-import { gunzipCapped, isGzip, readCapped } from './body'
 import { CtrPumpError } from './ctr-pump'
-import { bytesToBase64, hexToBytes } from './encoding'
+import { JsonObject, PreDownloadResponse, PreUploadResponse, assertSize, describe, ensureOk, readJson, receiptOf } from './mmcs-answers'
+import {
+	MmcsError,
+	type BlobLocator,
+	type CiphertextWriter,
+	type Download,
+	type MmcsOperation,
+	type UploadReceipt,
+	type UploadSlot,
+} from './mmcs-types'
 
 /** Gateway calls answer small JSON; Apple times out at 30 s itself (core §1.3), we wait less. */
 export const GATEWAY_TIMEOUT_MS = 20_000
 /** A 100 MB transfer at a slow 1 MB/s still fits (core §1.5); the clock covers the whole body. */
 export const TRANSFER_TIMEOUT_MS = 10 * 60_000
-/** Cap on any JSON answer we read (they are a few hundred bytes; decodePayload a few MB at most). */
-export const MAX_JSON_RESPONSE_BYTES = 16 * 1024 * 1024
-/** How much of an error body we keep for logs and `message.failed`. */
-const ERROR_EXCERPT_CHARS = 300
-
-export type MmcsOperation = 'preUpload' | 'upload' | 'preDownload' | 'download' | 'decodePayload'
 
 export interface MmcsClientConfig {
 	/** `APPLE_GATEWAY_URL`, without `/v1` (e.g. `https://mspgw.push.apple.com`). */
@@ -46,95 +50,6 @@ export interface MmcsClientConfig {
 	allowHttp?: boolean
 	gatewayTimeoutMs?: number
 	transferTimeoutMs?: number
-}
-
-/** A failed MMCS step; `retryable` is false only when Apple answered with a final 4xx. */
-export class MmcsError extends Error {
-	constructor(
-		readonly operation: MmcsOperation,
-		/** HTTP status, or null for network errors, timeouts and unusable answers. */
-		readonly status: number | null,
-		readonly retryable: boolean,
-		message: string,
-		readonly retryAfterSeconds: number | null = null,
-	) {
-		super(`${operation}: ${message}`)
-		this.name = 'MmcsError'
-	}
-}
-
-export interface UploadSlot {
-	uploadUrl: string
-	/** Goes into the attachment dictionary as `url` (core §5.2 step 4). */
-	mmcsUrl: string
-	/** Goes into the attachment dictionary as `owner`. */
-	mmcsOwner: string
-}
-
-export interface UploadReceipt {
-	/** Base64; the attachment's `signature-base64` (core §5.2 step 4). The MSP never computes it. */
-	fileChecksum: string
-	size: number | null
-	receipt: string | null
-}
-
-/** Where a received blob lives (attachment or interactiveDataRef, core §5.3 step 1). */
-export interface BlobLocator {
-	url: string
-	owner: string
-	/** Standard base64 of the checksum; see signatureHexToBase64. */
-	signatureBase64: string
-}
-
-export interface Download {
-	body: ReadableStream<Uint8Array>
-	/** The answer's Content-Length, when it sent one. */
-	contentLength: number | null
-}
-
-const PreUploadResponse = z
-	.object({ 'upload-url': z.string().min(1), 'mmcs-url': z.string().min(1), 'mmcs-owner': z.string().min(1) })
-	.passthrough()
-
-const UploadResponse = z
-	.object({
-		singleFile: z
-			.object({
-				fileChecksum: z.string().min(1),
-				size: z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]).optional(),
-				receipt: z.string().optional(),
-			})
-			.passthrough(),
-	})
-	.passthrough()
-
-const PreDownloadResponse = z.object({ 'download-url': z.string().min(1) }).passthrough()
-
-const JsonObject = z.record(z.string(), z.unknown())
-
-/**
- * Inbound signatures arrive as hex; preDownload wants the same bytes as standard base64
- * (core §5.3 step 2, A-SMP `b64encode(b16decode(hex))`). Hex is decoded case-insensitively.
- * Sending the hex itself is the FAQ's classic pitfall: hex is valid base64 text, so the
- * request is well-formed and still fails (core §7).
- */
-export function signatureHexToBase64(hex: string): string {
-	const clean = hex.trim()
-	if (clean.length === 0 || clean.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(clean)) {
-		throw new MmcsError('preDownload', null, false, 'signature is not hex')
-	}
-	return bytesToBase64(hexToBytes(clean))
-}
-
-/**
- * The base64 signature of a received blob: converted from the hex `signature` when present
- * (what Apple's sample does), else `signature-base64` as given (IDRs carry both, core §5.3).
- */
-export function locatorSignature(sig: { signature?: string | undefined; signatureBase64?: string | undefined }): string {
-	if (sig.signature) return signatureHexToBase64(sig.signature)
-	const b64 = sig.signatureBase64?.trim()
-	if (b64 && /^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return b64
-	throw new MmcsError('preDownload', null, false, 'blob has neither a hex signature nor a base64 signature-base64')
 }
 
 export class MmcsClient {
@@ -329,19 +244,7 @@ export class MmcsClient {
 	}
 }
 
-/**
- * Writes the whole ciphertext into `sink` and closes it; on failure aborts it and rejects. The
- * sink is the request's FixedLengthStream (a native stream that copies what it is written).
- */
-export type CiphertextWriter = (sink: WritableStream<Uint8Array>) => Promise<unknown>
-
 const OCTETS = { 'content-type': 'application/octet-stream' }
-
-async function receiptOf(res: Response): Promise<UploadReceipt> {
-	await ensureOk('upload', res)
-	const receipt = (await readJson('upload', res, UploadResponse)).singleFile
-	return { fileChecksum: receipt.fileChecksum, size: receipt.size ?? null, receipt: receipt.receipt ?? null }
-}
 
 function producerFailure(err: unknown): MmcsError {
 	return new MmcsError('upload', null, true, `producing the ciphertext failed: ${describe(err)}`)
@@ -382,54 +285,4 @@ async function copyInto(source: ReadableStream<Uint8Array>, sink: WritableStream
 		await reader.cancel(err).catch(() => {})
 		throw err
 	}
-}
-
-async function ensureOk(op: MmcsOperation, res: Response): Promise<void> {
-	if (res.status >= 200 && res.status < 300) return
-	const text = await res.text().catch(() => '')
-	const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, ERROR_EXCERPT_CHARS)
-	const retryable = res.status === 429 || res.status >= 500 || (res.status >= 300 && res.status < 400)
-	const ra = res.headers.get('retry-after')
-	throw new MmcsError(
-		op,
-		res.status,
-		retryable,
-		`Apple answered ${res.status}${excerpt ? `: ${excerpt}` : ''}`,
-		ra && /^\d+$/.test(ra) ? Number(ra) : null,
-	)
-}
-
-/**
- * Read a small JSON answer with a cap, gunzipping when the bytes are gzip (we advertise
- * `accept-encoding: gzip` on decodePayload, core §1.4), and validate it with zod. An answer we
- * cannot use is treated as transient: a proxy's error page or a cut body, not Apple's verdict.
- */
-async function readJson<S extends z.ZodType>(op: MmcsOperation, res: Response, schema: S): Promise<z.output<S>> {
-	let bytes: Uint8Array
-	try {
-		bytes = res.body ? await readCapped(res.body, MAX_JSON_RESPONSE_BYTES) : new Uint8Array()
-		if (isGzip(bytes)) bytes = await gunzipCapped(bytes, MAX_JSON_RESPONSE_BYTES)
-	} catch (err) {
-		throw new MmcsError(op, res.status, true, `unreadable answer: ${describe(err)}`)
-	}
-	let json: unknown
-	try {
-		json = JSON.parse(new TextDecoder().decode(bytes))
-	} catch {
-		throw new MmcsError(op, res.status, true, 'answer is not JSON')
-	}
-	const parsed = schema.safeParse(json)
-	if (!parsed.success) {
-		const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-		throw new MmcsError(op, res.status, true, `unexpected answer (${issues.join('; ')})`)
-	}
-	return parsed.data
-}
-
-function assertSize(size: number, op: MmcsOperation): void {
-	if (!Number.isSafeInteger(size) || size < 0) throw new MmcsError(op, null, false, `invalid size ${size}`)
-}
-
-function describe(err: unknown): string {
-	return err instanceof Error ? `${err.name}: ${err.message}` : String(err)
 }

@@ -15,7 +15,9 @@ import { AttachmentKeyError, AttachmentSizeError, parseAttachmentKey } from '../
 import { CtrPumpError, aesCtrPump } from '../apple/ctr-pump'
 import type { InboundAttachment, InteractiveDataRef } from '../apple/inbound'
 import { InboundInteractiveDataSchema, type InboundInteractiveData } from '../apple/inbound'
-import { MmcsError, locatorSignature, type MmcsClient } from '../apple/mmcs'
+import type { MmcsClient } from '../apple/mmcs'
+import { locatorSignature } from '../apple/mmcs-signature'
+import { MmcsError } from '../apple/mmcs-types'
 import type { Env } from '../context'
 import { DEFAULT_LINK_TTL_MS, signedDownloadUrl } from './links'
 import { GENERIC_MIME, declaredMime } from './sniff'
@@ -26,9 +28,9 @@ import {
 	cleanName,
 	expiresAtFor,
 	newAttachmentId,
-	putWritten,
 	type AttachmentMeta,
-} from './r2-staging'
+} from './attachment-meta'
+import { putWritten } from './r2-staging'
 
 /** Attempts per attachment within one call, and the pauses between them. */
 export const DEFAULT_ATTEMPTS = 3

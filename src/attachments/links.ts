@@ -9,7 +9,7 @@
  */
 import { base64ToBytes, bytesToBase64Url, utf8 } from '../apple/encoding'
 import { getConfig, type Env } from '../context'
-import { ATTACHMENT_ID_RE } from './r2-staging'
+import { ATTACHMENT_ID_RE } from './attachment-meta'
 
 /** Links outlive webhook retries (hours) but not a retention period; replays can use the API. */
 export const DEFAULT_LINK_TTL_MS = 7 * 86_400_000

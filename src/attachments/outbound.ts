@@ -15,11 +15,12 @@
  */
 import { formatAttachmentKey, newAttachmentKey } from '../apple/attachment-cipher'
 import { aesCtrPump } from '../apple/ctr-pump'
-import { MmcsError, type MmcsClient } from '../apple/mmcs'
+import type { MmcsClient } from '../apple/mmcs'
+import { MmcsError } from '../apple/mmcs-types'
 import type { Env } from '../context'
 import { livePinUntil } from './purge'
 import { DEFAULT_RETRY_DELAYS_MS } from './inbound'
-import { ATTACHMENT_ID_RE, MAX_ATTACHMENT_BYTES, attachmentKey, decodeMeta } from './r2-staging'
+import { ATTACHMENT_ID_RE, MAX_ATTACHMENT_BYTES, attachmentKey, decodeMeta } from './attachment-meta'
 
 /** Apple's attachment dictionary, outbound key names (core §4.4). */
 export interface AppleAttachment {

@@ -15,7 +15,7 @@
  * Idempotent (cron may fire twice, workers-limits.md §6): deleting what is gone is a no-op.
  */
 import type { Env } from '../context'
-import { ATTACHMENT_ID_RE, attachmentKey, decodeMeta, DEFAULT_RETENTION_DAYS, expiresAtFor } from './r2-staging'
+import { ATTACHMENT_ID_RE, attachmentKey, decodeMeta, DEFAULT_RETENTION_DAYS, expiresAtFor } from './attachment-meta'
 
 /** An unpinned object this close to expiry cannot be pinned (see above). */
 export const PIN_GRACE_MS = 15 * 60_000

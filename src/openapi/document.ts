@@ -14,7 +14,7 @@ export const DOCUMENT_CONFIG: Parameters<OpenAPIHono['getOpenAPI31Document']>[0]
 		title: 'amb-edge API',
 		version: '0.1.0',
 		description:
-			'The business API of an amb-edge Messaging Service Provider for Apple Messages for Business: send every message type, read conversations, manage templates, attachments and webhook deliveries. Events arrive as Standard Webhooks (see `webhooks`). The admin API is for the operator of the MSP.',
+			'The business API of an amb-edge Messaging Service Provider for Apple Messages for Business: send every message type, invite customers by phone number, read conversations, manage templates, attachments and webhook deliveries. Events arrive as Standard Webhooks (see `webhooks`). The admin API is for the operator of the MSP.',
 		license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' },
 	},
 	servers: [{ url: '/', description: 'This MSP (the origin serving this document)' }],
@@ -23,6 +23,7 @@ export const DOCUMENT_CONFIG: Parameters<OpenAPIHono['getOpenAPI31Document']>[0]
 		{ name: 'Conversations', description: 'Conversations and their history.' },
 		{ name: 'Templates', description: 'Stored rich messages with `{{variables}}`.' },
 		{ name: 'Attachments', description: 'Files to send, and files customers sent.' },
+		{ name: 'Invitations', description: 'Reach a customer first, by phone number, with an Apple notification template; opt-outs.' },
 		{ name: 'Deliveries', description: 'Webhook deliveries that failed for good, and their replay.' },
 		{ name: 'Webhooks', description: 'Events sent to your webhook URL, signed per Standard Webhooks.' },
 		{ name: 'Admin', description: 'The operator API: businesses and their keys. Authenticated with the MSP\'s `ADMIN_TOKEN`.' },

@@ -6,16 +6,16 @@
  * Declared with `createRoute` under the `Admin` tag and the `adminToken` scheme (docs/api.md).
  */
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi'
-import { z } from 'zod'
 import { CreatedBusinessSchema, PublicBusinessSchema, RotatedApiKeySchema, RotatedWebhookSecretSchema } from '../business/api-schemas'
-import { BusinessIdSchema, CreateBusinessSchema, UpdateBusinessSchema } from '../business/schema'
+import { CreateBusinessSchema, UpdateBusinessSchema } from '../business/schema'
 import * as service from '../business/service'
 import { getConfig, type AppBindings } from '../context'
 import { timingSafeEqualStr } from '../lib/crypto'
-import { badRequest, forbidden, unauthorized } from '../lib/errors'
+import { forbidden, unauthorized } from '../lib/errors'
 import { readJson } from '../lib/json-body'
-import { bodySchema, errorResponse, hookWith, json, served, validationHook } from '../lib/openapi'
+import { bodySchema, errorResponse, json, served, validationHook } from '../lib/openapi'
 import { adminInvitations } from './admin-invitations'
+import { ADMIN_TAG, adminErrors, adminSecurity, BusinessParam, badBusinessId, paramHook, unknownBusiness } from './admin-openapi'
 
 export const admin = new OpenAPIHono<AppBindings>({ defaultHook: validationHook })
 
@@ -27,16 +27,9 @@ admin.use('*', async (c, next) => {
 	await next()
 })
 
-const TAG = 'Admin'
-const security = [{ adminToken: [] }]
-const BusinessParam = z.object({ businessId: BusinessIdSchema.meta({ param: { name: 'businessId', in: 'path' } }) })
-const paramHook = hookWith({ param: () => badRequest('invalid business id') })
-const adminErrors = {
-	401: errorResponse('No admin token', { code: 'unauthorized', message: 'missing admin token' }),
-	403: errorResponse('Wrong admin token', { code: 'forbidden', message: 'invalid admin token' }),
-}
-const badId = errorResponse('Malformed business id', { code: 'bad_request', message: 'invalid business id' })
-const unknownBusiness = errorResponse('Unknown business', { code: 'not_found', message: 'unknown business' })
+const TAG = ADMIN_TAG
+const security = adminSecurity
+const badId = badBusinessId
 const badBody = errorResponse('The body fails validation (`details` per field)', { code: 'bad_request', message: 'body failed validation', details: [{ path: 'webhookUrl', message: 'Invalid URL' }] })
 const badUrl = errorResponse('A URL is not allowed (private address, plain http in production…)', { code: 'unprocessable', message: 'URL not allowed', details: [{ path: 'webhookUrl', message: 'private or loopback address' }] })
 

@@ -25,17 +25,15 @@ import type { AppBindings } from '../context'
 import { verifyDownloadToken } from '../attachments/links'
 import {
 	MAX_ATTACHMENT_BYTES,
-	TooLargeError,
 	attachmentKey,
 	cleanName,
 	expiresAtFor,
 	newAttachmentId,
-	openAttachment,
-	peek,
-	putKnownLength,
-	putUnknownLength,
 	type AttachmentMeta,
-} from '../attachments/r2-staging'
+} from '../attachments/attachment-meta'
+import { TooLargeError, putKnownLength, putUnknownLength } from '../attachments/r2-staging'
+import { openAttachment } from '../attachments/stored-attachment'
+import { peek } from '../attachments/stream-pump'
 import { SNIFF_BYTES, declaredMime, extensionFor, resolveMime } from '../attachments/sniff'
 import type { BusinessBindings } from './business-auth'
 import { errorText, log } from '../lib/log'

@@ -41,6 +41,12 @@ describe('OpenAPI document', () => {
 		expect(ops.map((o) => o.at).sort()).toEqual(
 			[
 				'delete /admin/businesses/{businessId}',
+				'delete /admin/businesses/{businessId}/invitation-opt-outs/{phoneNumber}',
+				'get /admin/businesses/{businessId}/invitation-opt-outs',
+				'get /v1/invitations',
+				'get /v1/invitations/opt-outs',
+				'get /v1/invitations/{id}',
+				'post /v1/invitations',
 				'delete /v1/templates/{id}',
 				'get /admin/businesses/{businessId}',
 				'get /v1/attachments/{id}',
@@ -79,6 +85,31 @@ describe('OpenAPI document', () => {
 		expect(ids.size).toBe(ops.length)
 	})
 
+	it('declares the invitation routes: operationIds, tags, the Idempotency-Key, every refusal', async () => {
+		const { doc } = await document()
+		const op = (path: string, method: string) => doc.paths[path]?.[method]
+		const expected: [string, string, string, string[]][] = [
+			['/v1/invitations', 'post', 'createInvitation', ['202', '400', '401', '409', '413', '422', '429']],
+			['/v1/invitations', 'get', 'listInvitations', ['200', '400', '401']],
+			['/v1/invitations/opt-outs', 'get', 'listInvitationOptOuts', ['200', '400', '401']],
+			['/v1/invitations/{id}', 'get', 'getInvitation', ['200', '401', '404']],
+			['/admin/businesses/{businessId}/invitation-opt-outs', 'get', 'adminListInvitationOptOuts', ['200', '400', '401', '403', '404']],
+			['/admin/businesses/{businessId}/invitation-opt-outs/{phoneNumber}', 'delete', 'adminClearInvitationOptOut', ['204', '400', '401', '403', '404']],
+		]
+		for (const [path, method, operationId, statuses] of expected) {
+			const o = op(path, method)
+			expect(o?.operationId, `${method} ${path}`).toBe(operationId)
+			expect(Object.keys(o!.responses).sort(), operationId).toEqual(statuses)
+			if (path.startsWith('/v1/')) expect(o!.tags, operationId).toEqual(['Invitations'])
+		}
+		const create = op('/v1/invitations', 'post')!
+		expect(create.parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(['header:idempotency-key'])
+		expect(create.requestBody!.content['application/json']!.schema).toEqual({ $ref: '#/components/schemas/CreateInvitationRequest' })
+		expect(Object.keys(create.responses['409']!.content!['application/json']!.examples!).sort()).toEqual(['conflict_1', 'opted_out'])
+		expect((create.responses['429'] as { headers?: Record<string, unknown> }).headers?.['Retry-After']).toBeTruthy()
+		for (const name of ['Invitation', 'InvitationPage', 'CreatedInvitation', 'InvitationOptOut', 'InvitationOptOutPage', 'InvitationStatus', 'RateLimitedError', 'InvitationUpdatedEvent']) expect(doc.components.schemas[name], name).toBeTruthy()
+	})
+
 	it('shows an example for every message type, each a valid send', async () => {
 		const { doc } = await document()
 		const examples = doc.paths['/v1/messages']!.post!.requestBody!.content['application/json']!.examples!
@@ -89,7 +120,7 @@ describe('OpenAPI document', () => {
 
 	it('documents every webhook event with the Standard Webhooks headers', async () => {
 		const { doc } = await document()
-		expect(Object.keys(doc.webhooks).sort()).toEqual(['conversation.closed', 'conversation.started', 'interactive.received', 'message.failed', 'message.received', 'message.sent', 'reaction.received', 'typing.started', 'typing.stopped'])
+		expect(Object.keys(doc.webhooks).sort()).toEqual(['conversation.closed', 'conversation.started', 'interactive.received', 'invitation.updated', 'message.failed', 'message.received', 'message.sent', 'reaction.received', 'typing.started', 'typing.stopped'])
 		for (const [type, { post }] of Object.entries(doc.webhooks)) {
 			expect(post.parameters?.filter((p) => p.in === 'header').map((p) => p.name).sort(), type).toEqual(['webhook-id', 'webhook-signature', 'webhook-timestamp'])
 			expect(JSON.stringify(post.requestBody!.content['application/json']!.schema), type).toMatch(/#\/components\/schemas\/\w+Event/)
@@ -110,6 +141,18 @@ describe('validation through the declared routes keeps the error envelope', () =
 		expect((await businessFetch(biz.apiKey, '/v1/deliveries/bad%20id/replay', { method: 'POST' })).status).toBe(400)
 		expect((await businessFetch(biz.apiKey, '/v1/deliveries/failed?includeReplayed=maybe')).status).toBe(400)
 		expect((await businessFetch('amb_wrong', '/v1/conversations?limit=0')).status).toBe(401)
+	})
+
+	it('invitations answer as before they were declared: invalid query with details, a bad Idempotency-Key without, 404 for a malformed id', async () => {
+		const biz = await createBusiness()
+		const q = await businessFetch(biz.apiKey, '/v1/invitations?limit=0&status=nope')
+		expect(q.status).toBe(400)
+		expect(((await q.json()) as { error: { code: string; message: string; details: { path: string }[] } }).error).toMatchObject({ code: 'bad_request', message: 'invalid query', details: [{ path: 'limit' }, { path: 'status' }] })
+		const key = await businessFetch(biz.apiKey, '/v1/invitations', { method: 'POST', headers: { 'idempotency-key': 'has space' }, json: { phoneNumber: '+15551234567', templateId: 'binaryChoice.engage.noImage' } })
+		expect(key.status).toBe(400)
+		expect(await key.json()).toEqual({ error: { code: 'bad_request', message: 'Idempotency-Key must be 1–255 visible ASCII characters' } })
+		const id = await businessFetch(biz.apiKey, '/v1/invitations/inv_nope')
+		expect([id.status, await id.json()]).toEqual([404, { error: { code: 'not_found', message: 'unknown invitation' } }])
 	})
 })
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { declaredMime, extensionFor, mimeFromName, resolveMime, sniffMagic } from '../../src/attachments/sniff'
 import { contentDisposition } from '../../src/routes/attachments'
-import { cleanName } from '../../src/attachments/r2-staging'
+import { cleanName } from '../../src/attachments/attachment-meta'
 
 const b = (...xs: (number | string)[]) =>
 	new Uint8Array(xs.flatMap((x) => (typeof x === 'string' ? [...x].map((c) => c.charCodeAt(0)) : [x])))

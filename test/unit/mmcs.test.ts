@@ -4,7 +4,9 @@
  * globalThis.fetch is replaced for `*.test` hosts only; the runner's own fetches pass through.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { MmcsClient, MmcsError, locatorSignature, signatureHexToBase64 } from '../../src/apple/mmcs'
+import { MmcsClient } from '../../src/apple/mmcs'
+import { locatorSignature, signatureHexToBase64 } from '../../src/apple/mmcs-signature'
+import { MmcsError } from '../../src/apple/mmcs-types'
 
 const GATEWAY = 'http://apple.test'
 const TEST_HOST = /(\.localhost|\.test)$/
