@@ -4,6 +4,9 @@
  * `npm run dev` wires them. The agent signs in with the business's API key; the customer acts
  * through the simulator's API (writing, attachments, device switch) and its device page
  * (picking from the list and time pickers), as a person would.
+ *
+ *   UPDATE_SCREENSHOT=1 npx vitest run -c test/browser/vitest.config.ts test/browser/console.e2e.ts
+ * rewrites docs/screenshot-console.png.
  */
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -16,6 +19,7 @@ const SECRET = 'Y29uc29sZS1icm93c2VyLXNlY3JldC0zMi1ieXRlcyE='
 const BUSINESS = 'console-demo'
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
 const SCREENSHOT = 'docs/screenshot-console.png'
+const UPDATE_SCREENSHOT = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.UPDATE_SCREENSHOT === '1'
 /** A 16×16 red PNG. */
 const RED_PNG = 'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAFklEQVR4nGO4ziBKEmIY1TCqYfhqAAA6RuwB4ondvQAAAABJRU5ErkJggg=='
 
@@ -221,7 +225,8 @@ describe('business console', () => {
 		expect(await byTestId(fallback, 'rendered').textContent()).toBe('Sent as text — device_lacks_capability (QUICK)')
 		await byTestId(agent, 'message-type').selectOption('listPicker')
 		await waitSendable(agent)
-		await agent.screenshot({ path: SCREENSHOT, fullPage: true })
+		// Rewritten only on request, like the device screenshot (UPDATE_SCREENSHOT=1).
+		await agent.screenshot(UPDATE_SCREENSHOT ? { path: SCREENSHOT, fullPage: true } : { fullPage: true })
 
 		// The form builder: pages of each type, previewed as the device shows them.
 		await byTestId(agent, 'message-type').selectOption('form')
