@@ -1,6 +1,6 @@
 /**
  * The Worker of bench/attachments.mjs: the product's attachment modules behind a few routes,
- * plus the baselines measured in the same run (perf-floors.md "Big bodies"):
+ * plus the baselines measured in the same run (docs/performance.md "Big bodies"):
  *
  * - `POST /in`        body = inbound attachment JSON → stageInboundAttachment (preDownload →
  *                     download → size check → AES-CTR → R2) → the staged result
@@ -27,7 +27,7 @@ const MiB = 1024 * 1024
 
 /**
  * WebCrypto AES-256-CTR over `size` bytes in 1 MiB calls, the counter advanced per call (the
- * same output as one call, perf-floors.md); best of `passes`. Each output is released once
+ * same output as one call, docs/performance.md); best of `passes`. Each output is released once
  * used, as the product's pump does, so the figure is the cipher's and not the GC's.
  */
 async function webcrypto(size: number, passes: number): Promise<number> {

@@ -67,7 +67,8 @@ const server = http.createServer((req, res) => {
 		return json(200, { 'download-url': `${origin}/download/${id}` })
 	}
 	if (url.pathname.startsWith('/download/') || url.pathname.startsWith('/plain')) {
-		const body = url.pathname === '/plain' ? plaintext : url.pathname === '/plain-warm' ? plaintext.subarray(0, MiB) : blobs.get(url.pathname.split('/').pop())?.ciphertext
+		const body =
+			url.pathname === '/plain' ? plaintext : url.pathname === '/plain-warm' ? plaintext.subarray(0, MiB) : blobs.get(url.pathname.split('/').pop())?.ciphertext
 		if (!body) return json(404, { error: 'no blob' })
 		res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length })
 		return res.end(body)
@@ -93,7 +94,8 @@ const server = http.createServer((req, res) => {
 			const checksum = Buffer.concat([Buffer.from([1]), sha1.digest()]).toString('base64')
 			if (url.pathname === '/sink') return json(200, { size: n, checksum })
 			const blob = blobs.get(url.pathname.split('/').pop())
-			if (!blob || n !== blob.size || Number(h['content-length']) !== n) return json(400, { error: `size ${n} (content-length ${h['content-length']}) != ${blob?.size}` })
+			if (!blob || n !== blob.size || Number(h['content-length']) !== n)
+				return json(400, { error: `size ${n} (content-length ${h['content-length']}) != ${blob?.size}` })
 			blob.chunks = chunks
 			blob.checksum = checksum
 			lastUpload = blob
@@ -197,7 +199,9 @@ async function main() {
 			return text && text !== 'ok' ? JSON.parse(text) : null
 		}
 		await call('/ping')
-		const pid = workerdPids().filter((p) => !seen.has(p)).sort((a, b) => rssMiB(b) - rssMiB(a))[0]
+		const pid = workerdPids()
+			.filter((p) => !seen.has(p))
+			.sort((a, b) => rssMiB(b) - rssMiB(a))[0]
 		if (!pid) throw new Error('no new workerd child process found')
 		seen.add(pid)
 		return { mf, base, call, pid }
@@ -212,8 +216,7 @@ async function main() {
 		owner: blobs.get(id).owner,
 		signature: Buffer.from(blobs.get(id).checksum, 'base64').toString('hex'),
 	})
-	const stage = (call, id, size) =>
-		call('/in', { method: 'POST', body: JSON.stringify(received(id, size)), headers: { 'content-type': 'application/json' } })
+	const stage = (call, id, size) => call('/in', { method: 'POST', body: JSON.stringify(received(id, size)), headers: { 'content-type': 'application/json' } })
 	const warmCt = ctr(inKey, randomBytes(MiB))
 	blobs.set('warm', { owner: 'owner-warm', ciphertext: warmCt, checksum: checksumOf(warmCt), size: MiB })
 
@@ -238,8 +241,11 @@ async function main() {
 	let plainId = null
 	for (let round = 0; round < ROUNDS; round++) {
 		// The cipher alone is a short run, easily disturbed on a shared machine: best of 3 passes,
-		// timed inside the Worker (local workerd clocks advance during CPU work, perf-floors.md).
-		const wc = await scenario((w) => w.call(`/webcrypto?size=${MiB}`), (w) => w.call(`/webcrypto?size=${SIZE}&passes=3`))
+		// timed inside the Worker (local workerd clocks advance during CPU work, docs/performance.md).
+		const wc = await scenario(
+			(w) => w.call(`/webcrypto?size=${MiB}`),
+			(w) => w.call(`/webcrypto?size=${SIZE}&passes=3`),
+		)
 		rows.webcrypto.push({ ...wc, ms: wc.result.bestMs })
 		const inRun = await scenario(
 			async (w) => {
@@ -258,7 +264,10 @@ async function main() {
 				(w) => w.call('/in-discard', { method: 'POST', body: JSON.stringify(received('in', SIZE)) }),
 			),
 		)
-		const outRun = await scenario((w) => w.call(`/out?id=${warmId}`), (w) => w.call(`/out?id=${lastStaged.id}`))
+		const outRun = await scenario(
+			(w) => w.call(`/out?id=${warmId}`),
+			(w) => w.call(`/out?id=${lastStaged.id}`),
+		)
 		rows.out.push(outRun)
 		lastDict = outRun.result
 		const plainIn = await scenario(
@@ -293,7 +302,9 @@ async function main() {
 	const idle = median(rows.in.map((r) => r.idle))
 
 	console.log(`\namb-edge attachments benchmark: ${SIZE / MiB} MiB per transfer, ${ROUNDS} rounds (median MiB/s; worst peak)`)
-	console.log(`each run in a fresh workerd after a 1 MiB warm-up; idle RSS ~${idle.toFixed(0)} MiB; peak sampled every 5 ms${canResetHwm ? ' + VmHWM after clear_refs' : ''}\n`)
+	console.log(
+		`each run in a fresh workerd after a 1 MiB warm-up; idle RSS ~${idle.toFixed(0)} MiB; peak sampled every 5 ms${canResetHwm ? ' + VmHWM after clear_refs' : ''}\n`,
+	)
 	console.log('scenario                                   MiB/s   ×WebCrypto  ×plain   peak RSS − idle (worst)')
 	const line = (name, runs, plain) =>
 		console.log(

@@ -1,5 +1,5 @@
 /**
- * Baselines for the benchmark, measured in the same run as the product (perf-floors.md):
+ * Baselines for the benchmark, measured in the same run as the product (docs/performance.md):
  * a bare Hono route; the same plus HS256 verify + gunzip + JSON/zod; the same plus one
  * Durable Object SQLite append and one Queue send.
  */
@@ -30,7 +30,13 @@ const Body = z.object({ v: z.literal(1), id: z.string(), type: z.string(), sourc
 
 let key: Promise<CryptoKey> | undefined
 const hmac = (secret: string) =>
-	(key ??= crypto.subtle.importKey('raw', Uint8Array.from(atob(secret), (c) => c.charCodeAt(0)), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']))
+	(key ??= crypto.subtle.importKey(
+		'raw',
+		Uint8Array.from(atob(secret), (c) => c.charCodeAt(0)),
+		{ name: 'HMAC', hash: 'SHA-256' },
+		false,
+		['verify'],
+	))
 
 async function verified(req: Request, env: Env) {
 	const token = req.headers.get('authorization')!.slice(7)

@@ -92,8 +92,21 @@ async function main() {
 		...COMPAT,
 		modules: true,
 		scriptPath: `${OUT}/worker.js`,
-		bindings: { MSP_ID, APPLE_API_SECRET: SECRET, ADMIN_TOKEN, DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'), ENVIRONMENT: 'development', APPLE_GATEWAY_URL: appleUrl },
-		durableObjects: { CONVERSATION: { className: 'Conversation', useSQLite: true }, BUSINESS: { className: 'Business', useSQLite: true }, WATCHLIST: { className: 'Watchlist', useSQLite: true }, INVITATIONS: { className: 'Invitations', useSQLite: true }, CONSOLE_HUB: { className: 'ConsoleHub', useSQLite: true } },
+		bindings: {
+			MSP_ID,
+			APPLE_API_SECRET: SECRET,
+			ADMIN_TOKEN,
+			DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+			ENVIRONMENT: 'development',
+			APPLE_GATEWAY_URL: appleUrl,
+		},
+		durableObjects: {
+			CONVERSATION: { className: 'Conversation', useSQLite: true },
+			BUSINESS: { className: 'Business', useSQLite: true },
+			WATCHLIST: { className: 'Watchlist', useSQLite: true },
+			INVITATIONS: { className: 'Invitations', useSQLite: true },
+			CONSOLE_HUB: { className: 'ConsoleHub', useSQLite: true },
+		},
 		// Producer only: the benchmark measures the inbound path up to the durable enqueue, like
 		// the DO + Queue baseline; webhook delivery is not part of Apple's round trip.
 		queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks' },
@@ -172,11 +185,24 @@ async function main() {
 	appleServer.close()
 
 	const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-	const summary = [...results].map(([name, rs]) => ({ name, rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)) }))
+	const summary = [...results].map(([name, rs]) => ({
+		name,
+		rps: median(rs.map((x) => x.rps)),
+		p50: median(rs.map((x) => x.p50)),
+		p99: median(rs.map((x) => x.p99)),
+	}))
 	const bare = summary[0]
 	const floor = summary.find((x) => x.name.includes('DO SQLite')) ?? summary[0]
 	console.log(`\namb-edge benchmark — ${ROUNDS} rounds × ${SECONDS}s, ${CONCURRENCY} connections, Miniflare API (workerd), medians`)
-	console.log('scenario'.padEnd(44), 'req/s'.padStart(8), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), '  ×bare rps', '  ×DO+Queue floor rps', '  p50/p99 ×floor')
+	console.log(
+		'scenario'.padEnd(44),
+		'req/s'.padStart(8),
+		'p50 ms'.padStart(8),
+		'p99 ms'.padStart(8),
+		'  ×bare rps',
+		'  ×DO+Queue floor rps',
+		'  p50/p99 ×floor',
+	)
 	for (const s of summary) {
 		console.log(
 			s.name.padEnd(44),

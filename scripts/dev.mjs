@@ -29,7 +29,13 @@ function readVars(file) {
 }
 
 function writeVars(file, vars) {
-	writeFileSync(file, Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 })
+	writeFileSync(
+		file,
+		Object.entries(vars)
+			.map(([k, v]) => `${k}=${v}`)
+			.join('\n') + '\n',
+		{ mode: 0o600 },
+	)
 }
 
 export function ensureDevVars() {
@@ -55,13 +61,44 @@ export function startWorkers({ mspPort = MSP_PORT, simPort = SIM_PORT, stdio = '
 	copyAssets()
 	const common = ['--ip', '127.0.0.1', '--var', `MSP_ID:${MSP_ID}`, '--show-interactive-dev-session=false', ...(persistTo ? ['--persist-to', persistTo] : [])]
 	return [
-		spawn('npx', ['wrangler', 'dev', '--port', String(mspPort), '--inspector-port', String(mspPort + 1000), ...common,
-			'--var', 'ENVIRONMENT:development',
-			'--var', `APPLE_GATEWAY_URL:http://localhost:${simPort}`,
-			'--var', `APPLE_PAY_GATEWAY_URL:http://localhost:${simPort}`], { stdio, detached: true }),
-		spawn('npx', ['wrangler', 'dev', '-c', 'simulator/wrangler.toml', '--port', String(simPort), '--inspector-port', String(simPort + 1000), ...common,
-			'--var', `MSP_URL:http://localhost:${mspPort}`,
-			'--var', `PUBLIC_URL:http://localhost:${simPort}`], { stdio, detached: true }),
+		spawn(
+			'npx',
+			[
+				'wrangler',
+				'dev',
+				'--port',
+				String(mspPort),
+				'--inspector-port',
+				String(mspPort + 1000),
+				...common,
+				'--var',
+				'ENVIRONMENT:development',
+				'--var',
+				`APPLE_GATEWAY_URL:http://localhost:${simPort}`,
+				'--var',
+				`APPLE_PAY_GATEWAY_URL:http://localhost:${simPort}`,
+			],
+			{ stdio, detached: true },
+		),
+		spawn(
+			'npx',
+			[
+				'wrangler',
+				'dev',
+				'-c',
+				'simulator/wrangler.toml',
+				'--port',
+				String(simPort),
+				'--inspector-port',
+				String(simPort + 1000),
+				...common,
+				'--var',
+				`MSP_URL:http://localhost:${mspPort}`,
+				'--var',
+				`PUBLIC_URL:http://localhost:${simPort}`,
+			],
+			{ stdio, detached: true },
+		),
 	]
 }
 
@@ -117,10 +154,21 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 	const vars = ensureDevVars()
 	const procs = startWorkers()
 	// wrangler runs workerd as a child: signal whole process groups so nothing is left behind.
-	const stop = () => procs.forEach((p) => { try { process.kill(-p.pid, 'SIGINT') } catch { p.kill('SIGINT') } })
+	const stop = () =>
+		procs.forEach((p) => {
+			try {
+				process.kill(-p.pid, 'SIGINT')
+			} catch {
+				p.kill('SIGINT')
+			}
+		})
 	process.on('SIGINT', stop)
 	process.on('SIGTERM', stop)
-	for (const p of procs) p.on('exit', (code) => { stop(); process.exitCode = code ?? 0 })
+	for (const p of procs)
+		p.on('exit', (code) => {
+			stop()
+			process.exitCode = code ?? 0
+		})
 	await waitFor(`http://localhost:${MSP_PORT}/health`)
 	await waitFor(`http://localhost:${SIM_PORT}/device`)
 	const demo = await provisionDemo({ adminToken: vars.ADMIN_TOKEN })

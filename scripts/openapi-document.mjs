@@ -29,7 +29,11 @@ export async function writeDocument(out = DEFAULT_OUT) {
 			DATA_ENCRYPTION_KEY: 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=',
 			ENVIRONMENT: 'development',
 		},
-		durableObjects: { CONVERSATION: { className: 'Conversation', useSQLite: true }, BUSINESS: { className: 'Business', useSQLite: true }, WATCHLIST: { className: 'Watchlist', useSQLite: true } },
+		durableObjects: {
+			CONVERSATION: { className: 'Conversation', useSQLite: true },
+			BUSINESS: { className: 'Business', useSQLite: true },
+			WATCHLIST: { className: 'Watchlist', useSQLite: true },
+		},
 		queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks' },
 		r2Buckets: ['ATTACHMENTS'],
 	})

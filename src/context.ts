@@ -2,7 +2,7 @@
  * The Worker's environment: bindings (typed by `wrangler types` into
  * worker-configuration.d.ts) and the zod schema of vars and secrets, parsed once per
  * isolate. A missing or malformed secret fails closed: the first request that needs the
- * config gets a 500 `misconfigured`, never a skipped check (PRODUCT.md "Configuration").
+ * config gets a 500 `misconfigured`, never a skipped check (docs/product.md "Configuration").
  */
 import { z } from 'zod'
 import { misconfigured } from './lib/errors'

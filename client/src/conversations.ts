@@ -29,7 +29,10 @@ export class Conversations {
 		const path = `/v1/conversations/${encodeURIComponent(conversationId)}/messages`
 		return new Paginator(
 			(cursor) =>
-				this.http.call<Page<MessageRecord>>({ method: 'GET', path, query: { limit: options.limit, order: options.order, cursor: cursor ?? undefined }, signal: options.signal }, readJson),
+				this.http.call<Page<MessageRecord>>(
+					{ method: 'GET', path, query: { limit: options.limit, order: options.order, cursor: cursor ?? undefined }, signal: options.signal },
+					readJson,
+				),
 			options.after === undefined ? null : String(options.after),
 		)
 	}

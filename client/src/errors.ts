@@ -41,7 +41,8 @@ export class AmbApiError extends AmbError {
 	get fieldErrors(): FieldProblem[] {
 		if (!Array.isArray(this.details)) return []
 		return this.details.filter(
-			(d): d is FieldProblem => typeof d === 'object' && d !== null && typeof (d as FieldProblem).path === 'string' && typeof (d as FieldProblem).message === 'string',
+			(d): d is FieldProblem =>
+				typeof d === 'object' && d !== null && typeof (d as FieldProblem).path === 'string' && typeof (d as FieldProblem).message === 'string',
 		)
 	}
 }

@@ -122,7 +122,12 @@ export class Transport {
 	}
 
 	/** A request without an answer: the caller's abort is rethrown, anything else may be retried. */
-	private lost(cause: unknown, controller: AbortController, signal: AbortSignal | undefined, label: string): { ok: false; retryable: true; error: AmbConnectionError } {
+	private lost(
+		cause: unknown,
+		controller: AbortController,
+		signal: AbortSignal | undefined,
+		label: string,
+	): { ok: false; retryable: true; error: AmbConnectionError } {
 		if (signal?.aborted) throw signal.reason
 		const timedOut = controller.signal.aborted && controller.signal.reason === TIMED_OUT
 		const why = timedOut ? `no answer within ${this.config.timeoutMs} ms` : cause instanceof Error ? cause.message : String(cause)

@@ -16,7 +16,10 @@ export class Templates {
 
 	list(options: { limit?: number } & CallOptions = {}): Paginator<Template> {
 		return new Paginator((cursor) =>
-			this.http.call<Page<Template>>({ method: 'GET', path: '/v1/templates', query: { limit: options.limit, cursor: cursor ?? undefined }, signal: options.signal }, readJson),
+			this.http.call<Page<Template>>(
+				{ method: 'GET', path: '/v1/templates', query: { limit: options.limit, cursor: cursor ?? undefined }, signal: options.signal },
+				readJson,
+			),
 		)
 	}
 
@@ -35,6 +38,9 @@ export class Templates {
 
 	/** Fill the variables and check the message as a send would, without sending. */
 	preview(id: string, variables: Record<string, string> = {}, options: CallOptions = {}): Promise<TemplatePreview> {
-		return this.http.call({ method: 'POST', path: `${pathOf(id)}/preview`, json: { variables }, sideEffectFree: true, signal: options.signal }, readJson<TemplatePreview>)
+		return this.http.call(
+			{ method: 'POST', path: `${pathOf(id)}/preview`, json: { variables }, sideEffectFree: true, signal: options.signal },
+			readJson<TemplatePreview>,
+		)
 	}
 }

@@ -50,7 +50,10 @@ export async function uploadAttachment(http: Transport, data: UploadData, option
 		body = data
 	}
 	try {
-		return await http.call({ method: 'POST', path: '/v1/attachments', query: { name: options.name }, headers, body, signal: options.signal }, readJson<Attachment>)
+		return await http.call(
+			{ method: 'POST', path: '/v1/attachments', query: { name: options.name }, headers, body, signal: options.signal },
+			readJson<Attachment>,
+		)
 	} catch (err) {
 		if (counter.over || (err instanceof AmbConnectionError && err.cause instanceof AmbAttachmentTooLargeError)) {
 			throw new AmbAttachmentTooLargeError(counter.bytes, MAX_ATTACHMENT_BYTES)

@@ -21,7 +21,13 @@ export interface VerifyOptions {
 	now?: Date | number
 }
 
-export type VerificationFailure = 'missing_header' | 'invalid_timestamp' | 'timestamp_out_of_tolerance' | 'invalid_secret' | 'invalid_signature' | 'invalid_payload'
+export type VerificationFailure =
+	| 'missing_header'
+	| 'invalid_timestamp'
+	| 'timestamp_out_of_tolerance'
+	| 'invalid_secret'
+	| 'invalid_signature'
+	| 'invalid_payload'
 
 export class AmbWebhookVerificationError extends AmbError {
 	constructor(
@@ -38,11 +44,17 @@ const encoder = new TextEncoder()
  * Check a delivery's signature and timestamp against one secret or several (rotation), and
  * return its event. Throws AmbWebhookVerificationError saying why a delivery is refused.
  */
-export async function verifyWebhook(secret: string | readonly string[], headers: WebhookHeaders, body: WebhookBody, options: VerifyOptions = {}): Promise<WebhookEvent> {
+export async function verifyWebhook(
+	secret: string | readonly string[],
+	headers: WebhookHeaders,
+	body: WebhookBody,
+	options: VerifyOptions = {},
+): Promise<WebhookEvent> {
 	const id = header(headers, 'webhook-id')
 	const timestamp = header(headers, 'webhook-timestamp')
 	const signatures = header(headers, 'webhook-signature')
-	if (!id || !timestamp || !signatures) throw new AmbWebhookVerificationError('missing_header', 'webhook-id, webhook-timestamp and webhook-signature are required')
+	if (!id || !timestamp || !signatures)
+		throw new AmbWebhookVerificationError('missing_header', 'webhook-id, webhook-timestamp and webhook-signature are required')
 	if (!/^\d{1,12}$/.test(timestamp)) throw new AmbWebhookVerificationError('invalid_timestamp', 'webhook-timestamp is not a Unix time in seconds')
 	const now = Math.floor(Number(options.now ?? Date.now()) / 1000)
 	const tolerance = options.toleranceSeconds ?? 300
@@ -121,7 +133,14 @@ function parseEvent(raw: Uint8Array): WebhookEvent {
 		throw new AmbWebhookVerificationError('invalid_payload', 'the body is not UTF-8 JSON')
 	}
 	const e = json as { type?: unknown; timestamp?: unknown; data?: unknown }
-	if (typeof json !== 'object' || json === null || typeof e.type !== 'string' || typeof e.timestamp !== 'string' || typeof e.data !== 'object' || e.data === null) {
+	if (
+		typeof json !== 'object' ||
+		json === null ||
+		typeof e.type !== 'string' ||
+		typeof e.timestamp !== 'string' ||
+		typeof e.data !== 'object' ||
+		e.data === null
+	) {
 		throw new AmbWebhookVerificationError('invalid_payload', 'the body is not a webhook event { type, timestamp, data }')
 	}
 	return json as WebhookEvent

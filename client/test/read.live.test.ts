@@ -40,7 +40,22 @@ describe('paging with for await', () => {
 		expect(conversation).toMatchObject({ customerId, status: 'open', lastSequence: 5, businessId: stack.business.businessId })
 		// The hand-written answer types name exactly what the Worker sends.
 		expect(Object.keys(conversation).sort()).toEqual(
-			['conversationId', 'businessId', 'customerId', 'status', 'capabilities', 'deviceAgent', 'locale', 'intent', 'group', 'lastSequence', 'startedAt', 'updatedAt', 'closedAt', 'appleBusinessId'].sort(),
+			[
+				'conversationId',
+				'businessId',
+				'customerId',
+				'status',
+				'capabilities',
+				'deviceAgent',
+				'locale',
+				'intent',
+				'group',
+				'lastSequence',
+				'startedAt',
+				'updatedAt',
+				'closedAt',
+				'appleBusinessId',
+			].sort(),
 		)
 		expect(Object.keys(sent).sort()).toEqual(['id', 'conversationId', 'sequence', 'status', 'rendered', 'richLinks', 'idempotencyKey', 'replayed'].sort())
 

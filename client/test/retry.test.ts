@@ -80,7 +80,8 @@ function scripted(steps: Step[], overrides: { timeoutMs?: number; retries?: numb
 	return { calls, sleeps, call }
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } })
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+	new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } })
 const apiError = (status: number, code = 'x', extra: Record<string, string> = {}) => json(status, { error: { code, message: `m${status}` } }, extra)
 
 describe('transport retries', () => {
@@ -183,7 +184,8 @@ describe('transport retries', () => {
 			timeoutMs: 5_000,
 			random: Math.random,
 			sleep: async () => {},
-			fetch: async (_url, init) => new Response(new ReadableStream({ start: (c) => init?.signal?.addEventListener('abort', () => c.error(init.signal?.reason)) })),
+			fetch: async (_url, init) =>
+				new Response(new ReadableStream({ start: (c) => init?.signal?.addEventListener('abort', () => c.error(init.signal?.reason)) })),
 		})
 		const controller = new AbortController()
 		const res = await http.call({ method: 'GET', path: '/v1/attachments/a', signal: controller.signal, streamAnswer: true }, async (r) => r)

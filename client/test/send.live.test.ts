@@ -116,7 +116,10 @@ describe('typed errors carry the server answer', () => {
 	it('401 for a wrong key, not retried', async () => {
 		const flaky = flakyFetch()
 		const amb = new AmbClient({ baseUrl: stack.msp.url, apiKey: `${stack.business.apiKey}x`, fetch: flaky.fetch })
-		const err = await amb.conversations.list().first().catch((e: unknown) => e)
+		const err = await amb.conversations
+			.list()
+			.first()
+			.catch((e: unknown) => e)
 		expect(err).toBeInstanceOf(AmbUnauthorizedError)
 		expect(err).toMatchObject({ status: 401, code: 'unauthorized', message: 'invalid API key', request: 'GET /v1/conversations' })
 		expect(flaky.calls).toHaveLength(1)

@@ -3,7 +3,16 @@
  * `npm run check`, and run here so a wrong shape also shows up as a failed test).
  */
 import { describe, expectTypeOf, it } from 'vitest'
-import { AmbClient, type BusinessMessage, type EventAttachment, type FormAnswer, type SendMessageBody, type TemplateInput, verifyWebhook, type WebhookEvent } from '../src/index.ts'
+import {
+	AmbClient,
+	type BusinessMessage,
+	type EventAttachment,
+	type FormAnswer,
+	type SendMessageBody,
+	type TemplateInput,
+	verifyWebhook,
+	type WebhookEvent,
+} from '../src/index.ts'
 
 describe('types', () => {
 	it('events narrow on type, then on kind', () => {
@@ -16,7 +25,8 @@ describe('types', () => {
 				case 'interactive.received':
 					if (event.data.kind === 'listPicker') expectTypeOf(event.data.selected[0]!.id).toEqualTypeOf<string | null>()
 					if (event.data.kind === 'form') expectTypeOf(event.data.pages[0]!.answers).toEqualTypeOf<FormAnswer[]>()
-					if (event.data.kind === 'authenticate' && event.data.outcome === 'authenticated') expectTypeOf(event.data.externalUserId).toEqualTypeOf<string | null>()
+					if (event.data.kind === 'authenticate' && event.data.outcome === 'authenticated')
+						expectTypeOf(event.data.externalUserId).toEqualTypeOf<string | null>()
 					return
 				case 'message.failed':
 					expectTypeOf(event.data.reason).toEqualTypeOf<'apple_rejected' | 'retries_exhausted'>()
@@ -30,7 +40,10 @@ describe('types', () => {
 	})
 
 	it('messages are checked per type', () => {
-		const ok: SendMessageBody = { customerId: 'c', message: { type: 'listPicker', title: 't', sections: [{ title: 's', items: [{ id: 'a', title: 'A' }] }], fallback: { type: 'text', text: 'A?' } } }
+		const ok: SendMessageBody = {
+			customerId: 'c',
+			message: { type: 'listPicker', title: 't', sections: [{ title: 's', items: [{ id: 'a', title: 'A' }] }], fallback: { type: 'text', text: 'A?' } },
+		}
 		expectTypeOf(ok.message).toEqualTypeOf<BusinessMessage>()
 		// @ts-expect-error a quick reply has `prompt` and `items`, not `text`
 		const wrong: BusinessMessage = { type: 'quickReply', text: 'x' }

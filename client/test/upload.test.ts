@@ -36,7 +36,10 @@ function draining() {
 			if (done) break
 			entry.bytes += value.byteLength
 		}
-		return Response.json({ id: 'att_1', name: 'f', mimeType: 'application/octet-stream', size: entry.bytes, expiresAt: '2026-01-01T00:00:00Z' }, { status: 201 })
+		return Response.json(
+			{ id: 'att_1', name: 'f', mimeType: 'application/octet-stream', size: entry.bytes, expiresAt: '2026-01-01T00:00:00Z' },
+			{ status: 201 },
+		)
 	}
 	return { fetch, seen }
 }

@@ -60,12 +60,19 @@ describe('verifyWebhook on real deliveries', () => {
 
 	it('during a rotation deliveries carry both signatures: the old secret, the new one, or both verify', async () => {
 		const biz = await stack.newBusiness('/rotating')
-		const rotated = (await adminCall(stack.msp.url, `/businesses/${biz.businessId}/rotate-webhook-secret`, { method: 'POST' })).json as { webhookSecret: string }
+		const rotated = (await adminCall(stack.msp.url, `/businesses/${biz.businessId}/rotate-webhook-secret`, { method: 'POST' })).json as {
+			webhookSecret: string
+		}
 		expect(rotated.webhookSecret).toMatch(/^whsec_/)
 		const customerId = await stack.openConversation('after the rotation', biz)
 		const r = await eventually('a delivery', () => ofCustomer('/rotating', customerId)[0])
 		expect(String(r.headers['webhook-signature']).split(' ')).toHaveLength(2)
-		for (const secrets of [[biz.webhookSecret], [rotated.webhookSecret], [biz.webhookSecret, rotated.webhookSecret], [stack.business.webhookSecret, rotated.webhookSecret]]) {
+		for (const secrets of [
+			[biz.webhookSecret],
+			[rotated.webhookSecret],
+			[biz.webhookSecret, rotated.webhookSecret],
+			[stack.business.webhookSecret, rotated.webhookSecret],
+		]) {
 			await expect(verifyWebhook(secrets, r.headers, r.body)).resolves.toMatchObject({ type: 'conversation.started', data: { customerId } })
 		}
 		expect((await failure(verifyWebhook([stack.business.webhookSecret], r.headers, r.body))).reason).toBe('invalid_signature')
@@ -91,7 +98,9 @@ describe('failed deliveries', () => {
 		expect(dead.every((d) => d.webhookUrl === `${stack.hooks.url}/gone` && d.replayedAt === null)).toBe(true)
 		expect(dead.map((d) => d.lastStatus).sort()).toEqual([410, null])
 
-		expect((await adminCall(stack.msp.url, `/businesses/${biz.businessId}`, { method: 'PATCH', json: { webhookUrl: `${stack.hooks.url}/back` } })).status).toBe(200)
+		expect((await adminCall(stack.msp.url, `/businesses/${biz.businessId}`, { method: 'PATCH', json: { webhookUrl: `${stack.hooks.url}/back` } })).status).toBe(
+			200,
+		)
 		// The answer to the first replay is lost: the client does not send it again.
 		const flaky = flakyFetch({ failAfterSending: [1] })
 		const lost = await stack
@@ -102,7 +111,9 @@ describe('failed deliveries', () => {
 		expect(flaky.calls).toHaveLength(1)
 		expect(await amb.deliveries.replay(dead[1]!.id)).toEqual({ id: dead[1]!.id, status: 'requeued' })
 
-		const back: Received[] = await eventually('both replays delivered', () => (ofCustomer('/back', customerId).length === 2 ? ofCustomer('/back', customerId) : undefined))
+		const back: Received[] = await eventually('both replays delivered', () =>
+			ofCustomer('/back', customerId).length === 2 ? ofCustomer('/back', customerId) : undefined,
+		)
 		expect(new Set(back.map((r) => r.headers['webhook-id']))).toEqual(new Set(dead.map((d) => d.id)))
 		for (const r of back) await verifyWebhook(biz.webhookSecret, r.headers, r.body)
 

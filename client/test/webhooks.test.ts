@@ -37,7 +37,9 @@ describe('verifyWebhook', () => {
 	it('agrees with the reference implementation both ways', async () => {
 		const ref = new Webhook(secret)
 		const signature = ref.sign('evt_ref', new Date(now * 1000), body)
-		await expect(verifyWebhook(secret, { 'webhook-id': 'evt_ref', 'webhook-timestamp': String(now), 'webhook-signature': signature }, body)).resolves.toBeTruthy()
+		await expect(
+			verifyWebhook(secret, { 'webhook-id': 'evt_ref', 'webhook-timestamp': String(now), 'webhook-signature': signature }, body),
+		).resolves.toBeTruthy()
 		expect(signature).toBe(await signWebhook(secret, 'evt_ref', now, body))
 		expect(ref.verify(body, await headersFor([secret], body, now, 'evt_ours'))).toMatchObject({ type: 'message.received' })
 	})
@@ -46,7 +48,13 @@ describe('verifyWebhook', () => {
 		const h = await headersFor([secret])
 		const bytes = new TextEncoder().encode(body)
 		await expect(verifyWebhook(secret, new Headers(h), bytes)).resolves.toBeTruthy()
-		await expect(verifyWebhook(secret, { 'Webhook-Id': h['webhook-id'], 'WEBHOOK-TIMESTAMP': [h['webhook-timestamp']], 'webhook-signature': h['webhook-signature'] }, bytes.buffer)).resolves.toBeTruthy()
+		await expect(
+			verifyWebhook(
+				secret,
+				{ 'Webhook-Id': h['webhook-id'], 'WEBHOOK-TIMESTAMP': [h['webhook-timestamp']], 'webhook-signature': h['webhook-signature'] },
+				bytes.buffer,
+			),
+		).resolves.toBeTruthy()
 		await expect(verifyWebhook(secret.slice('whsec_'.length), h, body)).resolves.toBeTruthy()
 	})
 
@@ -95,7 +103,13 @@ describe('verifyWebhook', () => {
 
 /** A signature over raw bytes (not UTF-8 text), made with Web Crypto directly. */
 async function signBytes(s: string, id: string, ts: number, bytes: Uint8Array): Promise<string> {
-	const key = await crypto.subtle.importKey('raw', Uint8Array.from(atob(s.slice(6)), (c) => c.charCodeAt(0)), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+	const key = await crypto.subtle.importKey(
+		'raw',
+		Uint8Array.from(atob(s.slice(6)), (c) => c.charCodeAt(0)),
+		{ name: 'HMAC', hash: 'SHA-256' },
+		false,
+		['sign'],
+	)
 	const prefix = new TextEncoder().encode(`${id}.${ts}.`)
 	const data = new Uint8Array(prefix.length + bytes.length)
 	data.set(prefix)

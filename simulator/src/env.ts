@@ -11,9 +11,9 @@ export interface SimEnv {
 	SIM: DurableObjectNamespace<SimulatorState>
 	BLOBS: R2Bucket
 	MSP_ID: string
-	/** Base64 Messaging API secret shared with the MSP (spec apple-msp-core.md §2.1). */
+	/** Base64 Messaging API secret shared with the MSP (docs/apple-protocol.md §2.1). */
 	APPLE_API_SECRET: string
-	/** The MSP's base URL; Apple posts to `${MSP_URL}/message` (spec core §1.3). */
+	/** The MSP's base URL; Apple posts to `${MSP_URL}/message` (docs/apple-protocol.md §1.3). */
 	MSP_URL: string
 	/** This simulator's origin, used to build MMCS upload/download URLs. */
 	PUBLIC_URL: string
@@ -63,9 +63,7 @@ export function simConfig(env: SimEnv): SimConfig {
  * boundary is JSON data, so the methods are re-typed as they are declared, made async.
  */
 export type StateApi = {
-	[K in keyof SimulatorState as SimulatorState[K] extends (...args: never[]) => unknown ? K : never]: SimulatorState[K] extends (
-		...args: infer A
-	) => infer R
+	[K in keyof SimulatorState as SimulatorState[K] extends (...args: never[]) => unknown ? K : never]: SimulatorState[K] extends (...args: infer A) => infer R
 		? (...args: A) => Promise<Awaited<R>>
 		: never
 }

@@ -1,13 +1,13 @@
 /**
- * AES-256-CTR for Apple attachments and interactiveDataRef blobs (spec apple-msp-core.md §5.1,
+ * AES-256-CTR for Apple attachments and interactiveDataRef blobs (docs/apple-protocol.md §5.1,
  * §4.8): AES-256, CTR mode, no padding, an all-zero 16-byte initial counter block whose full
  * 128 bits count (Apple's sample uses `Counter.new(128, initial_value=0)`). Encryption and
  * decryption are the same operation, and ciphertext length == plaintext length.
  *
  * WebCrypto's AES-CTR is one-shot, and one call over a 100 MiB attachment needs ~300 MiB, far
- * over the 128 MB isolate limit (reference/perf-floors.md "Big bodies"). So we cut the stream
+ * over the 128 MB isolate limit (docs/performance.md "Big bodies"). So we cut the stream
  * into ~1 MiB blocks (a multiple of 16 bytes) and encrypt each with the counter advanced by
- * the number of 16-byte AES blocks already processed (reference/workers-limits.md §7 (a)).
+ * the number of 16-byte AES blocks already processed (docs/workers-limits.md §7 (a)).
  * That yields exactly the bytes a single call would.
  *
  * Pure module: imports nothing outside src/apple/.
@@ -18,10 +18,10 @@ import { bytesToHex, hexToBytes } from './encoding'
 const AES_BLOCK_BYTES = 16
 /** AES-256 key size. */
 export const ATTACHMENT_KEY_BYTES = 32
-/** perf-floors.md: ~1 MiB per WebCrypto call is the sweet spot for throughput and memory. */
+/** docs/performance.md: ~1 MiB per WebCrypto call is the sweet spot for throughput and memory. */
 export const DEFAULT_CHUNK_BYTES = 1024 * 1024
 
-/** All-zero initial counter block (spec core §5.1). */
+/** All-zero initial counter block (docs/apple-protocol.md §5.1). */
 const ZERO_COUNTER = new Uint8Array(AES_BLOCK_BYTES)
 
 /** The `key` of an attachment / interactiveDataRef is not `"00"` + 64 hex characters. */
@@ -33,7 +33,7 @@ export class AttachmentKeyError extends Error {
 }
 
 /**
- * The byte count of a download differs from the announced `size` (spec core §5.3 step 5:
+ * The byte count of a download differs from the announced `size` (docs/apple-protocol.md §5.3 step 5:
  * Apple's sample raises on mismatch). A truncated download must fail cleanly instead of
  * handing a business a silently shortened file.
  */
@@ -54,17 +54,15 @@ export class AttachmentSizeError extends Error {
 }
 
 /**
- * Parse the JSON key form `"00"` + 64 hex characters (spec core §5.1). Hex is decoded
- * case-insensitively: Apple's sample emits lowercase, its docs show uppercase (PRODUCT.md
+ * Parse the JSON key form `"00"` + 64 hex characters (docs/apple-protocol.md §5.1). Hex is decoded
+ * case-insensitively: Apple's sample emits lowercase, its docs show uppercase (docs/product.md
  * "Protocol decisions"). Anything else (no `00` prefix, wrong length, non-hex) is rejected:
  * decrypting with a wrong key would "succeed" and yield garbage.
  */
 export function parseAttachmentKey(s: string): Uint8Array {
 	if (typeof s !== 'string') throw new AttachmentKeyError('attachment key must be a string')
 	if (s.length !== 2 + ATTACHMENT_KEY_BYTES * 2) {
-		throw new AttachmentKeyError(
-			`attachment key must be "00" followed by 64 hex characters (66 in all), got ${s.length} characters`,
-		)
+		throw new AttachmentKeyError(`attachment key must be "00" followed by 64 hex characters (66 in all), got ${s.length} characters`)
 	}
 	if (!s.startsWith('00')) throw new AttachmentKeyError('attachment key must start with "00"')
 	const hex = s.slice(2)
@@ -74,13 +72,13 @@ export function parseAttachmentKey(s: string): Uint8Array {
 	return hexToBytes(hex)
 }
 
-/** `"00"` + lowercase hex, as Apple's newest sample sends it (spec core §5.1, §5.2 step 4). */
+/** `"00"` + lowercase hex, as Apple's newest sample sends it (docs/apple-protocol.md §5.1, §5.2 step 4). */
 export function formatAttachmentKey(raw: Uint8Array): string {
 	assertKeyLength(raw)
 	return '00' + bytesToHex(raw)
 }
 
-/** A fresh single-use key from the CSPRNG for every attachment (spec core §5.1). */
+/** A fresh single-use key from the CSPRNG for every attachment (docs/apple-protocol.md §5.1). */
 export function newAttachmentKey(): Uint8Array {
 	return crypto.getRandomValues(new Uint8Array(ATTACHMENT_KEY_BYTES))
 }
@@ -128,10 +126,7 @@ async function ctrAt(key: CryptoKey, blockIndex: number, data: Uint8Array): Prom
  * Memory held: at most one `chunkBytes` buffer plus the input chunk being processed and its
  * output; the stream's default queuing strategy provides backpressure.
  */
-export function aesCtrStream(
-	key: Uint8Array,
-	opts: { chunkBytes?: number } = {},
-): TransformStream<Uint8Array, Uint8Array> {
+export function aesCtrStream(key: Uint8Array, opts: { chunkBytes?: number } = {}): TransformStream<Uint8Array, Uint8Array> {
 	assertKeyLength(key)
 	const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES
 	if (!Number.isSafeInteger(chunkBytes) || chunkBytes <= 0 || chunkBytes % AES_BLOCK_BYTES !== 0) {
@@ -201,8 +196,8 @@ export async function aesCtrOneShot(key: Uint8Array, data: Uint8Array): Promise<
 
 /**
  * Passes bytes through unchanged and errors the stream with AttachmentSizeError if the total
- * differs from `expected`: as soon as it is exceeded, or at the end if it fell short (spec
- * core §5.3 step 5, "size mismatch → clean failure"). `bytesSeen` reports progress.
+ * differs from `expected`: as soon as it is exceeded, or at the end if it fell short (see
+ * docs/apple-protocol.md §5.3 step 5, "size mismatch → clean failure"). `bytesSeen` reports progress.
  */
 export class ExpectedSizeStream extends TransformStream<Uint8Array, Uint8Array> {
 	readonly #state: { seen: number }

@@ -1,5 +1,5 @@
 /**
- * Reading Apple's request bodies safely (spec apple-msp-core.md §1.4–1.5): a cap on the
+ * Reading Apple's request bodies safely (docs/apple-protocol.md §1.4–1.5): a cap on the
  * bytes on the wire, checked before and while reading, and gunzip — when the header says
  * gzip or the body starts with the gzip magic bytes — as a stream with its own cap on the
  * inflated size, so a zip bomb stops at the cap instead of filling the isolate's memory.
@@ -17,11 +17,7 @@ export class BodyError extends Error {
 }
 
 /** Read at most `cap` bytes of a stream; throws BodyError('too_large') beyond it. */
-export async function readCapped(
-	stream: ReadableStream<Uint8Array>,
-	cap: number,
-	kind: 'too_large' | 'inflated_too_large' = 'too_large',
-): Promise<Uint8Array> {
+export async function readCapped(stream: ReadableStream<Uint8Array>, cap: number, kind: 'too_large' | 'inflated_too_large' = 'too_large'): Promise<Uint8Array> {
 	const reader = stream.getReader()
 	const chunks: Uint8Array[] = []
 	let total = 0

@@ -1,6 +1,6 @@
 /**
- * AES-256-CTR from a byte stream straight into a sink, for the 100 MB attachment paths (spec
- * apple-msp-core.md §5.1; perf-floors.md "Big bodies"): the bytes are read with a BYOB reader
+ * AES-256-CTR from a byte stream straight into a sink, for the 100 MB attachment paths (see
+ * docs/apple-protocol.md §5.1; docs/performance.md "Big bodies"): the bytes are read with a BYOB reader
  * into ONE reused ~1 MiB buffer, each full buffer is encrypted with one WebCrypto call (counter
  * = zero IV + AES blocks already done, so the output equals a one-shot encryption), and the
  * result is written to the sink while the next buffer is read.
@@ -10,7 +10,7 @@
  * passes ~64 MiB, so a 100 MiB transfer leaves the isolate ~64 MiB heavier at its peak. Here
  * the input buffer is reused, and the ciphertext chunks go to a native sink (FixedLengthStream
  * into R2 or into fetch), which takes their memory over and frees it as soon as it is sent.
- * Reading 1 MiB at a time is also ~5× faster than the default reader (perf-floors.md).
+ * Reading 1 MiB at a time is also ~5× faster than the default reader (docs/performance.md).
  *
  * Pure module: imports nothing outside src/apple/.
  */
@@ -31,7 +31,7 @@ export class CtrPumpError extends Error {
 
 export interface CtrPumpOptions {
 	/**
-	 * Exact byte count the source must have (core §5.3 step 5). More bytes fail as soon as they
+	 * Exact byte count the source must have (docs/apple-protocol.md §5.3 step 5). More bytes fail as soon as they
 	 * are seen, fewer at the end, both with AttachmentSizeError, before the sink is closed — so
 	 * the put or upload behind it fails instead of storing a wrong file.
 	 */

@@ -1,5 +1,5 @@
 /**
- * Legacy authentication ("v1") token decryption (spec apple-msp-interactive.md §5.6).
+ * Legacy authentication ("v1") token decryption (docs/apple-interactive.md §5.6).
  *
  * Apple encrypts the OAuth access token to the `responseEncryptionKey` the MSP sent, with
  * what Apple calls `eciesEncryptionCofactorVariableIVX963SHA256AESGCM`:
@@ -55,18 +55,16 @@ export interface ResponseKeyPair {
 	privateKeyJwk: JsonWebKey
 }
 
-/** A fresh P-384 key pair for one authentication request (spec interactive §5.6 step 1). */
+/** A fresh P-384 key pair for one authentication request (docs/apple-interactive.md §5.6 step 1). */
 export async function generateResponseKeyPair(): Promise<ResponseKeyPair> {
-	const pair = (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: CURVE }, true, [
-		'deriveBits',
-	])) as CryptoKeyPair
+	const pair = (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: CURVE }, true, ['deriveBits'])) as CryptoKeyPair
 	const raw = new Uint8Array((await crypto.subtle.exportKey('raw', pair.publicKey)) as ArrayBuffer)
 	const privateKeyJwk = (await crypto.subtle.exportKey('jwk', pair.privateKey)) as JsonWebKey
 	return { publicKey: bytesToBase64(raw), privateKeyJwk }
 }
 
 /**
- * Build the private JWK from the key strings Apple's Python sample prints (spec interactive
+ * Build the private JWK from the key strings Apple's Python sample prints (docs/apple-interactive.md
  * §5.6 step 1 says the brand may generate the pair): `publicKeyB64` = base64 uncompressed
  * point, `privateKeyB64` = base64 of the big-endian private scalar, which that sample writes
  * without leading zero bytes (so it may be shorter than 48 bytes).
@@ -95,7 +93,7 @@ export function privateKeyJwkFromRaw(publicKeyB64: string, privateKeyB64: string
  * Decrypt the `token` of an `authenticate` reply (`interactiveData.data.authenticate.token`)
  * with the private key of the request's key pair. Returns the access token as text.
  *
- * Tolerant on input (PRODUCT.md "Protocol decisions"): standard or URL-safe base64, padding
+ * Tolerant on input (docs/product.md "Protocol decisions"): standard or URL-safe base64, padding
  * optional, embedded whitespace/newlines ignored. Strict on content: the ephemeral key must
  * be the 97-byte uncompressed point Apple sends, and GCM authentication must pass.
  */
@@ -113,9 +111,7 @@ export async function decryptAuthToken(privateKeyJwk: JsonWebKey, encryptedBase6
 
 	let privateKey: CryptoKey
 	try {
-		privateKey = await crypto.subtle.importKey('jwk', ecdhJwk(privateKeyJwk), { name: 'ECDH', namedCurve: CURVE }, false, [
-			'deriveBits',
-		])
+		privateKey = await crypto.subtle.importKey('jwk', ecdhJwk(privateKeyJwk), { name: 'ECDH', namedCurve: CURVE }, false, ['deriveBits'])
 	} catch (e) {
 		throw new AuthTokenDecryptError('private_key', `unusable P-384 private key (${errorText(e)})`)
 	}
@@ -131,16 +127,10 @@ export async function decryptAuthToken(privateKeyJwk: JsonWebKey, encryptedBase6
 	const ecdhParams = { name: 'ECDH', public: ephemeralKey }
 	const z = new Uint8Array(await crypto.subtle.deriveBits(ecdhParams, privateKey, P384_FIELD_BYTES * 8))
 	const k = await x963Kdf(z, ephemeralPoint, AES_KEY_BYTES + GCM_IV_BYTES)
-	const aesKey = await crypto.subtle.importKey('raw', k.subarray(0, AES_KEY_BYTES), { name: 'AES-GCM' }, false, [
-		'decrypt',
-	])
+	const aesKey = await crypto.subtle.importKey('raw', k.subarray(0, AES_KEY_BYTES), { name: 'AES-GCM' }, false, ['decrypt'])
 	let plain: ArrayBuffer
 	try {
-		plain = await crypto.subtle.decrypt(
-			{ name: 'AES-GCM', iv: k.subarray(AES_KEY_BYTES), tagLength: GCM_TAG_BYTES * 8 },
-			aesKey,
-			sealed,
-		)
+		plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: k.subarray(AES_KEY_BYTES), tagLength: GCM_TAG_BYTES * 8 }, aesKey, sealed)
 	} catch {
 		throw new AuthTokenDecryptError('decryption', 'GCM authentication failed (wrong key pair, or token altered or truncated)')
 	}

@@ -18,8 +18,7 @@ export function base64ToBytes(b64: string): Uint8Array {
 	return out
 }
 
-export const bytesToBase64Url = (bytes: Uint8Array) =>
-	bytesToBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+export const bytesToBase64Url = (bytes: Uint8Array) => bytesToBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 
 export function bytesToHex(bytes: Uint8Array): string {
 	let s = ''
@@ -27,7 +26,7 @@ export function bytesToHex(bytes: Uint8Array): string {
 	return s
 }
 
-/** Hex is compared case-insensitively everywhere (PRODUCT.md "Protocol decisions"). */
+/** Hex is compared case-insensitively everywhere (docs/product.md "Protocol decisions"). */
 export function hexToBytes(hex: string): Uint8Array {
 	if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new Error('invalid hex')
 	const out = new Uint8Array(hex.length / 2)

@@ -1,5 +1,5 @@
 /**
- * Sending to Apple's gateway: `POST {gateway}/v1/message` (spec apple-msp-core.md §1.2, §3,
+ * Sending to Apple's gateway: `POST {gateway}/v1/message` (docs/apple-protocol.md §1.2, §3,
  * §4.3). Headers `id` (same as the body's `id`), `Source-Id` (the business), `Destination-Id`
  * (the customer), `Content-Type: application/json`, optional `auto-reply` for bot messages,
  * `msp-agent`, and `include-data-ref` to get a reusable `dataRef` for large interactive
@@ -17,7 +17,7 @@ export interface AppleSendRequest {
 	body: { id: string; sourceId: string; destinationId: string; type: string } & Record<string, unknown>
 	autoReply?: boolean
 	includeDataRef?: boolean
-	/** `/v1/message`, or `/v1/authenticate` for authentication requests (interactive §5.6). */
+	/** `/v1/message`, or `/v1/authenticate` for authentication requests (docs/apple-interactive.md §5.6). */
 	path?: '/v1/message' | '/v1/authenticate'
 	/** Extra headers, e.g. `message-type: notification` for invitations (apple/notification.ts). */
 	headers?: Readonly<Record<string, string>>

@@ -1,6 +1,6 @@
 /**
- * Schemas of what Apple POSTs to the MSP's `/message` (spec apple-msp-core.md §3–4,
- * apple-msp-interactive.md §3). Input is parsed tolerantly where the sources disagree ([U]):
+ * Schemas of what Apple POSTs to the MSP's `/message` (docs/apple-protocol.md §3–4,
+ * docs/apple-interactive.md §3). Input is parsed tolerantly where the sources disagree ([U]):
  * unknown keys pass through, `size` may be a number or numeric string, legacy attachment
  * keys are accepted, and unknown `type`s are accepted (logged by the caller) rather than
  * failing Apple.
@@ -56,7 +56,7 @@ export const InboundAttachmentSchema = z
 	})
 export type InboundAttachment = z.output<typeof InboundAttachmentSchema>
 
-/** interactiveDataRef: a reply over 10 KB stored in MMCS (interactive §3.2). */
+/** interactiveDataRef: a reply over 10 KB stored in MMCS (docs/apple-interactive.md §3.2). */
 export const InteractiveDataRefSchema = z
 	.object({
 		bid: z.string().min(1),
@@ -124,9 +124,7 @@ export const InboundInteractiveSchema = z
 export type InboundText = z.output<typeof InboundTextSchema>
 export type InboundInteractive = z.output<typeof InboundInteractiveSchema>
 
-export const InboundTypingSchema = z
-	.object({ ...envelope, type: z.enum(['typing_start', 'typing_end']) })
-	.passthrough()
+export const InboundTypingSchema = z.object({ ...envelope, type: z.enum(['typing_start', 'typing_end']) }).passthrough()
 
 export const InboundCloseSchema = z.object({ ...envelope, type: z.literal('close') }).passthrough()
 
@@ -143,13 +141,7 @@ export const InboundUnknownSchema = z
 	})
 	.passthrough()
 
-export const InboundMessageSchema = z.union([
-	InboundTextSchema,
-	InboundInteractiveSchema,
-	InboundTypingSchema,
-	InboundCloseSchema,
-	InboundUnknownSchema,
-])
+export const InboundMessageSchema = z.union([InboundTextSchema, InboundInteractiveSchema, InboundTypingSchema, InboundCloseSchema, InboundUnknownSchema])
 export type InboundMessage = z.output<typeof InboundMessageSchema>
 
 /** Capability names from `capability-list` (§6.1); anything else is kept upper-cased. */

@@ -1,5 +1,5 @@
 /**
- * JWT between Apple and the MSP (spec apple-msp-core.md §2).
+ * JWT between Apple and the MSP (docs/apple-protocol.md §2).
  *
  * - Apple → MSP: HS256 only, key = base64-decoded Messaging API secret, `aud` = MSP ID,
  *   `iat` required. Apple's own sample does not check the age; we accept `iat` within one
@@ -13,14 +13,7 @@ import { base64ToBytes } from './encoding'
 export const MAX_TOKEN_AGE_SECONDS = 3600
 export const CLOCK_SKEW_SECONDS = 60
 
-export type JwtFailure =
-	| 'malformed'
-	| 'algorithm'
-	| 'signature'
-	| 'audience'
-	| 'iat_missing'
-	| 'iat_expired'
-	| 'iat_future'
+export type JwtFailure = 'malformed' | 'algorithm' | 'signature' | 'audience' | 'iat_missing' | 'iat_expired' | 'iat_future'
 
 export class AppleJwtError extends Error {
 	constructor(readonly reason: JwtFailure) {
@@ -31,17 +24,11 @@ export class AppleJwtError extends Error {
 
 const keyCache = new Map<string, Promise<CryptoKey>>()
 
-/** Import the HMAC key once per isolate; importing per call costs measurable CPU (perf-floors.md). */
+/** Import the HMAC key once per isolate; importing per call costs measurable CPU (docs/performance.md). */
 export function hmacKeyFromSecret(secretB64: string): Promise<CryptoKey> {
 	let key = keyCache.get(secretB64)
 	if (!key) {
-		key = crypto.subtle.importKey(
-			'raw',
-			base64ToBytes(secretB64),
-			{ name: 'HMAC', hash: 'SHA-256' },
-			false,
-			['sign', 'verify'],
-		)
+		key = crypto.subtle.importKey('raw', base64ToBytes(secretB64), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
 		keyCache.set(secretB64, key)
 	}
 	return key
@@ -91,11 +78,7 @@ export async function verifyAppleJwt(token: string, opts: VerifyOptions): Promis
 }
 
 /** Mint the MSP → Apple token (§2.3): `{"alg":"HS256","typ":"JWT"}`, `iss`, `iat`. */
-export async function mintMspToken(
-	mspId: string,
-	secretB64: string,
-	nowSeconds = Math.floor(Date.now() / 1000),
-): Promise<string> {
+export async function mintMspToken(mspId: string, secretB64: string, nowSeconds = Math.floor(Date.now() / 1000)): Promise<string> {
 	return new SignJWT({})
 		.setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
 		.setIssuer(mspId)

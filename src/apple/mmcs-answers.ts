@@ -1,6 +1,6 @@
 /**
  * Reading Apple's answers to MMCS calls: status classification (network errors, timeouts, 429
- * and 5xx are retryable; any other 4xx is final, core §1.6) and capped, zod-validated JSON.
+ * and 5xx are retryable; any other 4xx is final, docs/apple-protocol.md §1.6) and capped, zod-validated JSON.
  */
 import { z } from 'zod'
 import { gunzipCapped, isGzip, readCapped } from './body'
@@ -11,9 +11,7 @@ export const MAX_JSON_RESPONSE_BYTES = 16 * 1024 * 1024
 /** How much of an error body we keep for logs and `message.failed`. */
 const ERROR_EXCERPT_CHARS = 300
 
-export const PreUploadResponse = z
-	.object({ 'upload-url': z.string().min(1), 'mmcs-url': z.string().min(1), 'mmcs-owner': z.string().min(1) })
-	.passthrough()
+export const PreUploadResponse = z.object({ 'upload-url': z.string().min(1), 'mmcs-url': z.string().min(1), 'mmcs-owner': z.string().min(1) }).passthrough()
 
 export const UploadResponse = z
 	.object({
@@ -43,18 +41,12 @@ export async function ensureOk(op: MmcsOperation, res: Response): Promise<void> 
 	const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, ERROR_EXCERPT_CHARS)
 	const retryable = res.status === 429 || res.status >= 500 || (res.status >= 300 && res.status < 400)
 	const ra = res.headers.get('retry-after')
-	throw new MmcsError(
-		op,
-		res.status,
-		retryable,
-		`Apple answered ${res.status}${excerpt ? `: ${excerpt}` : ''}`,
-		ra && /^\d+$/.test(ra) ? Number(ra) : null,
-	)
+	throw new MmcsError(op, res.status, retryable, `Apple answered ${res.status}${excerpt ? `: ${excerpt}` : ''}`, ra && /^\d+$/.test(ra) ? Number(ra) : null)
 }
 
 /**
  * Read a small JSON answer with a cap, gunzipping when the bytes are gzip (we advertise
- * `accept-encoding: gzip` on decodePayload, core §1.4), and validate it with zod. An answer we
+ * `accept-encoding: gzip` on decodePayload, docs/apple-protocol.md §1.4), and validate it with zod. An answer we
  * cannot use is treated as transient: a proxy's error page or a cut body, not Apple's verdict.
  */
 export async function readJson<S extends z.ZodType>(op: MmcsOperation, res: Response, schema: S): Promise<z.output<S>> {

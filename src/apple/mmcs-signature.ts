@@ -1,12 +1,12 @@
-/** Blob signatures as MMCS wants them (core §5.3): inbound hex becomes standard base64. */
+/** Blob signatures as MMCS wants them (docs/apple-protocol.md §5.3): inbound hex becomes standard base64. */
 import { bytesToBase64, hexToBytes } from './encoding'
 import { MmcsError } from './mmcs-types'
 
 /**
  * Inbound signatures arrive as hex; preDownload wants the same bytes as standard base64
- * (core §5.3 step 2, A-SMP `b64encode(b16decode(hex))`). Hex is decoded case-insensitively.
+ * (docs/apple-protocol.md §5.3 step 2, A-SMP `b64encode(b16decode(hex))`). Hex is decoded case-insensitively.
  * Sending the hex itself is the FAQ's classic pitfall: hex is valid base64 text, so the
- * request is well-formed and still fails (core §7).
+ * request is well-formed and still fails (docs/apple-protocol.md §7).
  */
 export function signatureHexToBase64(hex: string): string {
 	const clean = hex.trim()
@@ -18,7 +18,7 @@ export function signatureHexToBase64(hex: string): string {
 
 /**
  * The base64 signature of a received blob: converted from the hex `signature` when present
- * (what Apple's sample does), else `signature-base64` as given (IDRs carry both, core §5.3).
+ * (what Apple's sample does), else `signature-base64` as given (IDRs carry both, docs/apple-protocol.md §5.3).
  */
 export function locatorSignature(sig: { signature?: string | undefined; signatureBase64?: string | undefined }): string {
 	if (sig.signature) return signatureHexToBase64(sig.signature)

@@ -21,20 +21,20 @@ export class MmcsError extends Error {
 
 export interface UploadSlot {
 	uploadUrl: string
-	/** Goes into the attachment dictionary as `url` (core §5.2 step 4). */
+	/** Goes into the attachment dictionary as `url` (docs/apple-protocol.md §5.2 step 4). */
 	mmcsUrl: string
 	/** Goes into the attachment dictionary as `owner`. */
 	mmcsOwner: string
 }
 
 export interface UploadReceipt {
-	/** Base64; the attachment's `signature-base64` (core §5.2 step 4). The MSP never computes it. */
+	/** Base64; the attachment's `signature-base64` (docs/apple-protocol.md §5.2 step 4). The MSP never computes it. */
 	fileChecksum: string
 	size: number | null
 	receipt: string | null
 }
 
-/** Where a received blob lives (attachment or interactiveDataRef, core §5.3 step 1). */
+/** Where a received blob lives (attachment or interactiveDataRef, docs/apple-protocol.md §5.3 step 1). */
 export interface BlobLocator {
 	url: string
 	owner: string

@@ -1,18 +1,18 @@
 /**
- * Apple's blob transport (MMCS) as seen through the MSP gateway (spec apple-msp-core.md §1.2,
- * §5.2, §5.3; apple-msp-interactive.md §3.2):
+ * Apple's blob transport (MMCS) as seen through the MSP gateway (docs/apple-protocol.md §1.2,
+ * §5.2, §5.3; docs/apple-interactive.md §3.2):
  *
  * - `GET {gateway}/v1/preUpload` (JWT, `Source-Id`, `MMCS-Size`) → `{upload-url, mmcs-url, mmcs-owner}`
  * - `POST <upload-url>` (MMCS host, no JWT, `Content-Length`) → `{singleFile: {fileChecksum, …}}`
  * - `GET {gateway}/v1/preDownload` (JWT, `source-id`, `MMCS-Url`, `MMCS-Signature` = base64 of the
  *   hex signature, `MMCS-Owner`; on a 4xx once more with the bare `url`/`signature`/`owner` names
- *   that three independent implementations send, core §5.3 [U]) → `{download-url}`
+ *   that three independent implementations send, docs/apple-protocol.md §5.3 [U]) → `{download-url}`
  * - `GET <download-url>` (MMCS host, no JWT) → ciphertext
  * - `POST {gateway}/v1/decodePayload` (JWT, `source-id`, `bid`, body = decrypted IDR blob) → JSON
  *
  * Every call has a timeout, every JSON answer goes through zod, and every failure is an
  * MmcsError whose `retryable` says whether trying again can help: network errors, timeouts,
- * 429 and 5xx can; any other 4xx cannot (core §1.6, as the gateway client classifies /message).
+ * 429 and 5xx can; any other 4xx cannot (docs/apple-protocol.md §1.6, as the gateway client classifies /message).
  *
  * Pure protocol module: imports nothing outside src/apple/. Bytes are never buffered here
  * except the small JSON answers and the decodePayload body, which Apple needs in one piece.
@@ -22,25 +22,17 @@
  */
 import { CtrPumpError } from './ctr-pump'
 import { JsonObject, PreDownloadResponse, PreUploadResponse, assertSize, describe, ensureOk, readJson, receiptOf } from './mmcs-answers'
-import {
-	MmcsError,
-	type BlobLocator,
-	type CiphertextWriter,
-	type Download,
-	type MmcsOperation,
-	type UploadReceipt,
-	type UploadSlot,
-} from './mmcs-types'
+import { MmcsError, type BlobLocator, type CiphertextWriter, type Download, type MmcsOperation, type UploadReceipt, type UploadSlot } from './mmcs-types'
 
-/** Gateway calls answer small JSON; Apple times out at 30 s itself (core §1.3), we wait less. */
+/** Gateway calls answer small JSON; Apple times out at 30 s itself (docs/apple-protocol.md §1.3), we wait less. */
 export const GATEWAY_TIMEOUT_MS = 20_000
-/** A 100 MB transfer at a slow 1 MB/s still fits (core §1.5); the clock covers the whole body. */
+/** A 100 MB transfer at a slow 1 MB/s still fits (docs/apple-protocol.md §1.5); the clock covers the whole body. */
 export const TRANSFER_TIMEOUT_MS = 10 * 60_000
 
 export interface MmcsClientConfig {
 	/** `APPLE_GATEWAY_URL`, without `/v1` (e.g. `https://mspgw.push.apple.com`). */
 	gatewayUrl: string
-	/** The MSP → Apple bearer JWT (core §2.3); called once per gateway request. */
+	/** The MSP → Apple bearer JWT (docs/apple-protocol.md §2.3); called once per gateway request. */
 	token: () => Promise<string>
 	/** Apple business id, sent as `Source-Id` / `source-id`. */
 	businessId: string
@@ -55,7 +47,7 @@ export interface MmcsClientConfig {
 export class MmcsClient {
 	constructor(private readonly cfg: MmcsClientConfig) {}
 
-	/** Reserve an upload slot for `size` bytes of ciphertext (core §5.2 step 2). */
+	/** Reserve an upload slot for `size` bytes of ciphertext (docs/apple-protocol.md §5.2 step 2). */
 	async preUpload(size: number): Promise<UploadSlot> {
 		assertSize(size, 'preUpload')
 		const res = await this.call('preUpload', this.gateway('/v1/preUpload'), {
@@ -72,7 +64,7 @@ export class MmcsClient {
 	}
 
 	/**
-	 * POST exactly `size` bytes of ciphertext to the slot's upload URL (core §5.2 step 3). The
+	 * POST exactly `size` bytes of ciphertext to the slot's upload URL (docs/apple-protocol.md §5.2 step 3). The
 	 * body is a FixedLengthStream, so the request carries `Content-Length` instead of chunked
 	 * encoding, and a body shorter or longer than `size` fails the upload. `body` is either a
 	 * stream of ciphertext or a function that writes it into the request (e.g. aesCtrPump from
@@ -119,9 +111,9 @@ export class MmcsClient {
 	}
 
 	/**
-	 * A temporary download URL for a received blob (core §5.3 step 3). Apple's samples send
+	 * A temporary download URL for a received blob (docs/apple-protocol.md §5.3 step 3). Apple's samples send
 	 * `MMCS-Url`/`MMCS-Signature`/`MMCS-Owner`; when that is refused with a 4xx we try once
-	 * with the bare `url`/`signature`/`owner` (PRODUCT.md "Protocol decisions"). A 429 is a
+	 * with the bare `url`/`signature`/`owner` (docs/product.md "Protocol decisions"). A 429 is a
 	 * rate limit, not a naming problem, so it is not retried under other names.
 	 */
 	async preDownload(blob: BlobLocator): Promise<{ downloadUrl: string; headerStyle: 'mmcs' | 'bare' }> {
@@ -139,7 +131,7 @@ export class MmcsClient {
 	}
 
 	/**
-	 * GET the ciphertext (core §5.3 step 4). The body is handed back unread: the caller
+	 * GET the ciphertext (docs/apple-protocol.md §5.3 step 4). The body is handed back unread: the caller
 	 * streams it through the size check and the decryption. The timeout keeps running while
 	 * the body is read.
 	 */
@@ -159,7 +151,7 @@ export class MmcsClient {
 	}
 
 	/**
-	 * Turn a decrypted interactiveDataRef blob into the interactive JSON (interactive §3.2
+	 * Turn a decrypted interactiveDataRef blob into the interactive JSON (docs/apple-interactive.md §3.2
 	 * step 4): the bytes are posted exactly as decrypted, as Apple's sample does ([U]: TOCK
 	 * gunzips first). The answer's root is either the interactiveData dictionary (SPASIU, TOCK)
 	 * or `{interactiveData: …}` (PYX1); both are accepted and the dictionary is returned.
@@ -213,7 +205,7 @@ export class MmcsClient {
 	}
 
 	/**
-	 * Upload and download URLs come from Apple's answers (MMCS/iCloud hosts, core §5.2): they
+	 * Upload and download URLs come from Apple's answers (MMCS/iCloud hosts, docs/apple-protocol.md §5.2): they
 	 * must be absolute https URLs (http only in development).
 	 */
 	private blobUrl(op: MmcsOperation, raw: string): string {

@@ -110,7 +110,10 @@ const Choice = z.looseObject({ title: Text, subtitle: Text, identifier: Text })
 const NotificationReply = z.looseObject({
 	templateId: Text,
 	referenceId: Text,
-	displayContent: z.looseObject({ determinateResponse: Choice.optional().catch(undefined) }).optional().catch(undefined),
+	displayContent: z
+		.looseObject({ determinateResponse: Choice.optional().catch(undefined) })
+		.optional()
+		.catch(undefined),
 })
 
 export interface NotificationAnswer {
@@ -121,7 +124,8 @@ export interface NotificationAnswer {
 	choice: { title: string | null; subtitle: string | null; id: string | null } | null
 }
 
-const asRecord = (v: unknown): Record<string, unknown> | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null)
+const asRecord = (v: unknown): Record<string, unknown> | null =>
+	typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null
 
 /**
  * The customer's answer to an invitation, from an inbound interactive message's

@@ -1,5 +1,5 @@
 /**
- * Interactive replies normalised per kind (issue 5; spec apple-msp-interactive.md §3, §5.1–5.8),
+ * Interactive replies normalised per kind (issue 5; docs/apple-interactive.md §3, §5.1–5.8),
  * so a business reads "the customer chose X" instead of Apple's echo of the whole request. The
  * reply is matched with the request we sent (by requestIdentifier) to recover ids and titles
  * that the device does not repeat. Input is whatever arrived — inline `interactiveData`, or the

@@ -1,5 +1,5 @@
 /**
- * Tolerant zod pieces for what comes back from the device (spec apple-msp-interactive.md §3):
+ * Tolerant zod pieces for what comes back from the device (docs/apple-interactive.md §3):
  * the sources disagree on types (numbers as strings, ints as floats) and some replies are
  * decoded from blobs of uncertain shape (§3.2 [U]), so every field falls back to `undefined`
  * or `[]` instead of failing the whole reply, and unknown keys pass through.
@@ -54,5 +54,4 @@ export function listOf<T extends z.ZodType>(item: T) {
 		)
 }
 
-export const asObj = (v: unknown): Obj | undefined =>
-	typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined
+export const asObj = (v: unknown): Obj | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined)

@@ -1,5 +1,5 @@
 /**
- * Form replies (spec apple-msp-interactive.md §5.8): `data.dynamic.selections` lists the
+ * Form replies (docs/apple-interactive.md §5.8): `data.dynamic.selections` lists the
  * answered pages, each with `items: [{ identifier, type, title, value }]` [C2: WEBEX, CW-FORK].
  * Answers are typed by the item's `type`, else by the page type in the form we sent; dates are
  * also given as `YYYY-MM-DD` when they match the page's `dateFormat` (default MM/dd/yyyy).
@@ -81,8 +81,9 @@ export function parseFormDate(value: string, format = 'MM/dd/yyyy'): string | nu
 	const m = new RegExp(`^${pattern}$`).exec(text)
 	const iso = /^(\d{4})-(\d{2})-(\d{2})/.exec(text)
 	const parts = { y: NaN, M: NaN, d: NaN }
-	if (m && fields.length === 3) fields.forEach((f, i) => (parts[f] = Number(m[i + 1])))
-	else if (iso) Object.assign(parts, { y: Number(iso[1]), M: Number(iso[2]), d: Number(iso[3]) })
+	if (m && fields.length === 3) {
+		for (const [i, f] of fields.entries()) parts[f] = Number(m[i + 1])
+	} else if (iso) Object.assign(parts, { y: Number(iso[1]), M: Number(iso[2]), d: Number(iso[3]) })
 	else return null
 	const y = parts.y < 100 ? parts.y + 2000 : parts.y
 	const date = new Date(Date.UTC(y, parts.M - 1, parts.d))
@@ -90,8 +91,7 @@ export function parseFormDate(value: string, format = 'MM/dd/yyyy'): string | nu
 	return `${pad(y, 4)}-${pad(parts.M)}-${pad(parts.d)}`
 }
 
-const scalar = (v: unknown): string | null =>
-	typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : null
+const scalar = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : null)
 
 function answer(item: z.output<typeof SelectionItem>, pageType: string | undefined, dateFormat: string | undefined): FormAnswer {
 	const type = item.type ?? pageType

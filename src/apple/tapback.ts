@@ -1,19 +1,11 @@
 /**
  * Tapbacks arrive as ordinary text in a localized system form such as `Liked “…”`
- * (spec apple-msp-core.md §4.9, [C1]/[U]). We parse the English forms into
+ * (docs/apple-protocol.md §4.9, [C1]/[U]). We parse the English forms into
  * `{ reaction, targetText }` so a bot never answers a reaction as if it were a question;
  * the raw text stays with the event.
  */
 
-export type Reaction =
-	| 'liked'
-	| 'loved'
-	| 'disliked'
-	| 'laughed'
-	| 'emphasized'
-	| 'questioned'
-	| 'emoji'
-	| 'sticker'
+export type Reaction = 'liked' | 'loved' | 'disliked' | 'laughed' | 'emphasized' | 'questioned' | 'emoji' | 'sticker'
 
 export interface Tapback {
 	reaction: Reaction
@@ -48,10 +40,7 @@ const REMOVED: Record<string, Reaction> = {
 	'an exclamation': 'emphasized',
 	'a question mark': 'questioned',
 }
-const REMOVED_RE = new RegExp(
-	String.raw`^Removed (a like|a heart|a dislike|a laugh|an exclamation|a question mark) from ${QUOTED}$`,
-	's',
-)
+const REMOVED_RE = new RegExp(String.raw`^Removed (a like|a heart|a dislike|a laugh|an exclamation|a question mark) from ${QUOTED}$`, 's')
 
 export function parseTapback(text: string): Tapback | null {
 	const t = text.trim()

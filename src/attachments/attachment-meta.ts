@@ -8,7 +8,7 @@ import { randomBytes } from '../lib/crypto'
 import { bytesToBase64Url } from '../apple/encoding'
 
 /**
- * Apple's per-file limit, "100 MB" (core §1.5), read as 100 MiB = 104,857,600 bytes like
+ * Apple's per-file limit, "100 MB" (docs/apple-protocol.md §1.5), read as 100 MiB = 104,857,600 bytes like
  * T-DJ's check; the simulator allows the same plus slack. Above it: 413 / failed.
  */
 export const MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024

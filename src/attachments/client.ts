@@ -1,7 +1,7 @@
 /**
  * The MMCS client for one business, configured from the Worker's environment: the gateway
  * from APPLE_GATEWAY_URL, the cached MSP → Apple token (lib/outbound-token.ts), and plain-http
- * blob URLs only in development (the simulator; PRODUCT.md "Configuration").
+ * blob URLs only in development (the simulator; docs/product.md "Configuration").
  */
 import { MmcsClient } from '../apple/mmcs'
 import { getConfig, type Env } from '../context'

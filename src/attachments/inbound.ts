@@ -1,6 +1,6 @@
 /**
  * Receiving: an inbound attachment or interactiveDataRef is fetched from Apple, decrypted as a
- * stream and staged in R2 (spec apple-msp-core.md §5.3; apple-msp-interactive.md §3.2):
+ * stream and staged in R2 (docs/apple-protocol.md §5.3; docs/apple-interactive.md §3.2):
  *
  *   preDownload → GET download-url → BYOB reads into one reused 1 MiB buffer → size check →
  *   AES-256-CTR (zero IV, counter advanced per chunk) → FixedLengthStream → R2 put
@@ -21,15 +21,7 @@ import { MmcsError } from '../apple/mmcs-types'
 import type { Env } from '../context'
 import { DEFAULT_LINK_TTL_MS, signedDownloadUrl } from './links'
 import { GENERIC_MIME, declaredMime } from './sniff'
-import {
-	DEFAULT_RETENTION_DAYS,
-	MAX_ATTACHMENT_BYTES,
-	attachmentKey,
-	cleanName,
-	expiresAtFor,
-	newAttachmentId,
-	type AttachmentMeta,
-} from './attachment-meta'
+import { DEFAULT_RETENTION_DAYS, MAX_ATTACHMENT_BYTES, attachmentKey, cleanName, expiresAtFor, newAttachmentId, type AttachmentMeta } from './attachment-meta'
 import { putWritten } from './r2-staging'
 
 /** Attempts per attachment within one call, and the pauses between them. */
@@ -161,7 +153,7 @@ export class DataRefError extends Error {
 }
 
 /**
- * Resolve an interactiveDataRef (a reply over 10 KB; interactive §3.2) into the interactive
+ * Resolve an interactiveDataRef (a reply over 10 KB; docs/apple-interactive.md §3.2) into the interactive
  * data dictionary, exactly as if it had arrived inline as `interactiveData`: download and
  * decrypt like an attachment (into memory: decodePayload needs the whole blob, and it is
  * small), then `POST /v1/decodePayload` with header `bid`. Throws DataRefError.
@@ -214,7 +206,7 @@ export async function fetchInteractiveDataRef(
 }
 
 /**
- * One attachment of `message.received` (PRODUCT.md "Webhooks"): id, name, MIME type, size and
+ * One attachment of `message.received` (docs/product.md "Webhooks"): id, name, MIME type, size and
  * a signed, expiring link for a staged file; the reason for a failed one. The link expires
  * with the file at the latest.
  */
@@ -287,16 +279,13 @@ async function download(
 	}
 	if (dl.contentLength !== null && dl.contentLength !== size) {
 		await dl.body.cancel().catch(() => {})
-		// Apple's sample raises on a mismatch (core §5.3 step 5); the same blob will not change.
+		// Apple's sample raises on a mismatch (docs/apple-protocol.md §5.3 step 5); the same blob will not change.
 		throw new Failure('size_mismatch', false, `download is ${dl.contentLength} bytes but the attachment says ${size}`)
 	}
 	return dl.body
 }
 
-async function withRetries(
-	opts: RetryOptions,
-	attempt: () => Promise<void>,
-): Promise<{ ok: true } | { ok: false; failure: Failure; attempts: number }> {
+async function withRetries(opts: RetryOptions, attempt: () => Promise<void>): Promise<{ ok: true } | { ok: false; failure: Failure; attempts: number }> {
 	const max = Math.max(1, opts.maxAttempts ?? DEFAULT_ATTEMPTS)
 	const delays = opts.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS
 	for (let n = 1; ; n++) {
@@ -316,9 +305,7 @@ function classify(err: unknown): Failure {
 	if (err instanceof Failure) return err
 	if (err instanceof AttachmentSizeError) {
 		// A cut connection can succeed next time; a blob longer than announced will not.
-		return err.reason === 'truncated'
-			? new Failure('truncated', true, err.message)
-			: new Failure('size_mismatch', false, err.message)
+		return err.reason === 'truncated' ? new Failure('truncated', true, err.message) : new Failure('size_mismatch', false, err.message)
 	}
 	if (err instanceof AttachmentKeyError) return new Failure('invalid_key', false, err.message)
 	if (err instanceof CtrPumpError) {

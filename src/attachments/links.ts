@@ -1,6 +1,6 @@
 /**
  * Signed, expiring download links for staged attachments, carried in `message.received`
- * instead of the bytes (PRODUCT.md "Data flow" 1, "Business API"). A link names the business
+ * instead of the bytes (docs/product.md "Data flow" 1, "Business API"). A link names the business
  * and the attachment and its expiry, and carries an HMAC-SHA256 over them with a key derived
  * by HKDF from DATA_ENCRYPTION_KEY, so it needs no storage, cannot be retargeted at another
  * tenant's file, and is checked in constant time (crypto.subtle.verify).
@@ -63,9 +63,7 @@ export async function signedDownloadUrl(env: Env, origin: string, target: LinkTa
 	return new URL(SIGNED_PATH_PREFIX + (await signDownloadToken(env, target)), origin).toString()
 }
 
-export type LinkCheck =
-	| ({ ok: true } & LinkTarget)
-	| { ok: false; reason: 'malformed' | 'signature' | 'expired' }
+export type LinkCheck = ({ ok: true } & LinkTarget) | { ok: false; reason: 'malformed' | 'signature' | 'expired' }
 
 export async function verifyDownloadToken(env: Env, token: string, now = Date.now()): Promise<LinkCheck> {
 	if (token.length > MAX_TOKEN_CHARS) return { ok: false, reason: 'malformed' }

@@ -1,5 +1,5 @@
 /**
- * Sending: a staged attachment becomes Apple's attachment dictionary (spec apple-msp-core.md
+ * Sending: a staged attachment becomes Apple's attachment dictionary (docs/apple-protocol.md
  * §4.4, §5.2):
  *
  *   fresh 32-byte key → GET /v1/preUpload (MMCS-Size) → R2 get → AES-256-CTR (aesCtrPump,
@@ -22,7 +22,7 @@ import { livePinUntil } from './purge'
 import { DEFAULT_RETRY_DELAYS_MS } from './inbound'
 import { ATTACHMENT_ID_RE, MAX_ATTACHMENT_BYTES, attachmentKey, decodeMeta } from './attachment-meta'
 
-/** Apple's attachment dictionary, outbound key names (core §4.4). */
+/** Apple's attachment dictionary, outbound key names (docs/apple-protocol.md §4.4). */
 export interface AppleAttachment {
 	name: string
 	mimeType: string
@@ -103,7 +103,7 @@ async function uploadOnce(
 	mimeType: string,
 	client: MmcsClient,
 ): Promise<AppleAttachment> {
-	// A fresh single-use key per file and per attempt, from the CSPRNG (core §5.1).
+	// A fresh single-use key per file and per attempt, from the CSPRNG (docs/apple-protocol.md §5.1).
 	const rawKey = newAttachmentKey()
 	const slot = await client.preUpload(size)
 	const object = await env.ATTACHMENTS.get(key)
@@ -134,7 +134,7 @@ function asOutboundError(err: unknown): OutboundAttachmentError {
 
 /**
  * The text `body` for a message with `count` attachments: one U+FFFC per attachment, the n-th
- * mapping to the n-th dictionary (core §4.4). A body that already places exactly `count` of
+ * mapping to the n-th dictionary (docs/apple-protocol.md §4.4). A body that already places exactly `count` of
  * them is kept as the business wrote it; otherwise stray ones are removed and `count` are
  * appended, as T-DJ/T-AMB do.
  */

@@ -2,7 +2,7 @@
  * The MIME type of an uploaded file when the request does not say (no Content-Type, or the
  * generic `application/octet-stream`): magic bytes first, then the name's extension. Apple
  * does not reject by MIME type, but the customer's device picks its viewer from it, and a few
- * Apple-specific types (voice notes, passes, AR objects; core §4.4) only show as themselves
+ * Apple-specific types (voice notes, passes, AR objects; docs/apple-protocol.md §4.4) only show as themselves
  * with the right one.
  */
 
@@ -12,8 +12,7 @@ export const SNIFF_BYTES = 64
 export const GENERIC_MIME = 'application/octet-stream'
 
 const ascii = (b: Uint8Array, from: number, len: number) => String.fromCharCode(...b.subarray(from, from + len))
-const startsWith = (b: Uint8Array, sig: readonly number[], at = 0) =>
-	b.length >= at + sig.length && sig.every((v, i) => b[at + i] === v)
+const startsWith = (b: Uint8Array, sig: readonly number[], at = 0) => b.length >= at + sig.length && sig.every((v, i) => b[at + i] === v)
 
 /** ISO-BMFF brands (`ftyp` box) → type; HEIC is what iPhones send for photos. */
 const FTYP_BRANDS: Record<string, string> = {
@@ -48,7 +47,7 @@ export function sniffMagic(b: Uint8Array): string | null {
 	if (ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'AVI ') return 'video/x-msvideo'
 	if (ascii(b, 4, 4) === 'ftyp') return FTYP_BRANDS[ascii(b, 8, 4)] ?? 'video/mp4'
 	if (ascii(b, 0, 5) === '%PDF-') return 'application/pdf'
-	if (ascii(b, 0, 4) === 'caff') return 'audio/x-caf' // Messages voice notes (core §4.4)
+	if (ascii(b, 0, 4) === 'caff') return 'audio/x-caf' // Messages voice notes (docs/apple-protocol.md §4.4)
 	if (ascii(b, 0, 6) === '#!AMR\n') return 'audio/amr'
 	if (ascii(b, 0, 3) === 'ID3' || startsWith(b, [0xff, 0xfb]) || startsWith(b, [0xff, 0xf3])) return 'audio/mpeg'
 	if (ascii(b, 0, 4) === 'OggS') return 'audio/ogg'
@@ -81,8 +80,8 @@ const BY_EXTENSION: Record<string, string> = {
 	mov: 'video/quicktime',
 	mp4: 'video/mp4',
 	m4v: 'video/mp4',
-	pkpass: 'application/vnd.apple.pkpass', // core §4.4
-	usdz: 'model/vnd.usdz+zip', // core §4.4 ("vnd.usdz+zip")
+	pkpass: 'application/vnd.apple.pkpass', // docs/apple-protocol.md §4.4
+	usdz: 'model/vnd.usdz+zip', // docs/apple-protocol.md §4.4 ("vnd.usdz+zip")
 	zip: 'application/zip',
 	docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
 	xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',

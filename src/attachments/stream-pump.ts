@@ -4,7 +4,7 @@
  */
 import { concatBytes } from '../apple/encoding'
 
-/** Chunk size of the hand pump; ~1 MiB reads are what make big bodies fast (perf-floors.md). */
+/** Chunk size of the hand pump; ~1 MiB reads are what make big bodies fast (docs/performance.md). */
 const PUMP_BYTES = 1024 * 1024
 const PUMP_MIN_BYTES = 64 * 1024
 
@@ -13,11 +13,7 @@ const PUMP_MIN_BYTES = 64 * 1024
  * source is a byte stream (request/response bodies are), else chunk by chunk. Errors abort
  * the writable (so the put fails) and cancel the source.
  */
-export async function pump(
-	head: Uint8Array | undefined,
-	rest: ReadableStream<Uint8Array> | null,
-	writable: WritableStream<Uint8Array>,
-): Promise<void> {
+export async function pump(head: Uint8Array | undefined, rest: ReadableStream<Uint8Array> | null, writable: WritableStream<Uint8Array>): Promise<void> {
 	const writer = writable.getWriter()
 	let byob: ReadableStreamBYOBReader | null = null
 	let plain: ReadableStreamDefaultReader<Uint8Array> | null = null

@@ -1,7 +1,7 @@
 /**
  * Business API keys name the business they belong to (`amb_<base64url business id>_<secret>`),
  * so a request is checked against that one business's Durable Object without a global
- * lookup (PRODUCT.md "Data flow" §4). Only the SHA-256 of the key is stored; comparison
+ * lookup (docs/product.md "Data flow" §4). Only the SHA-256 of the key is stored; comparison
  * is constant-time.
  */
 import { base64ToBytes, bytesToBase64Url, utf8 } from '../apple/encoding'

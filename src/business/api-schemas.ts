@@ -1,5 +1,5 @@
 /**
- * What the admin API answers (PRODUCT.md "Admin API"), as named OpenAPI components
+ * What the admin API answers (docs/product.md "Admin API"), as named OpenAPI components
  * (docs/api.md). Requests are the schemas of schema.ts; secrets there are write-only.
  */
 import { z } from 'zod'
@@ -40,6 +40,8 @@ export const RotatedWebhookSecretSchema = z
 	.object({
 		businessId: z.string(),
 		webhookSecret: z.string().meta({ description: 'The new `whsec_…` secret.' }),
-		previousSecretValidUntil: z.string().meta({ description: 'Until then deliveries are signed with both secrets (two `v1,` signatures).', format: 'date-time' }),
+		previousSecretValidUntil: z
+			.string()
+			.meta({ description: 'Until then deliveries are signed with both secrets (two `v1,` signatures).', format: 'date-time' }),
 	})
 	.meta({ id: 'RotatedWebhookSecret' })

@@ -55,7 +55,7 @@ export interface StoredTemplateRow {
 	id: string
 	name: string
 	messageJson: string
-	/** Apple's reusable reference for this template's large payload (spec core §4.8), if any. */
+	/** Apple's reusable reference for this template's large payload (docs/apple-protocol.md §4.8), if any. */
 	dataRefJson: string | null
 	createdAt: string
 	updatedAt: string
@@ -137,10 +137,7 @@ export class Business extends DurableObject<Env> {
 	}
 
 	private put(record: BusinessRecord): BusinessRecord {
-		this.sql.exec(
-			'INSERT INTO business (id, record) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET record = excluded.record',
-			JSON.stringify(record),
-		)
+		this.sql.exec('INSERT INTO business (id, record) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET record = excluded.record', JSON.stringify(record))
 		return record
 	}
 
@@ -300,14 +297,7 @@ export class Business extends DurableObject<Env> {
 		const exists = this.sql.exec('SELECT 1 FROM templates WHERE id = ?', id).toArray().length > 0
 		if (create === exists) return null
 		if (create) {
-			this.sql.exec(
-				'INSERT INTO templates (id, name, message, data_ref, created_at, updated_at) VALUES (?, ?, ?, NULL, ?, ?)',
-				id,
-				name,
-				messageJson,
-				now,
-				now,
-			)
+			this.sql.exec('INSERT INTO templates (id, name, message, data_ref, created_at, updated_at) VALUES (?, ?, ?, NULL, ?, ?)', id, name, messageJson, now, now)
 		} else {
 			// New content invalidates Apple's stored reference to the old payload.
 			this.sql.exec('UPDATE templates SET name = ?, message = ?, data_ref = NULL, updated_at = ? WHERE id = ?', name, messageJson, now, id)
@@ -321,10 +311,7 @@ export class Business extends DurableObject<Env> {
 	}
 
 	listTemplates(limit: number, after: string | null): StoredTemplateRow[] {
-		return this.sql
-			.exec<TemplateRow>('SELECT * FROM templates WHERE ? IS NULL OR id > ? ORDER BY id LIMIT ?', after, after, limit)
-			.toArray()
-			.map(toTemplate)
+		return this.sql.exec<TemplateRow>('SELECT * FROM templates WHERE ? IS NULL OR id > ? ORDER BY id LIMIT ?', after, after, limit).toArray().map(toTemplate)
 	}
 
 	deleteTemplate(id: string): boolean {
@@ -348,7 +335,11 @@ export class Business extends DurableObject<Env> {
 	}
 
 	/** Settle, hand over to the conversation and mark emitted, in one call (hosted/housekeeping.ts). */
-	async settleHostedRequest(input: { requestId: string; sealed: string; outcome: HostedOutcome }): Promise<{ first: boolean; emitted: boolean; request: HostedRequest } | null> {
+	async settleHostedRequest(input: {
+		requestId: string
+		sealed: string
+		outcome: HostedOutcome
+	}): Promise<{ first: boolean; emitted: boolean; request: HostedRequest } | null> {
 		const settled = await settleAndHandOver(this.sql, this.env, input)
 		// A hand-over that failed is the alarm's to retry.
 		if (settled?.first && !settled.emitted) await this.armHostedAlarm()

@@ -1,5 +1,5 @@
 /**
- * Reading businesses without a global bottleneck (PRODUCT.md "Data flow" §4): each lives
+ * Reading businesses without a global bottleneck (docs/product.md "Data flow" §4): each lives
  * in its own Durable Object, with a short per-isolate cache in front so the inbound path
  * and the delivery consumer do not pay an RPC per message. Writes through the admin API
  * invalidate this isolate's entry; other isolates see changes within CACHE_TTL_MS.
@@ -16,7 +16,7 @@ export const businessStub = (env: Env, businessId: string) => env.BUSINESS.getBy
 /**
  * The business's conversation index lives in a second object of the same class, so a burst
  * of new conversations (one index write each) never queues in front of the settings reads
- * that the inbound path and the delivery consumer make (PRODUCT.md "Data flow" §4). `#` cannot
+ * that the inbound path and the delivery consumer make (docs/product.md "Data flow" §4). `#` cannot
  * occur in a business id (business/schema.ts), so the name never collides with a business.
  */
 export const conversationIndexStub = (env: Env, businessId: string) => env.BUSINESS.getByName(`${businessId}#conversations`)
@@ -39,7 +39,7 @@ const aliasCache = new Map<string, { at: number; businessId: string | null }>()
 
 /**
  * The business a `destination-id` from Apple belongs to: the business itself, or the one a
- * linked Messages for Business account id was bound to on the landing page (spec core §6.2).
+ * linked Messages for Business account id was bound to on the landing page (docs/apple-protocol.md §6.2).
  * Cached per isolate like businesses.
  */
 export async function businessForDestination(env: Env, destinationId: string): Promise<BusinessRecord | null> {

@@ -1,5 +1,5 @@
 /**
- * Business settings as the admin API accepts them (PRODUCT.md "Admin API"). Secrets in
+ * Business settings as the admin API accepts them (docs/product.md "Admin API"). Secrets in
  * these bodies (IdP client secret) are write-only: stored sealed, never returned.
  */
 import { z } from 'zod'
@@ -34,7 +34,10 @@ export const AuthenticationSettingsSchema = z
 		userIdUrl: url.optional(),
 	})
 	.strict()
-	.meta({ id: 'AuthenticationSettings', description: 'OAuth settings of the business\'s identity provider, for `authenticate` messages. `clientSecret` is write-only.' })
+	.meta({
+		id: 'AuthenticationSettings',
+		description: "OAuth settings of the business's identity provider, for `authenticate` messages. `clientSecret` is write-only.",
+	})
 
 export const ApplePaySettingsSchema = z
 	.object({
@@ -53,7 +56,11 @@ export const ApplePaySettingsSchema = z
 export const InvitationRateLimitSchema = z
 	.object({
 		limit: z.number().int().min(1).max(100_000),
-		windowSeconds: z.number().int().min(1).max(30 * 86400),
+		windowSeconds: z
+			.number()
+			.int()
+			.min(1)
+			.max(30 * 86400),
 	})
 	.strict()
 	.describe('At most `limit` invitations per `windowSeconds`; beyond it 429 with Retry-After')
@@ -71,7 +78,10 @@ const settingsShape = {
 	invitationRateLimit: InvitationRateLimitSchema.optional(),
 }
 
-export const CreateBusinessSchema = z.object({ businessId: BusinessIdSchema, ...settingsShape }).strict().meta({ id: 'CreateBusinessRequest' })
+export const CreateBusinessSchema = z
+	.object({ businessId: BusinessIdSchema, ...settingsShape })
+	.strict()
+	.meta({ id: 'CreateBusinessRequest' })
 export type CreateBusiness = z.infer<typeof CreateBusinessSchema>
 
 export const UpdateBusinessSchema = z
@@ -127,9 +137,7 @@ export function publicBusiness(r: BusinessRecord) {
 	const { authentication, ...rest } = r.settings
 	return {
 		...rest,
-		...(authentication
-			? { authentication: { ...omit(authentication, 'clientSecretSealed'), clientSecret: '(set)' as const } }
-			: {}),
+		...(authentication ? { authentication: { ...omit(authentication, 'clientSecretSealed'), clientSecret: '(set)' as const } } : {}),
 		disabledEndpoints: r.disabledEndpoints,
 		createdAt: r.createdAt,
 		updatedAt: r.updatedAt,

@@ -42,7 +42,12 @@ function assertUrls(config: Config, urls: Record<string, string | undefined>): v
 	if (problems.length > 0) throw unprocessable('URL not allowed', problems)
 }
 
-function urlsOf(s: { webhookUrl?: string; logoUrl?: string | null; routes?: { webhookUrl: string }[]; authentication?: { tokenUrl?: string; userIdUrl?: string } | null }) {
+function urlsOf(s: {
+	webhookUrl?: string
+	logoUrl?: string | null
+	routes?: { webhookUrl: string }[]
+	authentication?: { tokenUrl?: string; userIdUrl?: string } | null
+}) {
 	return {
 		webhookUrl: s.webhookUrl,
 		logoUrl: s.logoUrl ?? undefined,
@@ -62,7 +67,11 @@ export async function createBusiness(env: Env, config: Config, input: CreateBusi
 	const apiKey = newApiKey(input.businessId)
 	const webhookSecret = newWebhookSecret()
 	const { businessId, authentication, ...rest } = input
-	const settings: BusinessSettings = { businessId, ...rest, ...(authentication ? { authentication: await sealAuthentication(config, businessId, authentication) } : {}) }
+	const settings: BusinessSettings = {
+		businessId,
+		...rest,
+		...(authentication ? { authentication: await sealAuthentication(config, businessId, authentication) } : {}),
+	}
 	const record = await businessStub(env, businessId).create({
 		settings,
 		apiKeyHash: await hashApiKey(apiKey),

@@ -1,7 +1,7 @@
 /**
  * A business's webhook signing secrets at rest: sealed with DATA_ENCRYPTION_KEY and bound to
  * the business by the AES-GCM additional data. During a rotation the previous secret keeps
- * signing until it expires (webhooks-security.md §1, multi-signature).
+ * signing until it expires (docs/webhooks.md "Signatures").
  */
 import { openSecret, sealSecret } from '../lib/crypto'
 import type { BusinessRecord } from './schema'

@@ -18,7 +18,9 @@ const Head: FC<{ title: string }> = ({ title }) => (
 const Logout: FC<{ csrf: string }> = ({ csrf }) => (
 	<form method="post" action="/hosted/logout" class="logout">
 		<input type="hidden" name="_csrf" value={csrf} />
-		<button type="submit" class="secondary">Sign out</button>
+		<button type="submit" class="secondary">
+			Sign out
+		</button>
 	</form>
 )
 
@@ -32,7 +34,11 @@ export const ChooseBusinessPage: FC<{ csrf: string; error: string | null }> = ({
 			</header>
 			<main class="narrow">
 				<h1>Open a business’s console</h1>
-				{error ? <p role="alert" class="error">{error}</p> : null}
+				{error ? (
+					<p role="alert" class="error">
+						{error}
+					</p>
+				) : null}
 				<form method="get" action="/console">
 					<label for="business">Business id</label>
 					<input id="business" name="business" type="text" required autocomplete="off" data-testid="choose-business" />
@@ -67,16 +73,24 @@ export const ConsolePage: FC<ConsolePageProps> = (p) => (
 	<html lang="en">
 		<Head title={p.businessName} />
 		<body data-business-id={p.businessId} data-csrf={p.csrf} data-live="connecting">
-			<a class="skip" href="#composer">Skip to composer</a>
+			<a class="skip" href="#composer">
+				Skip to composer
+			</a>
 			<header class="top">
 				<strong>{p.businessName}</strong>
 				<span class="muted">{p.businessId}</span>
-				<span id="live-state" class="muted" role="status" data-testid="live-state">connecting…</span>
+				<span id="live-state" class="muted" role="status" data-testid="live-state">
+					connecting…
+				</span>
 				{p.admin ? (
 					<form method="get" action="/console" class="switch">
-						<label for="switch-business" class="inline">Business</label>
+						<label for="switch-business" class="inline">
+							Business
+						</label>
 						<input id="switch-business" name="business" type="text" value={p.businessId} />
-						<button type="submit" class="secondary">Switch</button>
+						<button type="submit" class="secondary">
+							Switch
+						</button>
 					</form>
 				) : null}
 				<Logout csrf={p.csrf} />
@@ -97,10 +111,14 @@ export const ConsolePage: FC<ConsolePageProps> = (p) => (
 					<ul id="conversations" class="conversations" data-testid="conversations" aria-live="polite"></ul>
 				</section>
 				<section class="thread" aria-labelledby="thread-title">
-					<h2 id="thread-title" data-testid="thread-title">Select a conversation</h2>
+					<h2 id="thread-title" data-testid="thread-title">
+						Select a conversation
+					</h2>
 					<p id="thread-meta" class="muted" data-testid="thread-meta"></p>
 					<ol id="messages" class="messages" data-testid="thread" aria-live="polite"></ol>
-					<p id="typing" class="typing" hidden data-testid="customer-typing">Customer is typing…</p>
+					<p id="typing" class="typing" hidden data-testid="customer-typing">
+						Customer is typing…
+					</p>
 				</section>
 				<section id="composer" class="composer" aria-labelledby="composer-title" hidden>
 					<h2 id="composer-title">Reply</h2>
@@ -141,7 +159,7 @@ export const ConsolePage: FC<ConsolePageProps> = (p) => (
 							</select>
 						</div>
 						<p id="preview-note" class="note" data-testid="preview-note"></p>
-						<div id="preview" class="preview" data-testid="preview" aria-label="Preview"></div>
+						<section id="preview" class="preview" data-testid="preview" aria-label="Preview"></section>
 						<details>
 							<summary>JSON Apple receives</summary>
 							<pre id="apple-json" data-testid="apple-json"></pre>
@@ -150,8 +168,12 @@ export const ConsolePage: FC<ConsolePageProps> = (p) => (
 					<div class="row actions">
 						<label for="template-name">Template name</label>
 						<input id="template-name" type="text" data-testid="template-name" />
-						<button type="button" id="save-template" class="secondary" data-testid="save-template">Save as template</button>
-						<button type="button" id="send" data-testid="send" disabled>Send</button>
+						<button type="button" id="save-template" class="secondary" data-testid="save-template">
+							Save as template
+						</button>
+						<button type="button" id="send" data-testid="send" disabled>
+							Send
+						</button>
 					</div>
 					<p id="send-status" role="status" data-testid="send-status"></p>
 				</section>

@@ -53,7 +53,12 @@ export function inboxSummary(sql: SqlStorage, conversationId: string): InboxSumm
 		capabilities: conv.capabilities === null ? null : (JSON.parse(conv.capabilities) as string[]),
 		lastSequence: conv.last_seq,
 		last: last
-			? { direction: last.direction === 'outbound' ? 'outbound' : 'inbound', type: last.type, preview: previewOf(last.type, last.direction, last.payload), at: last.created_at }
+			? {
+					direction: last.direction === 'outbound' ? 'outbound' : 'inbound',
+					type: last.type,
+					preview: previewOf(last.type, last.direction, last.payload),
+					at: last.created_at,
+				}
 			: null,
 		inboundCount: inbound,
 		customerTyping: latest?.type === 'typing_start',
@@ -82,7 +87,11 @@ export function threadPage(sql: SqlStorage, q: HistoryQuery): ThreadPage {
 	const byData = new Map<number, ThreadEvent[]>()
 	if (seqs.length > 0) {
 		const rows = sql
-			.exec<{ seq: number; type: string; payload: string }>('SELECT seq, type, payload FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq, rowid', Math.min(...seqs), Math.max(...seqs))
+			.exec<{ seq: number; type: string; payload: string }>(
+				'SELECT seq, type, payload FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq, rowid',
+				Math.min(...seqs),
+				Math.max(...seqs),
+			)
 			.toArray()
 		for (const r of rows) {
 			let data: Record<string, unknown> = {}

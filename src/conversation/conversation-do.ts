@@ -50,7 +50,13 @@ export class Conversation extends DurableObject<Env> {
 		}
 	})
 	private readonly pump = new Coalesced(async () => {
-		const deps = { env: this.env, sql: this.sql, conversationId: this.conversationId, transaction: this.transaction, waitUntil: (p: Promise<unknown>) => this.ctx.waitUntil(p) }
+		const deps = {
+			env: this.env,
+			sql: this.sql,
+			conversationId: this.conversationId,
+			transaction: this.transaction,
+			waitUntil: (p: Promise<unknown>) => this.ctx.waitUntil(p),
+		}
 		while (await sendHead(deps)) {
 			// keep going while the head of the line was settled
 		}
@@ -62,7 +68,12 @@ export class Conversation extends DurableObject<Env> {
 	private readonly courier = new Coalesced(async () => {
 		let mode: CourierMode = this.eager ? 'eager' : 'due'
 		this.eager = false
-		const deps = { env: this.env, sql: this.sql, owner: () => this.eventOwner(), beforeAttempt: (e: BeforeAttempt, m: CourierMode) => this.noteStarted({ ...e, handedOff: e.handedOff || this.rung.has(e.eventId) }, m) }
+		const deps = {
+			env: this.env,
+			sql: this.sql,
+			owner: () => this.eventOwner(),
+			beforeAttempt: (e: BeforeAttempt, m: CourierMode) => this.noteStarted({ ...e, handedOff: e.handedOff || this.rung.has(e.eventId) }, m),
+		}
 		while ((await deliverHead(deps, mode)) === 'continue') {
 			// The line moves: events never tried go now, even those whose doorbell already rang
 			// while they waited behind a retry.
@@ -132,7 +143,9 @@ export class Conversation extends DurableObject<Env> {
 	}
 
 	private async stageInbound(): Promise<void> {
-		await this.stager.run().catch((err: unknown) => log.error('staging failed; the alarm retries', { conversationId: this.conversationId, error: errorText(err) }))
+		await this.stager
+			.run()
+			.catch((err: unknown) => log.error('staging failed; the alarm retries', { conversationId: this.conversationId, error: errorText(err) }))
 		this.ctx.waitUntil(this.consoleFeed.run())
 		await this.ringDoorbell()
 	}
@@ -141,13 +154,17 @@ export class Conversation extends DurableObject<Env> {
 
 	/** Hand new events to the queue; the consumer comes back through `deliver`. */
 	private async ringDoorbell(): Promise<void> {
-		await this.handoff.run().catch((err: unknown) => log.warn('queue handoff failed; the alarm delivers', { conversationId: this.conversationId, error: errorText(err) }))
+		await this.handoff
+			.run()
+			.catch((err: unknown) => log.warn('queue handoff failed; the alarm delivers', { conversationId: this.conversationId, error: errorText(err) }))
 	}
 
 	private async handOffOnce(): Promise<void> {
 		const conv = readRow(this.sql)
 		if (!conv) return
-		const bodies = handoffBodies(this.sql, this.conversationId, conv.business_id, { intent: conv.intent, group: conv.grp }).filter((b) => !this.rung.has(b.eventId))
+		const bodies = handoffBodies(this.sql, this.conversationId, conv.business_id, { intent: conv.intent, group: conv.grp }).filter(
+			(b) => !this.rung.has(b.eventId),
+		)
 		if (bodies.length === 0) return
 		await this.env.WEBHOOK_QUEUE.sendBatch(bodies.map((body) => ({ body, contentType: 'json' as const })))
 		// Remembered in memory only: the queue message is a doorbell, not the delivery. What the
@@ -197,7 +214,9 @@ export class Conversation extends DurableObject<Env> {
 	}
 
 	private async runCourier(): Promise<void> {
-		await this.courier.run().catch((err: unknown) => log.error('delivery run failed; the alarm retries', { conversationId: this.conversationId, error: errorText(err) }))
+		await this.courier
+			.run()
+			.catch((err: unknown) => log.error('delivery run failed; the alarm retries', { conversationId: this.conversationId, error: errorText(err) }))
 		await this.afterRun()
 	}
 
@@ -271,7 +290,9 @@ export class Conversation extends DurableObject<Env> {
 	}
 
 	private async pumpSends(): Promise<void> {
-		await this.pump.run().catch((err: unknown) => log.error('send pump failed; the alarm retries', { conversationId: this.conversationId, error: errorText(err) }))
+		await this.pump
+			.run()
+			.catch((err: unknown) => log.error('send pump failed; the alarm retries', { conversationId: this.conversationId, error: errorText(err) }))
 		this.ctx.waitUntil(this.consoleFeed.run())
 		await this.ringDoorbell()
 		await this.afterRun()
@@ -344,5 +365,11 @@ export class Conversation extends DurableObject<Env> {
 function refusal(err: AppError): SendRefusal | null {
 	const status = ([400, 404, 409, 413, 422] as const).find((s) => s === err.status)
 	if (status === undefined) return null
-	return { kind: 'refused', status, code: err.code, message: err.message, ...(Array.isArray(err.details) ? { details: err.details as { path: string; message: string }[] } : {}) }
+	return {
+		kind: 'refused',
+		status,
+		code: err.code,
+		message: err.message,
+		...(Array.isArray(err.details) ? { details: err.details as { path: string; message: string }[] } : {}),
+	}
 }

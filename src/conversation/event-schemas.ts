@@ -1,5 +1,5 @@
 /**
- * The webhook events a conversation emits (events.ts; PRODUCT.md "Webhooks"), as schemas for
+ * The webhook events a conversation emits (events.ts; docs/product.md "Webhooks"), as schemas for
  * the OpenAPI document's `webhooks`: one per event type. Every body is
  * `{ type, timestamp, data }`, and `data` always carries businessId, conversationId,
  * customerId and the conversation's gapless `sequence` (docs/api.md "Webhooks").
@@ -31,7 +31,7 @@ const InboundAttachmentSchema = z
 		size: z.number().int(),
 		url: z.string().optional().meta({ description: 'A signed download link, valid until `urlExpiresAt`; no API key needed.' }),
 		urlExpiresAt: z.string().optional(),
-		expiresAt: z.string().optional().meta({ description: 'When the stored file is purged (the business\'s retention).' }),
+		expiresAt: z.string().optional().meta({ description: "When the stored file is purged (the business's retention)." }),
 		error: z.object({ code: z.string(), message: z.string(), retryable: z.boolean() }).optional(),
 	})
 	.meta({ id: 'InboundAttachment' })
@@ -43,12 +43,17 @@ const DATA: Record<EventType, { description: string; data: z.ZodRawShape }> = {
 			intent: z.string().nullable().meta({ description: 'From the Messages link the customer used (`biz-intent-id`).' }),
 			group: z.string().nullable().meta({ description: 'From the Messages link (`biz-group-id`).' }),
 			locale: z.string().nullable(),
-			capabilities: z.array(z.string()).meta({ description: 'What the device can show, upper-case names such as `LIST`, `TIME`, `QUICK`, `FORMS`.', examples: [['LIST', 'TIME', 'QUICK']] }),
+			capabilities: z
+				.array(z.string())
+				.meta({ description: 'What the device can show, upper-case names such as `LIST`, `TIME`, `QUICK`, `FORMS`.', examples: [['LIST', 'TIME', 'QUICK']] }),
 			device: z.string().nullable().meta({ description: "The device's agent string, when Apple gives it." }),
 			reopened: z.boolean(),
 		},
 	},
-	'conversation.closed': { description: 'The customer deleted the conversation; sends answer 409 until they write again.', data: { reason: z.literal('customer_closed') } },
+	'conversation.closed': {
+		description: 'The customer deleted the conversation; sends answer 409 until they write again.',
+		data: { reason: z.literal('customer_closed') },
+	},
 	'message.received': {
 		description: 'The customer wrote; attachments come with signed links.',
 		data: { text: z.string(), attachments: z.array(InboundAttachmentSchema) },
@@ -58,14 +63,17 @@ const DATA: Record<EventType, { description: string; data: z.ZodRawShape }> = {
 		data: { rawText: z.string().meta({ description: 'The text Apple sent, e.g. `Liked “See you at 10”`.' }) },
 	},
 	'interactive.received': {
-		description: 'A reply to a list picker, time picker, quick reply, form, authentication, Apple Pay or iMessage app, or the acceptance of an invitation, normalised and matched to the request it answers.',
+		description:
+			'A reply to a list picker, time picker, quick reply, form, authentication, Apple Pay or iMessage app, or the acceptance of an invitation, normalised and matched to the request it answers.',
 		data: {
 			kind: z.enum(['quickReply', 'listPicker', 'timePicker', 'form', 'iMessageApp', 'authenticate', 'applePay', 'invitation', 'unknown']),
 			requestId: z.string().nullable().meta({ description: "Apple's `requestIdentifier` of the request answered." }),
 			requestMessageId: z.string().nullable().optional().meta({ description: 'The `id` of the send this answers, when known.' }),
 			templateId: z.string().nullable().optional().meta({ description: 'The template the request came from, if any.' }),
 			displayText: z.string().nullable().optional().meta({ description: "What the customer's bubble says." }),
-			selected: z.unknown().optional().meta({ description: 'quickReply: `{ index, id, title }`; listPicker: `[{ sectionIndex, sectionTitle, id, title }]`; invitation: `{ title, subtitle, id }`.' }),
+			selected: z.unknown().optional().meta({
+				description: 'quickReply: `{ index, id, title }`; listPicker: `[{ sectionIndex, sectionTitle, id, title }]`; invitation: `{ title, subtitle, id }`.',
+			}),
 			referenceId: z.string().nullable().optional().meta({ description: 'invitation: the `referenceId` of the invitation accepted.' }),
 			invitationId: z.string().optional().meta({ description: 'invitation: the invitation this answer accepted (join with its `invitation.updated`).' }),
 			slot: z.unknown().optional().meta({ description: 'timePicker: `{ id, start, durationSeconds, appleStartTime }`.' }),
@@ -103,12 +111,16 @@ const DATA: Record<EventType, { description: string; data: z.ZodRawShape }> = {
 /** Business-level: the invitations object's series, not a conversation's (invitations/store.ts `emitUpdated`). */
 const INVITATION_UPDATED = {
 	type: 'invitation.updated',
-	description: 'An invitation changed state (each state, the first included, is one event): submitting → submitted → accepted | declined, or provider_rejected | error. `conversationId` and `customerId` are null until the customer accepts.',
+	description:
+		'An invitation changed state (each state, the first included, is one event): submitting → submitted → accepted | declined, or provider_rejected | error. `conversationId` and `customerId` are null until the customer accepts.',
 	data: {
 		businessId: z.string(),
 		conversationId: z.string().nullable().meta({ description: 'Set once the customer accepted: the conversation their answer started.' }),
 		customerId: z.string().nullable().meta({ description: "Set once the customer accepted: the customer's opaque Apple id (`urn:mbid:…`)." }),
-		sequence: z.number().int().meta({ description: "The event's place in the business's invitation events: gapless, a series of its own (not a conversation's)." }),
+		sequence: z
+			.number()
+			.int()
+			.meta({ description: "The event's place in the business's invitation events: gapless, a series of its own (not a conversation's)." }),
 		invitationId: z.string(),
 		status: InvitationStatusSchema,
 		previousStatus: InvitationStatusSchema.nullable().meta({ description: 'Null on the first event (`submitting`).' }),
@@ -118,11 +130,18 @@ const INVITATION_UPDATED = {
 		appleStatus: z.number().int().optional().meta({ description: "Apple's HTTP status when it refused or failed." }),
 		appleBody: z.string().nullable().optional().meta({ description: "An excerpt of Apple's answer." }),
 		choice: InvitationChoiceSchema.optional(),
-		reason: z.enum(['apple_rejected', 'retries_exhausted', 'customer_opted_out', 'opted_out_before_send']).optional().meta({ description: 'Why an invitation ended without an answer: `opted_out_before_send` when the number opted out while it waited on a retry (it is never sent).' }),
+		reason: z.enum(['apple_rejected', 'retries_exhausted', 'customer_opted_out', 'opted_out_before_send']).optional().meta({
+			description:
+				'Why an invitation ended without an answer: `opted_out_before_send` when the number opted out while it waited on a retry (it is never sent).',
+		}),
 	},
 } as const
 
-const name = (type: string) => type.split('.').map((p) => p[0]!.toUpperCase() + p.slice(1)).join('') + 'Event'
+const name = (type: string) =>
+	type
+		.split('.')
+		.map((p) => p[0]!.toUpperCase() + p.slice(1))
+		.join('') + 'Event'
 
 const envelope = (type: string, description: string, data: z.ZodRawShape) =>
 	z
@@ -139,5 +158,9 @@ export const WEBHOOK_EVENTS: { type: EventType | typeof INVITATION_UPDATED.type;
 		const { description, data } = DATA[type]
 		return { type, description, schema: envelope(type, description, { ...base, ...(type === 'conversation.started' ? {} : { messageId }), ...data }) }
 	}),
-	{ type: INVITATION_UPDATED.type, description: INVITATION_UPDATED.description, schema: envelope(INVITATION_UPDATED.type, INVITATION_UPDATED.description, INVITATION_UPDATED.data) },
+	{
+		type: INVITATION_UPDATED.type,
+		description: INVITATION_UPDATED.description,
+		schema: envelope(INVITATION_UPDATED.type, INVITATION_UPDATED.description, INVITATION_UPDATED.data),
+	},
 ]

@@ -1,5 +1,5 @@
 /**
- * The events a conversation emits to its business (PRODUCT.md "Webhooks"). `data` always
+ * The events a conversation emits to its business (docs/product.md "Webhooks"). `data` always
  * carries businessId, conversationId, customerId and the conversation's gapless
  * `sequence`, so a consumer can restore order and spot gaps.
  */

@@ -33,7 +33,9 @@ export function historyPage(sql: SqlStorage, q: HistoryQuery): MessagePage {
 	)
 	const outbound = new Map(
 		sql
-			.exec<{ seq: number; attempts: number; next_attempt_at: number; last_error: string | null }>('SELECT seq, attempts, next_attempt_at, last_error FROM outbound')
+			.exec<{ seq: number; attempts: number; next_attempt_at: number; last_error: string | null }>(
+				'SELECT seq, attempts, next_attempt_at, last_error FROM outbound',
+			)
 			.toArray()
 			.map((o) => [o.seq, o]),
 	)

@@ -1,6 +1,6 @@
 /**
  * What an inbound Apple message means for the business: which events it emits and how it
- * changes the conversation (spec apple-msp-core.md §4). Pure, so it is tested without a
+ * changes the conversation (docs/apple-protocol.md §4). Pure, so it is tested without a
  * Durable Object.
  */
 import type { InboundInteractive, InboundMessage, InboundText } from '../apple/inbound'
@@ -25,7 +25,7 @@ function replyRequestId(data: InboundInteractive['interactiveData']): string | n
 	return data?.data?.requestIdentifier ?? data?.sessionIdentifier ?? null
 }
 
-/** Duplicate interactive replies share sessionIdentifier + requestIdentifier (core §1.6). */
+/** Duplicate interactive replies share sessionIdentifier + requestIdentifier (docs/apple-protocol.md §1.6). */
 export function interactiveDedupeKey(m: InboundMessage): string | null {
 	// The unknown-type schema excludes known type names, so `type` narrows soundly.
 	if (m.type !== 'interactive') return null
@@ -64,7 +64,7 @@ export function eventsFor(m: InboundMessage, messageId: string, lookup: (request
 		case 'interactive': {
 			const { interactiveDataRef: ref, interactiveData: inline } = m as InboundInteractive
 			if (!inline) {
-				// Over 10 KB: the reply is fetched by reference before it can be normalised (core §4.8).
+				// Over 10 KB: the reply is fetched by reference before it can be normalised (docs/apple-protocol.md §4.8).
 				return [{ type: 'interactive.received', data: { messageId, kind: 'unknown', requestId: null, byReference: true, raw: ref ?? null } }]
 			}
 			const requestId = replyRequestId(inline)

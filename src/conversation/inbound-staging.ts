@@ -1,7 +1,7 @@
 /**
  * What an inbound message needs before its event can leave: attachments downloaded,
- * decrypted and staged in R2 (spec apple-msp-core.md §5.3), or an interactiveDataRef reply
- * fetched and decoded (interactive §3.2). The conversation object holds the message's event
+ * decrypted and staged in R2 (docs/apple-protocol.md §5.3), or an interactiveDataRef reply
+ * fetched and decoded (docs/apple-interactive.md §3.2). The conversation object holds the message's event
  * (and every later one, so order stays Apple's) until this is done. A final failure still
  * delivers the message: the attachment is marked failed with its reason, the text is never lost.
  */
@@ -83,6 +83,14 @@ export async function stageOnce(
 	} catch (err) {
 		const e = err instanceof DataRefError ? err : null
 		if (!finalAttempt && (e === null || e.retryable)) return { done: false, reason: err instanceof Error ? err.message : String(err) }
-		return { done: true, patch: { kind: 'unknown', byReference: true, error: { code: e?.code ?? 'decode_failed', message: err instanceof Error ? err.message : String(err) }, raw: job.dataRef ?? null } }
+		return {
+			done: true,
+			patch: {
+				kind: 'unknown',
+				byReference: true,
+				error: { code: e?.code ?? 'decode_failed', message: err instanceof Error ? err.message : String(err) },
+				raw: job.dataRef ?? null,
+			},
+		}
 	}
 }

@@ -24,7 +24,7 @@ export function nextSendAttemptAt(attempts: number, retryAfterSeconds: number | 
 
 export type Rendered = 'original' | 'fallback' | 'text'
 
-/** Why `rendered` is not `original`: a machine-readable code with its detail (PRODUCT.md). */
+/** Why `rendered` is not `original`: a machine-readable code with its detail (docs/product.md). */
 export interface RenderReason {
 	code: string
 	detail?: string
@@ -44,7 +44,7 @@ export interface OutboundJob {
 	appleBody: { id: string; sourceId: string; destinationId: string; type: string } & Record<string, unknown>
 	autoReply: boolean
 	includeDataRef: boolean
-	/** Apple's endpoint: authentication goes to /v1/authenticate (spec interactive §5.6). */
+	/** Apple's endpoint: authentication goes to /v1/authenticate (docs/apple-interactive.md §5.6). */
 	endpoint?: '/v1/message' | '/v1/authenticate'
 	/** The template this message came from; Apple's dataRef for it is stored back on it. */
 	templateId?: string | null

@@ -102,7 +102,17 @@ export function deliveriesBySeq(sql: SqlStorage, seqs: number[]): Map<number, Ev
 	const lo = Math.min(...seqs)
 	const hi = Math.max(...seqs)
 	const rows = sql
-		.exec<{ event_id: string; seq: number; type: string; state: EventDelivery['state']; attempts: number; last_status: number | null; last_error: string | null; due_at: number; settled_at: string | null }>(
+		.exec<{
+			event_id: string
+			seq: number
+			type: string
+			state: EventDelivery['state']
+			attempts: number
+			last_status: number | null
+			last_error: string | null
+			due_at: number
+			settled_at: string | null
+		}>(
 			'SELECT event_id, seq, type, state, attempts, last_status, last_error, due_at, settled_at FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq, rowid',
 			lo,
 			hi,

@@ -138,7 +138,14 @@ export function recordInbound(sql: SqlStorage, conversationId: string, rec: Inbo
 			makeEvent(
 				'conversation.started',
 				base,
-				{ intent: state.intent, group: state.group, locale: state.locale, capabilities: state.capabilities ?? [], device: state.deviceAgent, reopened: isReopen },
+				{
+					intent: state.intent,
+					group: state.group,
+					locale: state.locale,
+					capabilities: state.capabilities ?? [],
+					device: state.deviceAgent,
+					reopened: isReopen,
+				},
 				at,
 			),
 		)
@@ -185,7 +192,10 @@ function stagingFor(conversationId: string, rec: InboundRecord, m: InboundMessag
 /** The interactive request we sent with this requestIdentifier, for matching a reply. */
 export function storedRequest(sql: SqlStorage, requestId: string): StoredRequest | null {
 	const row = sql
-		.exec<{ message_id: string; template_id: string | null; request: string }>('SELECT message_id, template_id, request FROM requests WHERE request_id = ?', requestId)
+		.exec<{ message_id: string; template_id: string | null; request: string }>(
+			'SELECT message_id, template_id, request FROM requests WHERE request_id = ?',
+			requestId,
+		)
 		.toArray()[0]
 	return row ? { messageId: row.message_id, templateId: row.template_id, request: JSON.parse(row.request) as unknown } : null
 }

@@ -13,7 +13,10 @@ type Early = Exclude<SendOutcome, { kind: 'accepted' }> | null
 export function precheck(sql: SqlStorage, businessId: string, idempotencyKey: string | null, requestHash: string, now = Date.now()): Early {
 	if (idempotencyKey) {
 		const prior = sql
-			.exec<{ request_hash: string; response: string; created_at: number }>('SELECT request_hash, response, created_at FROM idempotency WHERE key = ?', idempotencyKey)
+			.exec<{ request_hash: string; response: string; created_at: number }>(
+				'SELECT request_hash, response, created_at FROM idempotency WHERE key = ?',
+				idempotencyKey,
+			)
 			.toArray()[0]
 		if (prior && prior.created_at >= now - IDEMPOTENCY_TTL_MS) {
 			return prior.request_hash === requestHash ? { kind: 'replayed', response: JSON.parse(prior.response) as SendResponse } : { kind: 'idempotency_conflict' }
@@ -35,7 +38,9 @@ export function accept(sql: SqlStorage, conversationId: string, input: SendInput
 	input.jobs.forEach((job, i) => {
 		const seq = first + i
 		const content =
-			i === 0 ? { request: JSON.parse(input.request) as unknown, rendered: input.rendered, apple: job.appleBody } : { rendered: job.rendered, apple: job.appleBody }
+			i === 0
+				? { request: JSON.parse(input.request) as unknown, rendered: input.rendered, apple: job.appleBody }
+				: { rendered: job.rendered, apple: job.appleBody }
 		sql.exec(
 			`INSERT INTO messages (seq, id, direction, type, payload, status, dedupe_key, created_at, updated_at)
 			 VALUES (?, ?, 'outbound', ?, ?, 'queued', NULL, ?, ?)`,
@@ -70,7 +75,11 @@ export function accept(sql: SqlStorage, conversationId: string, input: SendInput
 		rendered: input.rendered,
 		...(primary!.renderReason ? { renderReason: primary!.renderReason } : {}),
 		...(primary!.warnings?.length ? { warnings: primary!.warnings } : {}),
-		richLinks: links.map((l, i) => ({ id: l.messageId, sequence: first + 1 + i, url: String((l.appleBody.richLinkData as { url?: unknown } | undefined)?.url ?? '') })),
+		richLinks: links.map((l, i) => ({
+			id: l.messageId,
+			sequence: first + 1 + i,
+			url: String((l.appleBody.richLinkData as { url?: unknown } | undefined)?.url ?? ''),
+		})),
 	}
 	if (input.idempotencyKey) {
 		sql.exec(

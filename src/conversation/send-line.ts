@@ -30,7 +30,9 @@ export interface SendLineDeps {
 export async function sendHead(deps: SendLineDeps, now = Date.now()): Promise<boolean> {
 	const { sql, env } = deps
 	const head = sql
-		.exec<{ seq: number; job: string; attempts: number; next_attempt_at: number }>('SELECT seq, job, attempts, next_attempt_at FROM outbound ORDER BY seq LIMIT 1')
+		.exec<{ seq: number; job: string; attempts: number; next_attempt_at: number }>(
+			'SELECT seq, job, attempts, next_attempt_at FROM outbound ORDER BY seq LIMIT 1',
+		)
 		.toArray()[0]
 	if (!head || head.next_attempt_at > now) return false
 	const job = JSON.parse(head.job) as OutboundJob
@@ -83,7 +85,12 @@ export async function sendHead(deps: SendLineDeps, now = Date.now()): Promise<bo
 		const event =
 			result.outcome === 'accepted'
 				? makeEvent('message.sent', base, { ...common, dataRef: result.dataRef }, at)
-				: makeEvent('message.failed', base, { ...common, appleStatus: result.status, appleBody: result.error, reason: result.outcome === 'rejected' ? 'apple_rejected' : 'retries_exhausted' }, at)
+				: makeEvent(
+						'message.failed',
+						base,
+						{ ...common, appleStatus: result.status, appleBody: result.error, reason: result.outcome === 'rejected' ? 'apple_rejected' : 'retries_exhausted' },
+						at,
+					)
 		insertEvent(sql, head.seq, event, at.toISOString())
 	})
 	if (retryAt !== null) return false

@@ -30,7 +30,6 @@ export interface AttemptInput {
 	event: WebhookEvent
 }
 
-
 export async function attemptDelivery(env: Env, input: AttemptInput): Promise<AttemptOutcome> {
 	const config = getConfig(env)
 	const business = await loadBusiness(env, input.businessId)

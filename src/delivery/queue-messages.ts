@@ -21,7 +21,11 @@ export const DeliverWebhookSchema = z
 	.object({
 		kind: z.literal('webhook.deliver'),
 		/** Stable across retries and replays: the Standard Webhooks `webhook-id`. */
-		eventId: z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/),
+		eventId: z
+			.string()
+			.min(1)
+			.max(128)
+			.regex(/^[A-Za-z0-9_-]+$/),
 		eventType: z.string().min(1).max(64),
 		businessId: z.string().min(1).max(128),
 		/** null for business-level events that belong to no conversation. */

@@ -1,5 +1,5 @@
 /**
- * Standard Webhooks v1 signatures (webhooks-security.md §1): HMAC-SHA256 over
+ * Standard Webhooks v1 signatures (docs/webhooks.md "Signatures"): HMAC-SHA256 over
  * `${id}.${timestamp}.${body}` with the base64 key after `whsec_`, sent as a
  * space-separated list `v1,<b64>` so old and new secrets can both sign during rotation.
  */
@@ -18,12 +18,7 @@ export async function signPayload(secret: string, id: string, timestamp: number,
 	return `v1,${bytesToBase64(new Uint8Array(mac))}`
 }
 
-export async function webhookHeaders(
-	secrets: readonly string[],
-	id: string,
-	timestamp: number,
-	body: string,
-): Promise<Record<string, string>> {
+export async function webhookHeaders(secrets: readonly string[], id: string, timestamp: number, body: string): Promise<Record<string, string>> {
 	const signatures = await Promise.all(secrets.map((s) => signPayload(s, id, timestamp, body)))
 	return {
 		'content-type': 'application/json',

@@ -27,7 +27,10 @@ export async function handleWebhookBatch(batch: MessageBatch<unknown>, env: Env)
 		}
 		jobs.push({ msg, job: parsed.data })
 	}
-	await indexStartedConversations(jobs.map((j) => j.job), env)
+	await indexStartedConversations(
+		jobs.map((j) => j.job),
+		env,
+	)
 	// One ring per holder: a conversation, or the business's invitations object for
 	// business-level events (conversationId null; delivery/holders.ts).
 	const byHolder = new Map<string, { msg: Message<unknown>; job: DeliverWebhook }[]>()

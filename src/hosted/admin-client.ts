@@ -17,7 +17,11 @@ type FieldError = { path?: string; message: string }
 function refused(err: unknown): AdminResult<never> {
 	if (!(err instanceof AppError) || err.status >= 500) throw err
 	const details = Array.isArray(err.details) ? (err.details as FieldError[]) : []
-	return { ok: false, status: err.status, errors: details.length > 0 ? details.map((d) => ({ ...(d.path ? { path: d.path } : {}), message: d.message })) : [{ message: err.message }] }
+	return {
+		ok: false,
+		status: err.status,
+		errors: details.length > 0 ? details.map((d) => ({ ...(d.path ? { path: d.path } : {}), message: d.message })) : [{ message: err.message }],
+	}
 }
 
 function invalid(issues: { path: PropertyKey[]; message: string }[]): AdminResult<never> {
@@ -34,7 +38,12 @@ export async function createFromPage(env: Env, config: Config, input: unknown): 
 	}
 }
 
-export async function updateFromPage(env: Env, config: Config, businessId: string, patch: unknown): Promise<AdminResult<Awaited<ReturnType<typeof updateBusiness>>>> {
+export async function updateFromPage(
+	env: Env,
+	config: Config,
+	businessId: string,
+	patch: unknown,
+): Promise<AdminResult<Awaited<ReturnType<typeof updateBusiness>>>> {
 	const parsed = UpdateBusinessSchema.safeParse(patch)
 	if (!parsed.success) return invalid(parsed.error.issues)
 	try {

@@ -1,5 +1,5 @@
 /**
- * Apple Pay in Messages (spec apple-msp-interactive.md §5.5).
+ * Apple Pay in Messages (docs/apple-interactive.md §5.5).
  *
  * Before the payment request is sent: a fresh merchant session from Apple Pay
  * (`POST {APPLE_PAY_GATEWAY_URL}/paymentservices/paymentSession`, mutual TLS with the
@@ -223,7 +223,9 @@ const PaymentTokenView = z.looseObject({
 
 /** Where the business is reached: the conversation's route (intent/group), else the default URL. */
 async function relayUrl(env: Env, business: BusinessRecord, conversationId: string): Promise<string> {
-	const state = await conversationById(env, conversationId)?.state().catch(() => null)
+	const state = await conversationById(env, conversationId)
+		?.state()
+		.catch(() => null)
 	return chooseRoute(business.settings, { intent: state?.intent ?? null, group: state?.group ?? null }).webhookUrl
 }
 

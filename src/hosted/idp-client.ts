@@ -15,7 +15,6 @@ const IDP_MAX_RESPONSE_BYTES = 64 * 1024
 /** An IdP's error code as it may appear in an outcome: short, plain, or `unspecified`. */
 export const safeCode = (s: string | undefined) => (s && /^[A-Za-z0-9_.-]{1,64}$/.test(s) ? s : 'unspecified')
 
-
 const TokenResponseSchema = z.looseObject({
 	access_token: z.string().min(1).max(16_384),
 	token_type: z.string().max(64).optional(),

@@ -1,5 +1,5 @@
 /**
- * What Apple Business Register puts on the landing URL (spec apple-msp-core.md §6.2, Apple's
+ * What Apple Business Register puts on the landing URL (docs/apple-protocol.md §6.2, Apple's
  * sample `GET /landingPage?id=…&name=…&logo=…`): the Messages for Business account id, and
  * for display its name and logo. The id is required and checked; a bad name or logo is dropped,
  * not an error, because they are decoration.

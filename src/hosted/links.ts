@@ -1,5 +1,5 @@
 /**
- * Account linking (spec apple-msp-core.md §6.2 [U]): a Messages for Business account id
+ * Account linking (docs/apple-protocol.md §6.2 [U]): a Messages for Business account id
  * from Apple Business Register is bound to one amb-edge business. Recorded twice, both
  * idempotent: on the object named by the account id (which business it belongs to; a
  * second, different business is a conflict) and on the business (its linked accounts).
@@ -19,10 +19,7 @@ export interface LinkInput {
 	linkedBy: string
 }
 
-export type LinkResult =
-	| { status: 'linked' | 'already'; businessId: string }
-	| { status: 'conflict'; businessId: string }
-	| { status: 'no_business' }
+export type LinkResult = { status: 'linked' | 'already'; businessId: string } | { status: 'conflict'; businessId: string } | { status: 'no_business' }
 
 export async function linkAccount(env: Env, input: LinkInput): Promise<LinkResult> {
 	const target = await businessStub(env, input.businessId).get()

@@ -1,5 +1,5 @@
 /**
- * Customer authentication, both generations (spec apple-msp-interactive.md §5.6).
+ * Customer authentication, both generations (docs/apple-interactive.md §5.6).
  *
  * - AUTH2 (new flow): we send `responseType: code`, the scopes, a signed `state` and our
  *   `redirectURI`; the IdP sends the customer's browser to that URI with `code` and `state`;
@@ -82,9 +82,10 @@ export interface BeginAuthenticationInput {
  */
 export async function beginAuthentication(env: Env, config: Config, input: BeginAuthenticationInput): Promise<AuthenticateContext> {
 	const auth = input.business.settings.authentication
-	if (!auth) throw unprocessable('authentication is not configured for this business', [{ path: 'message.type', message: 'set authentication in the channel settings' }])
+	if (!auth)
+		throw unprocessable('authentication is not configured for this business', [{ path: 'message.type', message: 'set authentication in the channel settings' }])
 	const flow = authFlowFor({ capabilities: input.capabilities, deviceAgent: input.deviceAgent ?? null })
-	if (!flow) throw unprocessable('the customer\'s device supports neither authentication flow', [{ path: 'message.type', message: 'needs AUTH2 or AUTH' }])
+	if (!flow) throw unprocessable("the customer's device supports neither authentication flow", [{ path: 'message.type', message: 'needs AUTH2 or AUTH' }])
 	const businessId = input.business.settings.businessId
 	const now = input.now ?? Date.now()
 	const nonce = randomToken(24)
@@ -256,7 +257,15 @@ async function completeWithToken(
 		const user = await lookupUserId(config, auth.userIdUrl, token)
 		if (!user.ok) {
 			await settleAuth(env, config, ref, detail.flow, { reason: 'user_id_lookup_failed', detail: user.detail })
-			return { kind: 'authenticate', requestId: ref.requestId, flow: detail.flow, outcome: 'failed', reason: 'user_id_lookup_failed', detail: user.detail, externalUserId: null }
+			return {
+				kind: 'authenticate',
+				requestId: ref.requestId,
+				flow: detail.flow,
+				outcome: 'failed',
+				reason: 'user_id_lookup_failed',
+				detail: user.detail,
+				externalUserId: null,
+			}
 		}
 		externalUserId = user.id
 	}

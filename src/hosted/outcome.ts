@@ -1,7 +1,7 @@
 /**
  * The one event a hosted request produces for its business: `interactive.received` with
- * `kind` `authenticate` or `applePay` and an `outcome` (PRODUCT.md "Webhooks"; spec
- * apple-msp-interactive.md §5.5, §5.6). The outcome is settled in the Business object
+ * `kind` `authenticate` or `applePay` and an `outcome` (docs/product.md "Webhooks";
+ * docs/apple-interactive.md §5.5, §5.6). The outcome is settled in the Business object
  * (sealed: it may carry an access token), then handed to the conversation, which gives it
  * its gapless `sequence` and delivers it like every other event. What could not be handed
  * over is retried by the Business object's alarm (store.ts outbox).
@@ -101,7 +101,16 @@ const AuthDetailFlow = z.looseObject({ flow: z.enum(['auth2', 'legacy']) })
 /** The outcome of a request nobody completed in time. */
 export function expiredOutcome(row: HostedRequest): HostedOutcome {
 	if (row.kind === 'applePay') {
-		return { kind: 'applePay', requestId: row.requestId, outcome: 'failure', reason: 'expired', detail: null, paymentMethod: null, transactionIdentifier: null, appleStatus: null }
+		return {
+			kind: 'applePay',
+			requestId: row.requestId,
+			outcome: 'failure',
+			reason: 'expired',
+			detail: null,
+			paymentMethod: null,
+			transactionIdentifier: null,
+			appleStatus: null,
+		}
 	}
 	const detail = AuthDetailFlow.safeParse(safeJson(row.detailJson))
 	return {

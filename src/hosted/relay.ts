@@ -1,10 +1,10 @@
 /**
  * Synchronous, signed calls to a business's webhook endpoint: the Apple Pay callbacks that
- * need the business's answer while the customer waits (spec apple-msp-interactive.md §5.5),
+ * need the business's answer while the customer waits (docs/apple-interactive.md §5.5),
  * and the settings page's test delivery. Same Standard Webhooks envelope and signature as
  * queued events (delivery/sign.ts), the same URL checks (safeFetch), a short timeout, no
  * redirects, a capped response. A test delivery never reads the body at all
- * (webhooks-security.md §7, OWASP API7 scenario #2).
+ * (docs/webhooks.md "Security", OWASP API7 scenario #2).
  */
 import type { BusinessRecord } from '../business/schema'
 import type { Config } from '../context'
@@ -20,7 +20,6 @@ const RELAY_MAX_RESPONSE_BYTES = 64 * 1024
 export type RelayResult =
 	| { ok: true; status: number; latencyMs: number; json: unknown }
 	| { ok: false; status: number | null; latencyMs: number; error: string }
-
 
 const newEventId = () => `msg_${crypto.randomUUID().replace(/-/g, '')}`
 
@@ -82,12 +81,23 @@ export async function testDelivery(
 ): Promise<{ status: number | null; latencyMs: number; error: string | null }> {
 	const started = Date.now()
 	try {
-		const { res, latencyMs } = await post(config, business, url, 'webhook.test', { message: 'Test delivery from the channel settings page' }, TEST_DELIVERY_TIMEOUT_MS)
+		const { res, latencyMs } = await post(
+			config,
+			business,
+			url,
+			'webhook.test',
+			{ message: 'Test delivery from the channel settings page' },
+			TEST_DELIVERY_TIMEOUT_MS,
+		)
 		await res.body?.cancel()
 		return { status: res.status, latencyMs, error: null }
 	} catch (err) {
 		// Only the error's class: a message could carry details of an internal network.
 		const name = err instanceof Error ? err.name : 'error'
-		return { status: null, latencyMs: Date.now() - started, error: name === 'UnsafeUrlError' ? 'URL not allowed' : name === 'TimeoutError' ? 'timed out' : 'could not connect' }
+		return {
+			status: null,
+			latencyMs: Date.now() - started,
+			error: name === 'UnsafeUrlError' ? 'URL not allowed' : name === 'TimeoutError' ? 'timed out' : 'could not connect',
+		}
 	}
 }

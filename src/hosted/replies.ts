@@ -1,6 +1,6 @@
 /**
  * The hook the inbound path calls for a device reply to an authentication or Apple Pay
- * request (spec apple-msp-interactive.md §5.5, §5.6): it completes or fails the hosted
+ * request (docs/apple-interactive.md §5.5, §5.6): it completes or fails the hosted
  * request, whose outcome then reaches the business as its one `interactive.received`
  * (outcome.ts). Replies to requests we did not make (raw `apple` payloads) are left alone.
  */

@@ -1,5 +1,5 @@
 /**
- * Sessions of the hosted pages (PRODUCT.md "Hosted pages"). Log in with the admin token
+ * Sessions of the hosted pages (docs/product.md "Hosted pages"). Log in with the admin token
  * (the operator: every business) or a business API key (that business only). The session
  * is a signed cookie (tokens.ts), HttpOnly, SameSite=Strict, Secure unless development,
  * `__Host-` prefixed when Secure (bound to this host, path /). It carries a fingerprint of
@@ -29,8 +29,7 @@ export type Session = z.infer<typeof SessionSchema>
 
 export type Principal = { kind: 'admin' } | { kind: 'business'; businessId: string }
 
-export const principalOf = (s: Session): Principal =>
-	s.sub === 'admin' || !s.bid ? { kind: 'admin' } : { kind: 'business', businessId: s.bid }
+export const principalOf = (s: Session): Principal => (s.sub === 'admin' || !s.bid ? { kind: 'admin' } : { kind: 'business', businessId: s.bid })
 
 /** Whether this session may see and change a business. */
 export const mayManage = (s: Session, businessId: string) => s.sub === 'admin' || s.bid === businessId

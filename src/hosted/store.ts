@@ -3,8 +3,8 @@
  * (business-do.ts delegates to these functions): pending authentication and Apple Pay
  * requests, and Messages for Business account links (landing page).
  *
- * A hosted request is claimed at most once (OAuth `state` replay protection, spec
- * apple-msp-interactive.md §5.6; Apple Pay's payment gateway call, §5.5), settled with the
+ * A hosted request is claimed at most once (OAuth `state` replay protection,
+ * docs/apple-interactive.md §5.6; Apple Pay's payment gateway call, §5.5), settled with the
  * outcome the business receives, and emitted through an outbox: the outcome is stored
  * before it is sent to the conversation, and the object's alarm re-sends what did not go
  * out, so an outcome is never lost. A legacy flow's private key lives in `secret` only until
@@ -152,12 +152,7 @@ export function claimHostedRequest(
  * overwrite the redirect's result). `first` tells the caller whether its outcome is the
  * one stored (and so the one to emit). Null for an unknown id.
  */
-export function settleHostedRequest(
-	sql: SqlStorage,
-	requestId: string,
-	outcomeJson: string,
-	now: number,
-): { first: boolean; request: HostedRequest } | null {
+export function settleHostedRequest(sql: SqlStorage, requestId: string, outcomeJson: string, now: number): { first: boolean; request: HostedRequest } | null {
 	const written = sql.exec(
 		`UPDATE hosted_requests SET status = 'settled', outcome = ?, settled_at = ?, secret = NULL
 		 WHERE request_id = ? AND status != 'settled'`,
@@ -231,7 +226,7 @@ export function nextHostedWake(sql: SqlStorage, now: number): number | null {
 }
 
 // ---------------------------------------------------------------------------------------
-// Account links (landing page, spec apple-msp-core.md §6.2).
+// Account links (landing page, docs/apple-protocol.md §6.2).
 
 export interface AccountLink {
 	accountId: string

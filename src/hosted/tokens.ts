@@ -4,7 +4,7 @@
  * taken over `purpose.payload` so a token minted for one use is refused for another. Keys
  * are derived with HKDF from DATA_ENCRYPTION_KEY (one label per purpose), so no new secret
  * is needed and rotating that key invalidates every outstanding token
- * (webhooks-security.md §6: one secret per purpose; fail closed when it is missing).
+ * (docs/webhooks.md "Secrets": one secret per purpose; fail closed when it is missing).
  */
 import type { z } from 'zod'
 import { base64ToBytes, bytesToBase64Url, utf8 } from '../apple/encoding'
@@ -76,12 +76,7 @@ export async function signToken<T extends Expiring>(dataKeyB64: string, purpose:
  * Check signature, then shape (zod); expiry is the caller's (see verifyToken). The payload
  * is parsed only after the MAC matched, so nothing an attacker wrote reaches the schema.
  */
-export async function openToken<S extends z.ZodType<Expiring>>(
-	dataKeyB64: string,
-	purpose: TokenPurpose,
-	token: string,
-	schema: S,
-): Promise<z.output<S>> {
+export async function openToken<S extends z.ZodType<Expiring>>(dataKeyB64: string, purpose: TokenPurpose, token: string, schema: S): Promise<z.output<S>> {
 	if (token.length > 4096) throw new TokenError('malformed')
 	const parts = token.split('.')
 	if (parts.length !== 2 || !parts[0] || !parts[1]) throw new TokenError('malformed')

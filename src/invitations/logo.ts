@@ -1,7 +1,7 @@
 /**
  * The invitation's `brandLogo`: a PNG given as base64 or as a URL fetched once, safely
  * (lib/safe-fetch.ts: public addresses only, timeout, size cap), and sent to Apple as base64
- * (docs/invitations.md "Brand logo"). Anything that is not a PNG within the cap is a 422
+ * (docs/invitations.md "Limits"). Anything that is not a PNG within the cap is a 422
  * naming `parameters.brandLogo`; nothing is stored.
  */
 import { base64ToBytes, bytesToBase64 } from '../apple/encoding'

@@ -46,7 +46,9 @@ export const CreateInvitationSchema = z
 					.min(1)
 					.max(1_000_000)
 					.optional()
-					.describe('PNG logo, at most 512 KB: an https URL (fetched once, from a public address) or the PNG itself in base64. Refused (422) for templates without an image (`…noImage…`).'),
+					.describe(
+						'PNG logo, at most 512 KB: an https URL (fetched once, from a public address) or the PNG itself in base64. Refused (422) for templates without an image (`…noImage…`).',
+					),
 			})
 			.optional()
 			.describe('What the template shows besides its text.'),
@@ -73,7 +75,10 @@ export const ListOptOutsQuery = z.object({
 	cursor: PhoneNumberSchema.optional().meta({ description: '`nextCursor` of the previous page (a phone number; URL-encode the `+`).' }),
 })
 
-export const InvitationIdSchema = z.string().regex(INVITATION_ID).meta({ description: 'The invitation id, as `POST /v1/invitations` answered it.', example: 'inv_0f1e2d3c4b5a69788796a5b4c3d2e1f0' })
+export const InvitationIdSchema = z
+	.string()
+	.regex(INVITATION_ID)
+	.meta({ description: 'The invitation id, as `POST /v1/invitations` answered it.', example: 'inv_0f1e2d3c4b5a69788796a5b4c3d2e1f0' })
 
 /** Without a setting: unsolicited messaging is against Apple policy, so the default is modest. */
 export const DEFAULT_INVITATION_RATE_LIMIT: InvitationRateLimit = { limit: 100, windowSeconds: 3600 }
@@ -94,7 +99,11 @@ export const InvitationSchema = z
 		brandName: z.string().nullable(),
 		hasBrandLogo: z.boolean().meta({ description: 'A logo was given; the PNG itself is not returned.' }),
 		/** Apple's HTTP status and body excerpt when it refused (provider_rejected) or failed last (error). */
-		appleStatus: z.number().int().nullable().meta({ description: 'Apple’s HTTP status of the last attempt when it refused (`provider_rejected`) or failed (`error`).' }),
+		appleStatus: z
+			.number()
+			.int()
+			.nullable()
+			.meta({ description: 'Apple’s HTTP status of the last attempt when it refused (`provider_rejected`) or failed (`error`).' }),
 		appleBody: z.string().nullable().meta({ description: 'An excerpt of Apple’s answer to that attempt.' }),
 		attempts: z.number().int().meta({ description: 'Sends to Apple so far (retries included).' }),
 		/** Set once the customer accepted: the conversation their answer started. */
@@ -126,11 +135,17 @@ export const OptOutSchema = z
 export type OptOut = z.infer<typeof OptOutSchema>
 
 export const InvitationPageSchema = z
-	.object({ data: z.array(InvitationSchema), nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page.' }) })
+	.object({
+		data: z.array(InvitationSchema),
+		nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
+	})
 	.meta({ id: 'InvitationPage', description: 'A page of invitations, newest first.' })
 
 export const OptOutPageSchema = z
-	.object({ data: z.array(OptOutSchema), nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page.' }) })
+	.object({
+		data: z.array(OptOutSchema),
+		nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
+	})
 	.meta({ id: 'InvitationOptOutPage', description: 'A page of opted-out numbers.' })
 
 /** What `POST /v1/invitations` hands the business's invitations object (one call). */

@@ -45,12 +45,18 @@ export async function sendDue(deps: SendDeps, now = Date.now()): Promise<boolean
 	const retryAt = result.outcome === 'retryable' ? nextSendAttemptAt(attempts, result.retryAfterSeconds, Date.now()) : null
 	deps.transaction(() => {
 		if (result.outcome === 'accepted') transition(deps.sql, head.id, { status: 'submitted', attempts })
-		else if (result.outcome === 'rejected') transition(deps.sql, head.id, { status: 'provider_rejected', attempts, appleStatus: result.status, appleBody: result.error, reason: 'apple_rejected' })
+		else if (result.outcome === 'rejected')
+			transition(deps.sql, head.id, { status: 'provider_rejected', attempts, appleStatus: result.status, appleBody: result.error, reason: 'apple_rejected' })
 		else if (retryAt !== null) scheduleRetry(deps.sql, head.id, attempts, retryAt, result.status, result.error)
 		else transition(deps.sql, head.id, { status: 'error', attempts, appleStatus: result.status, appleBody: result.error, reason: 'retries_exhausted' })
 	})
 	if (result.outcome !== 'accepted') {
-		log.warn('invitation not accepted by Apple', { businessId: readMeta(deps.sql)?.business_id, invitationId: head.id, status: result.status, outcome: result.outcome })
+		log.warn('invitation not accepted by Apple', {
+			businessId: readMeta(deps.sql)?.business_id,
+			invitationId: head.id,
+			status: result.status,
+			outcome: result.outcome,
+		})
 	}
 	return true
 }

@@ -157,15 +157,30 @@ export function createInvitation(sql: SqlStorage, req: CreateRequest, now = Date
 	emitUpdated(sql, readInvitation(sql, id)!, null, now)
 	const response: CreatedInvitation = { id, status: 'submitting', referenceId }
 	if (req.idempotencyKey) {
-		sql.exec('INSERT INTO idempotency (key, request_hash, response, created_at) VALUES (?, ?, ?, ?)', req.idempotencyKey, req.requestHash, JSON.stringify(response), now)
+		sql.exec(
+			'INSERT INTO idempotency (key, request_hash, response, created_at) VALUES (?, ?, ?, ?)',
+			req.idempotencyKey,
+			req.requestHash,
+			JSON.stringify(response),
+			now,
+		)
 	}
 	return { kind: 'created', response }
 }
 
 /** The answer already given to this Idempotency-Key (within 24 h), or null. */
-export function priorAnswer(sql: SqlStorage, key: string, requestHash: string, now = Date.now()): Extract<CreateOutcome, { kind: 'replayed' | 'idempotency_conflict' }> | null {
+export function priorAnswer(
+	sql: SqlStorage,
+	key: string,
+	requestHash: string,
+	now = Date.now(),
+): Extract<CreateOutcome, { kind: 'replayed' | 'idempotency_conflict' }> | null {
 	const prior = sql
-		.exec<{ request_hash: string; response: string }>('SELECT request_hash, response FROM idempotency WHERE key = ? AND created_at >= ?', key, now - IDEMPOTENCY_TTL_MS)
+		.exec<{ request_hash: string; response: string }>(
+			'SELECT request_hash, response FROM idempotency WHERE key = ? AND created_at >= ?',
+			key,
+			now - IDEMPOTENCY_TTL_MS,
+		)
 		.toArray()[0]
 	if (!prior) return null
 	return prior.request_hash === requestHash ? { kind: 'replayed', response: JSON.parse(prior.response) as CreatedInvitation } : { kind: 'idempotency_conflict' }
@@ -276,7 +291,10 @@ export function scheduleRetry(sql: SqlStorage, id: string, attempts: number, at:
 	)
 }
 
-export function listInvitations(sql: SqlStorage, q: { limit: number; cursor: string | null; status: InvitationStatus | null; phoneNumber: string | null }): Invitation[] {
+export function listInvitations(
+	sql: SqlStorage,
+	q: { limit: number; cursor: string | null; status: InvitationStatus | null; phoneNumber: string | null },
+): Invitation[] {
 	const before = q.cursor ? (sql.exec<{ n: number }>('SELECT n FROM invitations WHERE id = ?', q.cursor).toArray()[0]?.n ?? 0) : null
 	return sql
 		.exec<InvitationRow>(
@@ -300,7 +318,10 @@ export function listInvitations(sql: SqlStorage, q: { limit: number; cursor: str
  * The invitation an answer belongs to: by the request identifier we sent, else Apple's echo
  * of the reference id, else (a `tel:` sender) the latest one sent to that number.
  */
-export function findForAnswer(sql: SqlStorage, m: { requestIdentifier: string | null; referenceId: string | null; phoneNumber: string | null }): InvitationRow | null {
+export function findForAnswer(
+	sql: SqlStorage,
+	m: { requestIdentifier: string | null; referenceId: string | null; phoneNumber: string | null },
+): InvitationRow | null {
 	const open = "status IN ('submitting', 'submitted', 'accepted')"
 	if (m.requestIdentifier) {
 		const r = sql.exec<InvitationRow>('SELECT * FROM invitations WHERE request_id = ?', m.requestIdentifier).toArray()[0]
@@ -346,7 +367,12 @@ export function recordOptOut(sql: SqlStorage, referenceIds: string[], customerId
 
 export function listOptOuts(sql: SqlStorage, limit: number, after: string | null): OptOut[] {
 	return sql
-		.exec<{ phone: string; reference_ids: string; opted_out_at: string }>('SELECT * FROM opt_outs WHERE ? IS NULL OR phone > ? ORDER BY phone LIMIT ?', after, after, limit)
+		.exec<{ phone: string; reference_ids: string; opted_out_at: string }>(
+			'SELECT * FROM opt_outs WHERE ? IS NULL OR phone > ? ORDER BY phone LIMIT ?',
+			after,
+			after,
+			limit,
+		)
 		.toArray()
 		.map((r) => ({ phoneNumber: r.phone, referenceIds: JSON.parse(r.reference_ids) as string[], optedOutAt: r.opted_out_at }))
 }

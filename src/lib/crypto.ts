@@ -1,6 +1,6 @@
 /**
  * Small crypto helpers of the platform: random tokens, hashing of API keys, constant-time
- * comparison, and AES-256-GCM sealing of secrets at rest (webhooks-security.md §6).
+ * comparison, and AES-256-GCM sealing of secrets at rest (docs/webhooks.md "Secrets").
  */
 import { base64ToBytes, bytesToBase64, bytesToBase64Url, bytesToHex, utf8 } from '../apple/encoding'
 
@@ -43,11 +43,7 @@ function importKek(keyB64: string): Promise<CryptoKey> {
 /** Seal a secret with AES-256-GCM: `v1.<iv b64>.<ciphertext b64>`; `aad` binds it to its owner. */
 export async function sealSecret(kekB64: string, plaintext: string, aad: string): Promise<string> {
 	const iv = randomBytes(12)
-	const ct = await crypto.subtle.encrypt(
-		{ name: 'AES-GCM', iv, additionalData: utf8.encode(aad) },
-		await importKek(kekB64),
-		utf8.encode(plaintext),
-	)
+	const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: utf8.encode(aad) }, await importKek(kekB64), utf8.encode(plaintext))
 	return `v1.${bytesToBase64(iv)}.${bytesToBase64(new Uint8Array(ct))}`
 }
 

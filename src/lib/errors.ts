@@ -29,19 +29,14 @@ export class AppError extends Error {
 	}
 }
 
-export const badRequest = (message: string, details?: unknown) =>
-	new AppError(400, 'bad_request', message, details)
-export const unauthorized = (message = 'missing credentials') =>
-	new AppError(401, 'unauthorized', message)
+export const badRequest = (message: string, details?: unknown) => new AppError(400, 'bad_request', message, details)
+export const unauthorized = (message = 'missing credentials') => new AppError(401, 'unauthorized', message)
 export const forbidden = (message = 'invalid credentials') => new AppError(403, 'forbidden', message)
 export const notFound = (message = 'not found') => new AppError(404, 'not_found', message)
 export const conflict = (message: string) => new AppError(409, 'conflict', message)
-export const payloadTooLarge = (message = 'payload too large') =>
-	new AppError(413, 'payload_too_large', message)
-export const unprocessable = (message: string, details?: unknown) =>
-	new AppError(422, 'unprocessable', message, details)
-export const misconfigured = (message: string) =>
-	new AppError(500, 'misconfigured', message)
+export const payloadTooLarge = (message = 'payload too large') => new AppError(413, 'payload_too_large', message)
+export const unprocessable = (message: string, details?: unknown) => new AppError(422, 'unprocessable', message, details)
+export const misconfigured = (message: string) => new AppError(500, 'misconfigured', message)
 
 export function errorBody(err: AppError) {
 	return {
@@ -68,7 +63,10 @@ export const FieldProblemSchema = z
 export const ErrorEnvelopeSchema = z
 	.object({
 		error: z.object({
-			code: z.string().meta({ description: 'Machine-readable: `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`, `payload_too_large`, `unprocessable`, `storage_unavailable`, `internal`…' }),
+			code: z.string().meta({
+				description:
+					'Machine-readable: `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`, `payload_too_large`, `unprocessable`, `storage_unavailable`, `internal`…',
+			}),
 			message: z.string().meta({ description: 'Human-readable summary; not meant for matching.' }),
 			details: z.array(FieldProblemSchema).optional().meta({ description: 'Per-field problems, when the request was refused field by field.' }),
 		}),

@@ -2,7 +2,7 @@
 import type { Context } from 'hono'
 import type { z } from 'zod'
 import { readCapped, BodyError } from '../apple/body'
-import { AppError, badRequest, payloadTooLarge } from './errors'
+import { type AppError, badRequest, payloadTooLarge } from './errors'
 
 export const DEFAULT_JSON_LIMIT = 256 * 1024
 

@@ -21,7 +21,14 @@ const problems = (error: z.ZodError | undefined) => (error?.issues ?? []).slice(
 export function validationHook(result: HookResult): undefined {
 	if (result.success) return undefined
 	// A header names its own rule (e.g. the Idempotency-Key's), as the handlers said before.
-	const what = result.target === 'query' ? 'invalid query' : result.target === 'param' ? 'invalid path parameter' : result.target === 'header' ? (result.error?.issues[0]?.message ?? 'invalid header') : 'invalid request'
+	const what =
+		result.target === 'query'
+			? 'invalid query'
+			: result.target === 'param'
+				? 'invalid path parameter'
+				: result.target === 'header'
+					? (result.error?.issues[0]?.message ?? 'invalid header')
+					: 'invalid request'
 	throw badRequest(what, problems(result.error))
 }
 
@@ -71,7 +78,10 @@ export type BodyOf<R extends JsonBodyRoute> = R['request']['body']['content']['a
  * JSON checks and its 422 classification, which a plain validator would not keep
  * (docs/api.md "Bodies"). The schema that validates is the schema that is documented.
  */
-export function served<R extends JsonBodyRoute, E extends Env>(app: OpenAPIHono<E>, route: R): Omit<R, 'request'> & { request: Omit<R['request'], 'body'>; hide: true } {
+export function served<R extends JsonBodyRoute, E extends Env>(
+	app: OpenAPIHono<E>,
+	route: R,
+): Omit<R, 'request'> & { request: Omit<R['request'], 'body'>; hide: true } {
 	app.openAPIRegistry.registerPath(route)
 	const { body: _documented, ...request } = route.request
 	// The spread keeps R's other keys; TypeScript cannot see that `body` is gone from `request`.

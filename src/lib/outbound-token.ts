@@ -1,5 +1,5 @@
 /**
- * The MSP → Apple bearer token (spec apple-msp-core.md §2.3–2.4). Minted with jose and
+ * The MSP → Apple bearer token (docs/apple-protocol.md §2.3–2.4). Minted with jose and
  * reused while fresh; re-minted on demand once older than REFRESH_AFTER_S (~50 min) and by
  * the hourly cron, so no token older than an hour ever leaves the Worker. Each isolate keeps
  * its own; minting is one HMAC, so isolates never need to share one.
@@ -17,13 +17,7 @@ const nowS = () => Math.floor(Date.now() / 1000)
 
 export async function outboundToken(config: Config, maxAgeS = REFRESH_AFTER_S): Promise<string> {
 	const now = nowS()
-	if (
-		current &&
-		current.secret === config.APPLE_API_SECRET &&
-		current.mspId === config.MSP_ID &&
-		now - current.iat < maxAgeS &&
-		current.iat <= now
-	) {
+	if (current && current.secret === config.APPLE_API_SECRET && current.mspId === config.MSP_ID && now - current.iat < maxAgeS && current.iat <= now) {
 		return current.token
 	}
 	const token = await mintMspToken(config.MSP_ID, config.APPLE_API_SECRET, now)

@@ -3,7 +3,7 @@
  * and images): the URL checked by checkOutboundUrl (public addresses only outside
  * development), a timeout, manual redirects (a 3xx is returned, never followed unless the
  * caller opts in with each hop re-checked) and a cap on the bytes read back
- * (webhooks-security.md §5 API7, §7).
+ * (docs/webhooks.md "Security").
  */
 import { concatBytes } from '../apple/encoding'
 import { checkOutboundUrl, type Environment, UnsafeUrlError } from './safe-url'

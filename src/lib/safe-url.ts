@@ -1,9 +1,9 @@
 /**
  * Checks on URLs that users give us (webhook endpoints now, rich links later), before
- * any fetch (webhooks-security.md §5 API7, §7): http(s) only on default ports, no
+ * any fetch (docs/webhooks.md "Security"): http(s) only on default ports, no
  * userinfo, no IP literals or names of private, loopback, link-local or metadata
  * addresses. `development` alone permits plain http and loopback targets, so the local
- * webhook inbox and test servers work (PRODUCT.md "Configuration", ENVIRONMENT).
+ * webhook inbox and test servers work (docs/product.md "Configuration", ENVIRONMENT).
  */
 
 export type Environment = 'production' | 'development'
@@ -34,8 +34,7 @@ function ipv4Private(host: string): boolean | null {
 	)
 }
 
-const isLoopbackHost = (h: string) =>
-	h === 'localhost' || h.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '[::1]'
+const isLoopbackHost = (h: string) => h === 'localhost' || h.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '[::1]'
 
 /** Parse and check; returns the normalised URL or throws UnsafeUrlError. */
 export function checkOutboundUrl(raw: string, environment: Environment): URL {

@@ -1,7 +1,7 @@
 /**
  * URLs in the text a business sends, so each one also goes out as a rich link (Apple's
- * required feature: every agent/bot URL is sent as a rich link; spec apple-msp-core.md §4.7,
- * apple-msp-interactive.md §5.4, §5.9). Only http(s) URLs and bare `www.` hosts are links:
+ * required feature: every agent/bot URL is sent as a rich link; docs/apple-protocol.md §4.7,
+ * docs/apple-interactive.md §5.4, §5.9). Only http(s) URLs and bare `www.` hosts are links:
  * e-mail addresses, `javascript:` and other schemes never are. Whether a found URL may be
  * fetched is decided later by checkOutboundUrl, not here.
  */

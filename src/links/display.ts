@@ -1,6 +1,6 @@
 /**
  * Human-readable forms of a URL, for a rich link whose page could not be read: Apple requires
- * a title (spec apple-msp-interactive.md §5.4), and "bücher.de › kinder › neue bücher" reads
+ * a title (docs/apple-interactive.md §5.4), and "bücher.de › kinder › neue bücher" reads
  * better than the punycode, percent-encoded href the URL parser gives.
  */
 
@@ -65,10 +65,13 @@ export function punycodeDecode(input: string): string | null {
 
 /** Host name for people: IDN labels in Unicode, no leading `www.`. */
 export function displayHost(hostname: string): string {
-	const labels = hostname.toLowerCase().split('.').map((label) => {
-		if (!label.startsWith('xn--')) return label
-		return punycodeDecode(label.slice(4)) ?? label
-	})
+	const labels = hostname
+		.toLowerCase()
+		.split('.')
+		.map((label) => {
+			if (!label.startsWith('xn--')) return label
+			return punycodeDecode(label.slice(4)) ?? label
+		})
 	const host = labels.join('.')
 	return host.startsWith('www.') ? host.slice(4) : host
 }
@@ -84,7 +87,12 @@ function safeDecode(s: string): string {
 /** Truncate to `max` code points with an ellipsis, never splitting a surrogate pair. */
 export function truncate(s: string, max: number): string {
 	const points = [...s]
-	return points.length <= max ? s : `${points.slice(0, max - 1).join('').trimEnd()}…`
+	return points.length <= max
+		? s
+		: `${points
+				.slice(0, max - 1)
+				.join('')
+				.trimEnd()}…`
 }
 
 const MAX_TITLE = 120

@@ -1,7 +1,7 @@
 /**
  * Link-preview metadata from a page's head: Open Graph, Twitter cards, `<title>`, and image
- * candidates, read with HTMLRewriter (workers-limits.md §9). Third-party HTML is untrusted
- * input (webhooks-security.md §5 API10): every value is entity-decoded, stripped of control
+ * candidates, read with HTMLRewriter (docs/workers-limits.md §9). Third-party HTML is untrusted
+ * input (docs/webhooks.md "Security"): every value is entity-decoded, stripped of control
  * and bidi-override characters, whitespace-collapsed and length-capped before use.
  */
 import { truncate } from './display'
@@ -68,22 +68,11 @@ const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\
 /** A display string from untrusted markup: decoded, cleaned, capped; undefined when empty. */
 export function cleanText(raw: string | null | undefined, max: number): string | undefined {
 	if (raw === null || raw === undefined) return undefined
-	const s = decodeEntities(raw.slice(0, MAX_RAW))
-		.replace(/\s+/g, ' ')
-		.replace(INVISIBLE, '')
-		.trim()
+	const s = decodeEntities(raw.slice(0, MAX_RAW)).replace(/\s+/g, ' ').replace(INVISIBLE, '').trim()
 	return s === '' ? undefined : truncate(s, max)
 }
 
-const TEXT_KEYS = new Set([
-	'og:title',
-	'twitter:title',
-	'og:description',
-	'twitter:description',
-	'description',
-	'og:site_name',
-	'application-name',
-])
+const TEXT_KEYS = new Set(['og:title', 'twitter:title', 'og:description', 'twitter:description', 'description', 'og:site_name', 'application-name'])
 
 /**
  * Collects metadata as HTMLRewriter walks the document. `done` turns true at `</head>` or
@@ -167,12 +156,9 @@ export class MetaCollector {
 			if (icons.length < MAX_IMAGE_CANDIDATES && !icons.includes(src)) icons.push(src)
 		}
 		const out: PageMeta = { images, icons }
-		const title =
-			cleanText(f('og:title'), MAX_TITLE) ?? cleanText(f('twitter:title'), MAX_TITLE) ?? cleanText(this.titleText, MAX_TITLE)
+		const title = cleanText(f('og:title'), MAX_TITLE) ?? cleanText(f('twitter:title'), MAX_TITLE) ?? cleanText(this.titleText, MAX_TITLE)
 		const description =
-			cleanText(f('og:description'), MAX_DESCRIPTION) ??
-			cleanText(f('twitter:description'), MAX_DESCRIPTION) ??
-			cleanText(f('description'), MAX_DESCRIPTION)
+			cleanText(f('og:description'), MAX_DESCRIPTION) ?? cleanText(f('twitter:description'), MAX_DESCRIPTION) ?? cleanText(f('description'), MAX_DESCRIPTION)
 		const siteName = cleanText(f('og:site_name'), MAX_SITE_NAME) ?? cleanText(f('application-name'), MAX_SITE_NAME)
 		if (title !== undefined) out.title = title
 		if (description !== undefined) out.description = description

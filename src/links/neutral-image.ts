@@ -1,6 +1,6 @@
 /**
  * The image of last resort for a rich link: Apple requires an image or video in a rich link's
- * assets (spec apple-msp-interactive.md §5.4), so a page with no usable image of its own, and a
+ * assets (docs/apple-interactive.md §5.4), so a page with no usable image of its own, and a
  * business without a logo, still get a preview. A 96×96 PNG (838 bytes) of a grey chain link
  * on a light grey ground, drawn for amb-edge; neutral on purpose, it names no brand.
  */

@@ -1,6 +1,6 @@
 /**
  * Link previews cached in R2 so a popular URL is fetched once per TTL, not once per message
- * (issue 5; webhooks-security.md §7 "Cache results by URL hash with a bounded TTL"). Keys are
+ * (issue 5; docs/webhooks.md "Security", link previews). Keys are
  * `unfurl/<sha256 hex of the normalised URL>`; expiry is `customMetadata.expiresAt` (RFC 3339),
  * checked on read, because R2 has no per-object TTL (a lifecycle rule on the `unfurl/` prefix
  * can purge old objects). Failures are cached too, for less time, so a broken or slow popular
@@ -14,15 +14,7 @@ import { sha256Hex } from '../lib/crypto'
 export const PREVIEW_TTL_MS = 24 * 60 * 60 * 1000
 export const FAILURE_TTL_MS = 10 * 60 * 1000
 
-export const UNFURL_ERROR_CODES = [
-	'unsafe-url',
-	'timeout',
-	'too-large',
-	'too-many-redirects',
-	'http-status',
-	'content-type',
-	'network',
-] as const
+export const UNFURL_ERROR_CODES = ['unsafe-url', 'timeout', 'too-large', 'too-many-redirects', 'http-status', 'content-type', 'network'] as const
 export type UnfurlErrorCode = (typeof UNFURL_ERROR_CODES)[number]
 
 export const CachedPreviewSchema = z.object({

@@ -1,11 +1,11 @@
 /**
- * Rich-link previews for URLs a business sends (issue 5; spec apple-msp-interactive.md §5.4,
- * apple-msp-core.md §4.7). Fetching a URL from a message is an SSRF surface that OWASP names by
- * name (webhooks-security.md §5 API7), so the page goes through safeFetch (checkOutboundUrl on
+ * Rich-link previews for URLs a business sends (issue 5; docs/apple-interactive.md §5.4,
+ * docs/apple-protocol.md §4.7). Fetching a URL from a message is an SSRF surface that OWASP names by
+ * name (docs/webhooks.md "Security"), so the page goes through safeFetch (checkOutboundUrl on
  * the URL and on every redirect hop, at most 3; timeout; public addresses only outside
  * development, with global_fetch_strictly_public underneath), only HTML content types are read,
- * at most 512 KB of it, and HTMLRewriter stops at the end of `<head>` (workers-limits.md §9–10,
- * webhooks-security.md §7). The image is fetched the same way under Apple's 200 kB cap, trying
+ * at most 512 KB of it, and HTMLRewriter stops at the end of `<head>` (docs/workers-limits.md §9–10,
+ * docs/webhooks.md "Security"). The image is fetched the same way under Apple's 200 kB cap, trying
  * the next candidate when one is too large or not an image Messages shows: the page's Open Graph
  * / Twitter images first, then its icons (`apple-touch-icon`, other icon links, `/favicon.ico`)
  * when they are PNG, JPEG or GIF. Title: `og:title` (or `twitter:title`), else `<title>`, else
@@ -83,8 +83,7 @@ export function fallbackPreview(url: string): { url: string; title: string } {
 	return { url: href, title: titleFromUrl(href) }
 }
 
-const isAbort = (err: unknown) =>
-	typeof err === 'object' && err !== null && 'name' in err && (err.name === 'TimeoutError' || err.name === 'AbortError')
+const isAbort = (err: unknown) => typeof err === 'object' && err !== null && 'name' in err && (err.name === 'TimeoutError' || err.name === 'AbortError')
 
 function toUnfurlError(err: unknown, url: string): UnfurlError {
 	if (err instanceof UnfurlError) return err

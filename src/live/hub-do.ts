@@ -98,7 +98,9 @@ export class ConsoleHub extends DurableObject<Env> {
 	}
 
 	private row(conversationId: string): InboxRow | null {
-		const r = this.sql.exec<{ summary: string; read_count: number }>('SELECT summary, read_count FROM inbox WHERE conversation_id = ?', conversationId).toArray()[0]
+		const r = this.sql
+			.exec<{ summary: string; read_count: number }>('SELECT summary, read_count FROM inbox WHERE conversation_id = ?', conversationId)
+			.toArray()[0]
 		return r ? toRow(r.summary, r.read_count) : null
 	}
 

@@ -11,9 +11,18 @@ const message = (summary: string, m: SendMessageRequest['message']) => ({ summar
 
 export const SEND_EXAMPLES = {
 	text: message('Text', { type: 'text', text: 'Your order #1042 is ready for pickup. Details: https://example.com/orders/1042' }),
-	textWithAttachment: message('Text with an attachment', { type: 'text', text: 'Here is your receipt.', attachments: ['att_5f0c6c1e2b7d4a8e9f00112233445566'] }),
+	textWithAttachment: message('Text with an attachment', {
+		type: 'text',
+		text: 'Here is your receipt.',
+		attachments: ['att_5f0c6c1e2b7d4a8e9f00112233445566'],
+	}),
 	typing: message('Typing indicator', { type: 'typing', active: true }),
-	richLink: message('Rich link', { type: 'richLink', url: 'https://example.com/menu', title: 'Our autumn menu', imageUrl: 'https://example.com/images/menu.png' }),
+	richLink: message('Rich link', {
+		type: 'richLink',
+		url: 'https://example.com/menu',
+		title: 'Our autumn menu',
+		imageUrl: 'https://example.com/images/menu.png',
+	}),
 	quickReply: message('Quick reply', {
 		type: 'quickReply',
 		prompt: 'How was your visit?',
@@ -54,7 +63,15 @@ export const SEND_EXAMPLES = {
 		title: 'Quick survey',
 		showSummary: true,
 		pages: [
-			{ type: 'select', title: 'Drink', subtitle: 'What did you have?', items: [{ id: 'latte', title: 'Latte' }, { id: 'tea', title: 'Tea' }] },
+			{
+				type: 'select',
+				title: 'Drink',
+				subtitle: 'What did you have?',
+				items: [
+					{ id: 'latte', title: 'Latte' },
+					{ id: 'tea', title: 'Tea' },
+				],
+			},
 			{ type: 'input', title: 'Comments', subtitle: 'Anything else?', options: { inputType: 'multiline', required: false } },
 		],
 	}),

@@ -31,7 +31,11 @@ function imagePath(message: ContentMessage & { fallback?: ContentMessage }, url:
 }
 
 /** Fetch the images `refs` names and run preflight; refuses with the send's 422s. */
-export async function preflightOrRefuse(message: ResolvedMessage, refs: string[], environment: Environment): Promise<{ images: ResolvedImages; warnings: SendWarning[] }> {
+export async function preflightOrRefuse(
+	message: ResolvedMessage,
+	refs: string[],
+	environment: Environment,
+): Promise<{ images: ResolvedImages; warnings: SendWarning[] }> {
 	let images
 	try {
 		images = await fetchImages(refs, environment)
@@ -54,8 +58,16 @@ export function renderRefusal(err: unknown): AppError {
 export function checkRendered(appleBody: unknown): unknown {
 	const checked = AppleMessageBodySchema.safeParse(appleBody)
 	if (!checked.success) {
-		log.error('rendered body failed Apple schema', { issues: checked.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') })
-		throw unprocessable('message cannot be rendered for Apple', checked.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })))
+		log.error('rendered body failed Apple schema', {
+			issues: checked.error.issues
+				.slice(0, 5)
+				.map((i) => `${i.path.join('.')}: ${i.message}`)
+				.join('; '),
+		})
+		throw unprocessable(
+			'message cannot be rendered for Apple',
+			checked.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })),
+		)
 	}
 	return appleBody
 }

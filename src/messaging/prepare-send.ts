@@ -2,8 +2,8 @@
  * From a business's `POST /v1/messages` to a job the conversation object can send: template
  * resolution, device fitting on the latest capabilities, image fetching, preflight of the
  * known Apple rejections (422 with a reason per field) and of what Apple accepts but hurts the
- * customer (warnings, sent anyway), and rendering to Apple's JSON (PRODUCT.md "Data flow" 3;
- * spec apple-msp-interactive.md). When the message is not sent as written, `renderReason` says why.
+ * customer (warnings, sent anyway), and rendering to Apple's JSON (docs/product.md "Data flow" 3;
+ * docs/apple-interactive.md). When the message is not sent as written, `renderReason` says why.
  */
 import {
 	AppleMessageBodySchema,
@@ -40,7 +40,7 @@ import { abandonHosted, prepareHosted } from '../hosted'
 /** Longer than the whole send retry schedule (conversation/outbound.ts SEND_RETRY_MS). */
 export const ATTACHMENT_PIN_MS = 2 * 24 * 3600_000
 
-/** Interactive JSON above this goes with `include-data-ref` (spec core §1.5, §4.8). */
+/** Interactive JSON above this goes with `include-data-ref` (docs/apple-protocol.md §1.5, §4.8). */
 export const DATA_REF_THRESHOLD_BYTES = 10 * 1024
 
 export interface PreparedSend {
@@ -56,9 +56,12 @@ export interface PreparedSend {
 	warnings: SendWarning[]
 }
 
-
 /** `template` → the stored message with variables filled, keeping the caller's fallback/bot. */
-async function resolveTemplate(env: Env, business: BusinessRecord, message: BusinessMessage): Promise<{ message: BusinessMessage; templateId: string | null; reusableDataRef: Record<string, unknown> | null }> {
+async function resolveTemplate(
+	env: Env,
+	business: BusinessRecord,
+	message: BusinessMessage,
+): Promise<{ message: BusinessMessage; templateId: string | null; reusableDataRef: Record<string, unknown> | null }> {
 	if (message.type !== 'template') return { message, templateId: null, reusableDataRef: null }
 	const row = await businessStub(env, business.settings.businessId).getTemplate(message.templateId)
 	if (!row) throw unprocessable('unknown template', [{ path: 'message.templateId', message: 'no template with this id' }])
@@ -68,7 +71,10 @@ async function resolveTemplate(env: Env, business: BusinessRecord, message: Busi
 		filled = substitute(stored.message, message.variables ?? {})
 	} catch (err) {
 		if (err instanceof MissingVariablesError) {
-			throw unprocessable('template variables missing', err.missing.map((n) => ({ path: `message.variables.${n}`, message: 'required by the template' })))
+			throw unprocessable(
+				'template variables missing',
+				err.missing.map((n) => ({ path: `message.variables.${n}`, message: 'required by the template' })),
+			)
 		}
 		throw err
 	}
@@ -78,7 +84,10 @@ async function resolveTemplate(env: Env, business: BusinessRecord, message: Busi
 		...(message.bot !== undefined ? { bot: message.bot } : {}),
 	})
 	if (!parsed.success || parsed.data.type === 'template') {
-		throw unprocessable('template does not render to a valid message', parsed.success ? [] : parsed.error.issues.map((i) => ({ path: `template.${i.path.join('.')}`, message: i.message })))
+		throw unprocessable(
+			'template does not render to a valid message',
+			parsed.success ? [] : parsed.error.issues.map((i) => ({ path: `template.${i.path.join('.')}`, message: i.message })),
+		)
 	}
 	const hasVariables = JSON.stringify(stored.message) !== JSON.stringify(filled)
 	return { message: parsed.data, templateId: stored.id, reusableDataRef: hasVariables ? null : stored.dataRef }
@@ -97,7 +106,7 @@ function render(
 	try {
 		appleBody = renderAppleBody(message, {
 			messageId,
-			// sourceId: the id this customer wrote to (a linked account id may differ; core §6.2).
+			// sourceId: the id this customer wrote to (a linked account id may differ; docs/apple-protocol.md §6.2).
 			businessId: state.appleBusinessId,
 			customerId: state.customerId,
 			requestIdentifier,
@@ -170,7 +179,7 @@ export async function prepareSend(
 	const interactive = body.type === 'interactive'
 	let primary: OutboundJob
 	if (interactive && reusableDataRef && fit.rendered === 'original') {
-		// Apple keeps the payload; resend it by reference (spec core §4.8).
+		// Apple keeps the payload; resend it by reference (docs/apple-protocol.md §4.8).
 		const { interactiveData: _drop, ...envelope } = body as Record<string, unknown>
 		const byRef = { ...envelope, interactiveDataRef: reusableDataRef } as unknown as OutboundJob['appleBody']
 		primary = { ...base, messageId, appleBody: byRef, includeDataRef: false, request: null }
@@ -188,7 +197,16 @@ export async function prepareSend(
 	}
 	const linkJobs = followUps.map((link): OutboundJob => {
 		const id = crypto.randomUUID()
-		return { messageId: id, messageType: 'richLink', rendered: 'original', autoReply: link.bot === true, templateId: null, appleBody: render(link, id, business, state, images), includeDataRef: false, request: null }
+		return {
+			messageId: id,
+			messageType: 'richLink',
+			rendered: 'original',
+			autoReply: link.bot === true,
+			templateId: null,
+			appleBody: render(link, id, business, state, images),
+			includeDataRef: false,
+			request: null,
+		}
 	})
 	return { messageType: requested.type, rendered, jobs: [primary, ...linkJobs], hostedRequestId, ...(renderReason ? { renderReason } : {}), warnings }
 }

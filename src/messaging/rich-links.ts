@@ -1,8 +1,8 @@
 /**
- * Every URL a business sends becomes a rich link (Apple's required-features list, spec
- * apple-msp-core.md §4.7, §6.3 row 5). A text with URLs goes out as the text followed by one
+ * Every URL a business sends becomes a rich link (Apple's required-features list,
+ * docs/apple-protocol.md §4.7, §6.3 row 5). A text with URLs goes out as the text followed by one
  * rich link per URL; a `richLink` without title or image is completed from the page. Apple
- * requires an image or video in `assets` (spec interactive §5.4), so the image falls back in
+ * requires an image or video in `assets` (docs/apple-interactive.md §5.4), so the image falls back in
  * order: the page's own image or icon (links/unfurl.ts), the business's logo (settings
  * `logoUrl`, fetched the same safe way), and last the neutral image that ships with amb-edge.
  * Only a page that cannot be reached or is refused gets no rich link: the text already carries

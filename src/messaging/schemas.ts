@@ -1,5 +1,5 @@
 /**
- * The send's request and answer (PRODUCT.md "Business API", `POST /v1/messages`), and how a
+ * The send's request and answer (docs/product.md "Business API", `POST /v1/messages`), and how a
  * malformed message is refused. Shared by the send route and the template preview, so both
  * answer a bad message the same way (docs/api.md "Preview answers like a send").
  */
@@ -36,7 +36,9 @@ export const SendResponseSchema = z
 		conversationId: z.string(),
 		sequence: z.number().int().meta({ description: "The message's place in its conversation (gapless, shared with inbound messages and events)." }),
 		status: z.literal('queued'),
-		rendered: z.enum(['original', 'fallback', 'text']).meta({ description: '`original` as written; `fallback` your fallback; `text` a text the platform derived, for a device that cannot show the type.' }),
+		rendered: z
+			.enum(['original', 'fallback', 'text'])
+			.meta({ description: '`original` as written; `fallback` your fallback; `text` a text the platform derived, for a device that cannot show the type.' }),
 		richLinks: z
 			.array(z.object({ id: z.string(), sequence: z.number().int(), url: z.string() }))
 			.meta({ description: 'Rich links sent after the text, one per URL found in it.' }),
@@ -53,7 +55,17 @@ export type SendResponseBody = z.output<typeof SendResponseSchema>
  * is one of Apple's known rejections: 422 naming the key, like the rest of preflight.
  */
 export function wrongKeysAre422(issues: z.core.$ZodIssue[]): AppError | null {
-	if (issues.length === 0 || !issues.every((i) => i.code === 'unrecognized_keys' || (i.code === 'invalid_union' && i.errors.length > 0 && i.errors.some((branch) => branch.length > 0 && branch.every((b) => b.code === 'unrecognized_keys'))))) return null
+	if (
+		issues.length === 0 ||
+		!issues.every(
+			(i) =>
+				i.code === 'unrecognized_keys' ||
+				(i.code === 'invalid_union' &&
+					i.errors.length > 0 &&
+					i.errors.some((branch) => branch.length > 0 && branch.every((b) => b.code === 'unrecognized_keys'))),
+		)
+	)
+		return null
 	const keys = issues.flatMap((i) =>
 		i.code === 'unrecognized_keys'
 			? i.keys.map((k) => `${[...i.path, k].join('.')}`)
@@ -61,7 +73,10 @@ export function wrongKeysAre422(issues: z.core.$ZodIssue[]): AppError | null {
 				? i.errors.flat().flatMap((b) => (b.code === 'unrecognized_keys' ? b.keys.map((k) => [...i.path, ...b.path, k].join('.')) : []))
 				: [],
 	)
-	return unprocessable('Apple would reject this message', [...new Set(keys)].map((path) => ({ path, message: 'unknown key; check the spelling against the API' })))
+	return unprocessable(
+		'Apple would reject this message',
+		[...new Set(keys)].map((path) => ({ path, message: 'unknown key; check the spelling against the API' })),
+	)
 }
 
 const MessageOnly = z.object({ message: BusinessMessageSchema })

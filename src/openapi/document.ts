@@ -26,21 +26,31 @@ export const DOCUMENT_CONFIG: Parameters<OpenAPIHono['getOpenAPI31Document']>[0]
 		{ name: 'Invitations', description: 'Reach a customer first, by phone number, with an Apple notification template; opt-outs.' },
 		{ name: 'Deliveries', description: 'Webhook deliveries that failed for good, and their replay.' },
 		{ name: 'Webhooks', description: 'Events sent to your webhook URL, signed per Standard Webhooks.' },
-		{ name: 'Admin', description: 'The operator API: businesses and their keys. Authenticated with the MSP\'s `ADMIN_TOKEN`.' },
+		{ name: 'Admin', description: "The operator API: businesses and their keys. Authenticated with the MSP's `ADMIN_TOKEN`." },
 	],
 	security: [{ apiKey: [] }],
 }
 
 const StandardWebhookHeaders = z.object({
-	'webhook-id': z.string().meta({ description: 'The event id: the same on every retry and replay, so a receiver can drop duplicates.', example: 'evt_2f1a0b3c4d5e6f708192a3b4c5d6e7f8' }),
+	'webhook-id': z.string().meta({
+		description: 'The event id: the same on every retry and replay, so a receiver can drop duplicates.',
+		example: 'evt_2f1a0b3c4d5e6f708192a3b4c5d6e7f8',
+	}),
 	'webhook-timestamp': z.string().meta({ description: 'Unix seconds of this attempt; refuse old ones to stop replays.', example: '1767225600' }),
-	'webhook-signature': z.string().meta({ description: 'Space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` with the `whsec_` secret; two during a secret rotation.', example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=' }),
+	'webhook-signature': z.string().meta({
+		description: 'Space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` with the `whsec_` secret; two during a secret rotation.',
+		example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=',
+	}),
 })
 
 /** Security schemes and webhooks, registered once on the root app. */
 export function registerDocumentParts<E extends Env>(app: OpenAPIHono<E>): void {
 	const registry = app.openAPIRegistry
-	registry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'The business API key (`amb_…`), from the admin API.' })
+	registry.registerComponent('securitySchemes', 'apiKey', {
+		type: 'http',
+		scheme: 'bearer',
+		description: 'The business API key (`amb_…`), from the admin API.',
+	})
 	registry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer', description: "The MSP's `ADMIN_TOKEN` (operator only)." })
 	for (const { type, description, schema } of WEBHOOK_EVENTS) {
 		registry.registerWebhook({

@@ -65,14 +65,26 @@ const clearOptOut = createRoute({
 	request: {
 		params: BusinessParam.extend({
 			// Checked by the handler, after the business (an unknown business answers 404 first).
-			phoneNumber: z.string().meta({ param: { name: 'phoneNumber', in: 'path' }, description: 'The opted-out number in E.164; the `+` may be URL-encoded (`%2B15551234567`).', example: '+15551234567' }),
+			phoneNumber: z.string().meta({
+				param: { name: 'phoneNumber', in: 'path' },
+				description: 'The opted-out number in E.164; the `+` may be URL-encoded (`%2B15551234567`).',
+				example: '+15551234567',
+			}),
 		}),
 	},
 	responses: {
 		204: { description: 'Cleared' },
-		400: errorResponse('Malformed business id or phone number', { code: 'bad_request', message: 'invalid business id' }, { code: 'bad_request', message: 'phoneNumber must be E.164, e.g. +15551234567' }),
+		400: errorResponse(
+			'Malformed business id or phone number',
+			{ code: 'bad_request', message: 'invalid business id' },
+			{ code: 'bad_request', message: 'phoneNumber must be E.164, e.g. +15551234567' },
+		),
 		...adminErrors,
-		404: errorResponse('Unknown business, or the number has not opted out', { code: 'not_found', message: 'unknown business' }, { code: 'not_found', message: 'this number has not opted out' }),
+		404: errorResponse(
+			'Unknown business, or the number has not opted out',
+			{ code: 'not_found', message: 'unknown business' },
+			{ code: 'not_found', message: 'this number has not opted out' },
+		),
 	},
 })
 

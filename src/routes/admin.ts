@@ -1,5 +1,5 @@
 /**
- * Admin API for the MSP operator (PRODUCT.md "Admin API"), behind `ADMIN_TOKEN`. The work is
+ * Admin API for the MSP operator (docs/product.md "Admin API"), behind `ADMIN_TOKEN`. The work is
  * the business service's (business/service.ts), shared with the hosted pages. Creating a
  * business returns its API key and `whsec_` webhook secret once; the key is stored as a
  * SHA-256 hash and the secret sealed with DATA_ENCRYPTION_KEY.
@@ -30,8 +30,16 @@ admin.use('*', async (c, next) => {
 const TAG = ADMIN_TAG
 const security = adminSecurity
 const badId = badBusinessId
-const badBody = errorResponse('The body fails validation (`details` per field)', { code: 'bad_request', message: 'body failed validation', details: [{ path: 'webhookUrl', message: 'Invalid URL' }] })
-const badUrl = errorResponse('A URL is not allowed (private address, plain http in production…)', { code: 'unprocessable', message: 'URL not allowed', details: [{ path: 'webhookUrl', message: 'private or loopback address' }] })
+const badBody = errorResponse('The body fails validation (`details` per field)', {
+	code: 'bad_request',
+	message: 'body failed validation',
+	details: [{ path: 'webhookUrl', message: 'Invalid URL' }],
+})
+const badUrl = errorResponse('A URL is not allowed (private address, plain http in production…)', {
+	code: 'unprocessable',
+	message: 'URL not allowed',
+	details: [{ path: 'webhookUrl', message: 'private or loopback address' }],
+})
 
 const createBusiness = createRoute({
 	method: 'post',
@@ -41,7 +49,17 @@ const createBusiness = createRoute({
 	security,
 	summary: 'Create a business',
 	description: 'Registers a business and answers its API key and webhook secret, shown this once.',
-	request: { body: { required: true, content: { 'application/json': { schema: CreateBusinessSchema, example: { businessId: 'd1f3a2b4-5c6d-4e7f-8a9b-0c1d2e3f4a5b', name: 'Example Coffee', webhookUrl: 'https://hooks.example.com/amb' } } } } },
+	request: {
+		body: {
+			required: true,
+			content: {
+				'application/json': {
+					schema: CreateBusinessSchema,
+					example: { businessId: 'd1f3a2b4-5c6d-4e7f-8a9b-0c1d2e3f4a5b', name: 'Example Coffee', webhookUrl: 'https://hooks.example.com/amb' },
+				},
+			},
+		},
+	},
 	responses: {
 		201: json(CreatedBusinessSchema, 'Created; the secrets are shown once'),
 		400: badBody,
@@ -78,7 +96,10 @@ const updateBusiness = createRoute({
 	security,
 	summary: 'Change settings of a business',
 	description: 'Only the fields given change; `null` removes an optional setting.',
-	request: { params: BusinessParam, body: { required: true, content: { 'application/json': { schema: UpdateBusinessSchema, example: { webhookUrl: 'https://hooks.example.com/amb-v2' } } } } },
+	request: {
+		params: BusinessParam,
+		body: { required: true, content: { 'application/json': { schema: UpdateBusinessSchema, example: { webhookUrl: 'https://hooks.example.com/amb-v2' } } } },
+	},
 	responses: { 200: json(PublicBusinessSchema, 'Updated'), 400: badBody, ...adminErrors, 404: unknownBusiness, 422: badUrl },
 })
 
@@ -138,7 +159,11 @@ const rotateWebhookSecret = createRoute({
 	responses: { 200: json(RotatedWebhookSecretSchema, 'The new secret'), 400: badId, ...adminErrors, 404: unknownBusiness },
 })
 
-admin.openapi(rotateWebhookSecret, async (c) => c.json(await service.rotateWebhookSecret(c.env, getConfig(c.env), c.req.valid('param').businessId), 200), paramHook)
+admin.openapi(
+	rotateWebhookSecret,
+	async (c) => c.json(await service.rotateWebhookSecret(c.env, getConfig(c.env), c.req.valid('param').businessId), 200),
+	paramHook,
+)
 
 // Invitation opt-outs (routes/admin-invitations.ts), behind the same token check.
 admin.route('/', adminInvitations)

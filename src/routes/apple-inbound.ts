@@ -1,5 +1,5 @@
 /**
- * `POST /message`: everything the customer does reaches us here (spec apple-msp-core.md
+ * `POST /message`: everything the customer does reaches us here (docs/apple-protocol.md
  * §1.3). JWT (401 missing / 403 invalid) → capped, gunzipped body (413 / 400) → zod (400)
  * → known business (404) → the conversation's Durable Object. `200` only once the message
  * is durable there; Apple times out at 30 s.
@@ -17,7 +17,7 @@ import { invitationAnswered, invitationSignal } from '../invitations/inbound'
 import { badRequest, forbidden, notFound, payloadTooLarge, unauthorized } from '../lib/errors'
 import { errorText, log } from '../lib/log'
 
-/** Wire cap, and cap on the inflated JSON (a DO row holds at most 2 MB; workers-limits.md §4). */
+/** Wire cap, and cap on the inflated JSON (a DO row holds at most 2 MB; docs/workers-limits.md §4). */
 export const INBOUND_LIMITS = { maxBytes: 1024 * 1024, maxInflatedBytes: 1024 * 1024 }
 
 export const appleInbound = new Hono<AppBindings>()
@@ -52,10 +52,13 @@ appleInbound.post('/message', async (c) => {
 		if (!text.success && text.error.issues.length === 1 && text.error.issues[0]!.message === EMPTY_TEXT_MESSAGE) {
 			throw badRequest(EMPTY_TEXT_MESSAGE, [{ path: 'body', message: EMPTY_TEXT_MESSAGE }])
 		}
-		throw badRequest('body does not match any Apple message type', parsed.error.issues.slice(0, 10).map((i) => ({
-			path: i.path.join('.'),
-			message: i.message,
-		})))
+		throw badRequest(
+			'body does not match any Apple message type',
+			parsed.error.issues.slice(0, 10).map((i) => ({
+				path: i.path.join('.'),
+				message: i.message,
+			})),
+		)
 	}
 	const message = parsed.data
 	const headers = readInboundHeaders(c.req.raw.headers)

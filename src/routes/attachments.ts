@@ -1,5 +1,5 @@
 /**
- * Attachment endpoints (PRODUCT.md "Business API"):
+ * Attachment endpoints (docs/product.md "Business API"):
  *
  * - `POST /v1/attachments` — raw body, `Content-Type` (or sniffed), `?name=`; streamed into R2,
  *   up to MAX_ATTACHMENT_BYTES. Above it: 413 and nothing stored, whether Content-Length says
@@ -23,14 +23,7 @@ import { authErrors, errorResponse, json, validationHook } from '../lib/openapi'
 import { payloadTooLarge, AppError, notFound } from '../lib/errors'
 import type { AppBindings } from '../context'
 import { verifyDownloadToken } from '../attachments/links'
-import {
-	MAX_ATTACHMENT_BYTES,
-	attachmentKey,
-	cleanName,
-	expiresAtFor,
-	newAttachmentId,
-	type AttachmentMeta,
-} from '../attachments/attachment-meta'
+import { MAX_ATTACHMENT_BYTES, attachmentKey, cleanName, expiresAtFor, newAttachmentId, type AttachmentMeta } from '../attachments/attachment-meta'
 import { TooLargeError, putKnownLength, putUnknownLength } from '../attachments/r2-staging'
 import { openAttachment } from '../attachments/stored-attachment'
 import { peek } from '../attachments/stream-pump'
@@ -47,16 +40,34 @@ const upload = createRoute({
 	tags: ['Attachments'],
 	summary: 'Upload an attachment',
 	description:
-		'The raw bytes as the body, streamed into storage (up to 100 MB). Send its id in a text message\'s `attachments`. The type comes from `Content-Type`, or from the bytes when it says nothing useful (`application/octet-stream` or none).',
+		"The raw bytes as the body, streamed into storage (up to 100 MB). Send its id in a text message's `attachments`. The type comes from `Content-Type`, or from the bytes when it says nothing useful (`application/octet-stream` or none).",
 	request: {
-		query: z.object({ name: z.string().optional().meta({ description: 'The file name shown to the customer; cleaned, and given an extension matching its type.', example: 'receipt.pdf' }) }),
+		query: z.object({
+			name: z
+				.string()
+				.optional()
+				.meta({ description: 'The file name shown to the customer; cleaned, and given an extension matching its type.', example: 'receipt.pdf' }),
+		}),
 		// Documented only: a zod schema here would make the framework read the body (docs/api.md "Bodies").
 		body: { required: true, description: 'The file itself.', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
 	},
 	responses: {
-		201: json(AttachmentSchema, 'Stored', { pdf: { value: { id: 'att_5f0c6c1e2b7d4a8e9f00112233445566', name: 'receipt.pdf', mimeType: 'application/pdf', size: 48213, expiresAt: '2030-08-07T10:00:00.000Z' } } }),
+		201: json(AttachmentSchema, 'Stored', {
+			pdf: {
+				value: {
+					id: 'att_5f0c6c1e2b7d4a8e9f00112233445566',
+					name: 'receipt.pdf',
+					mimeType: 'application/pdf',
+					size: 48213,
+					expiresAt: '2030-08-07T10:00:00.000Z',
+				},
+			},
+		}),
 		...authErrors,
-		413: errorResponse('Over 100 MB (declared or streamed); nothing is stored', { code: 'payload_too_large', message: 'attachments are limited to 104857600 bytes (100 MB)' }),
+		413: errorResponse('Over 100 MB (declared or streamed); nothing is stored', {
+			code: 'payload_too_large',
+			message: 'attachments are limited to 104857600 bytes (100 MB)',
+		}),
 		503: errorResponse('Storage failed; try again', { code: 'storage_unavailable', message: 'the upload could not be stored; try again' }),
 	},
 })
@@ -116,7 +127,7 @@ const download = createRoute({
 	responses: {
 		200: { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
 		...authErrors,
-		404: errorResponse('Unknown or purged attachment, or another business\'s', { code: 'not_found', message: 'unknown attachment' }),
+		404: errorResponse("Unknown or purged attachment, or another business's", { code: 'not_found', message: 'unknown attachment' }),
 	},
 })
 

@@ -1,5 +1,5 @@
 /**
- * The business console at `/console` (PRODUCT.md "Hosted pages", docs/console.md): wiring
+ * The business console at `/console` (docs/product.md "Hosted pages", docs/console.md): wiring
  * only. The page is a server-rendered shell plus one same-origin script (src/console/page.tsx,
  * client-*.ts); its JSON endpoints live under `/console/api/b/:businessId/`:
  *
@@ -127,7 +127,9 @@ api.get('/b/:bid/inbox', async (c) => {
 	let rows = await hub.list({ status: q.status, search: q.q || null, limit: q.limit })
 	if (q.status === 'all' && !q.q) {
 		const known = new Set(rows.map((r) => r.conversationId))
-		const missing = (await conversationIndexStub(c.env, businessId).listConversations(500, null)).filter((r) => !known.has(r.conversationId)).slice(0, BACKFILL_MAX)
+		const missing = (await conversationIndexStub(c.env, businessId).listConversations(500, null))
+			.filter((r) => !known.has(r.conversationId))
+			.slice(0, BACKFILL_MAX)
 		if (missing.length > 0) {
 			await Promise.all(
 				missing.map(async (m) => {

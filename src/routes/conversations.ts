@@ -1,5 +1,5 @@
 /**
- * Reading conversations (PRODUCT.md "Business API"): the business's conversations from its
+ * Reading conversations (docs/product.md "Business API"): the business's conversations from its
  * index, one conversation's state, and its messages in sequence order in either direction
  * with cursor paging. Another business's conversation id answers 404, like an unknown one.
  * Declared with `createRoute` (docs/api.md).
@@ -16,8 +16,12 @@ import type { BusinessBindings } from './business-auth'
 
 export const conversations = new OpenAPIHono<BusinessBindings>({ defaultHook: validationHook })
 
-const badQuery = errorResponse('A query parameter is out of range', { code: 'bad_request', message: 'invalid query', details: [{ path: 'limit', message: 'Too big: expected number to be <=100' }] })
-const unknownConversation = errorResponse('Unknown conversation, or another business\'s', { code: 'not_found', message: 'unknown conversation' })
+const badQuery = errorResponse('A query parameter is out of range', {
+	code: 'bad_request',
+	message: 'invalid query',
+	details: [{ path: 'limit', message: 'Too big: expected number to be <=100' }],
+})
+const unknownConversation = errorResponse("Unknown conversation, or another business's", { code: 'not_found', message: 'unknown conversation' })
 const IdParam = z.object({ id: z.string().meta({ param: { name: 'id', in: 'path' }, description: 'The conversation id.' }) })
 
 const listRoute = createRoute({
@@ -30,7 +34,11 @@ const listRoute = createRoute({
 	request: {
 		query: z.object({
 			limit: z.coerce.number().int().min(1).max(100).default(50),
-			cursor: z.string().regex(/^[0-9a-f]{64}$/).optional().meta({ description: '`nextCursor` of the previous page.' }),
+			cursor: z
+				.string()
+				.regex(/^[0-9a-f]{64}$/)
+				.optional()
+				.meta({ description: '`nextCursor` of the previous page.' }),
 		}),
 	},
 	responses: { 200: json(ConversationPageSchema, 'A page of conversations'), 400: badQuery, ...authErrors },
@@ -76,7 +84,12 @@ const messagesRoute = createRoute({
 		params: IdParam,
 		query: z.object({
 			limit: z.coerce.number().int().min(1).max(200).default(50),
-			cursor: z.coerce.number().int().min(0).optional().meta({ description: 'A sequence to continue after (`asc`) or before (`desc`): `nextCursor` of the previous page.' }),
+			cursor: z.coerce
+				.number()
+				.int()
+				.min(0)
+				.optional()
+				.meta({ description: 'A sequence to continue after (`asc`) or before (`desc`): `nextCursor` of the previous page.' }),
 			order: z.enum(['asc', 'desc']).default('asc'),
 		}),
 	},

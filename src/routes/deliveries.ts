@@ -1,5 +1,5 @@
 /**
- * Webhook deliveries that failed for good, and their replay (webhooks-security.md §7,
+ * Webhook deliveries that failed for good, and their replay (docs/webhooks.md "Dead letters and replay",
  * "failure log plus a manual replay API"). A replay reuses the `webhook-id`, so a receiver
  * that did get the first attempt can still dedupe; timestamp and signature are fresh.
  * Declared with `createRoute` (docs/api.md).
@@ -41,14 +41,22 @@ const listFailed = createRoute({
 	},
 	responses: {
 		200: json(DeadLetterPageSchema, 'A page of dead letters'),
-		400: errorResponse('A query parameter is invalid', { code: 'bad_request', message: 'invalid query', details: [{ path: 'limit', message: 'Too big: expected number to be <=100' }] }, { code: 'bad_request', message: 'invalid cursor' }),
+		400: errorResponse(
+			'A query parameter is invalid',
+			{ code: 'bad_request', message: 'invalid query', details: [{ path: 'limit', message: 'Too big: expected number to be <=100' }] },
+			{ code: 'bad_request', message: 'invalid cursor' },
+		),
 		...authErrors,
 	},
 })
 
 deliveries.openapi(listFailed, async (c) => {
 	const { limit, cursor, includeReplayed } = c.req.valid('query')
-	const rows = await businessStub(c.env, c.var.business.settings.businessId).listDeadLetters(limit, cursor ? decodeCursor(cursor) : null, includeReplayed === 'true')
+	const rows = await businessStub(c.env, c.var.business.settings.businessId).listDeadLetters(
+		limit,
+		cursor ? decodeCursor(cursor) : null,
+		includeReplayed === 'true',
+	)
 	const last = rows.length === limit ? rows[rows.length - 1] : undefined
 	return c.json({ data: rows, nextCursor: last ? encodeCursor(last.failedAt, last.id) : null }, 200)
 })
@@ -59,13 +67,25 @@ const replay = createRoute({
 	operationId: 'replayDelivery',
 	tags: ['Deliveries'],
 	summary: 'Replay a failed delivery',
-	description: 'Queues the event again with the same `webhook-id` (so a receiver that did get it can dedupe), a fresh timestamp and signature; attempts start over.',
-	request: { params: z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/).meta({ param: { name: 'id', in: 'path' }, description: 'The dead letter\'s id (its `webhook-id`).' }) }) },
+	description:
+		'Queues the event again with the same `webhook-id` (so a receiver that did get it can dedupe), a fresh timestamp and signature; attempts start over.',
+	request: {
+		params: z.object({
+			id: z
+				.string()
+				.regex(/^[A-Za-z0-9_-]{1,128}$/)
+				.meta({ param: { name: 'id', in: 'path' }, description: "The dead letter's id (its `webhook-id`)." }),
+		}),
+	},
 	responses: {
 		202: json(ReplayedSchema, 'Queued again'),
 		400: errorResponse('Malformed id', { code: 'bad_request', message: 'invalid delivery id' }),
 		...authErrors,
-		404: errorResponse('Unknown dead letter, or its event is no longer stored', { code: 'not_found', message: 'unknown delivery' }, { code: 'not_found', message: 'the event of this delivery is no longer stored' }),
+		404: errorResponse(
+			'Unknown dead letter, or its event is no longer stored',
+			{ code: 'not_found', message: 'unknown delivery' },
+			{ code: 'not_found', message: 'the event of this delivery is no longer stored' },
+		),
 	},
 })
 

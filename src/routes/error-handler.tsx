@@ -24,7 +24,12 @@ function errorText(err: unknown): string {
 }
 
 export function handleError(err: Error, c: Context): Response | Promise<Response> {
-	const known = err instanceof AppError ? err : err instanceof HTTPException ? new AppError(err.status as ContentfulStatusCode, 'http_error', err.message || 'request failed') : null
+	const known =
+		err instanceof AppError
+			? err
+			: err instanceof HTTPException
+				? new AppError(err.status as ContentfulStatusCode, 'http_error', err.message || 'request failed')
+				: null
 	const status = known?.status ?? 500
 	if (!known || status >= 500) {
 		log.error(known ? `${known.code}: ${known.message}` : 'unhandled error', {

@@ -1,5 +1,5 @@
 /**
- * Account linking (spec apple-msp-core.md §6.2), mounted in the hosted sub-app:
+ * Account linking (docs/apple-protocol.md §6.2), mounted in the hosted sub-app:
  *
  * - `GET /landing?id=<account id>&name=<name>&logo=<https URL>` and Apple's sample path
  *   `/landingPage`: a link without a usable id gets a page saying so (before any sign-in), with
@@ -123,7 +123,8 @@ landing.post('/landing/create', async (c) => {
 	const csrf = await csrfToken(config(c), session)
 	// Linked elsewhere already: refuse before creating anything (no business left half-linked).
 	const alias = await businessStub(c.env, account.accountId).accountAlias()
-	if (alias && alias.businessId !== account.accountId) return c.html(<LinkRefusedPage principal={principal} csrf={csrf} account={shown} linkedTo={alias.businessId} />, 409)
+	if (alias && alias.businessId !== account.accountId)
+		return c.html(<LinkRefusedPage principal={principal} csrf={csrf} account={shown} linkedTo={alias.businessId} />, 409)
 	const created = await createFromPage(c.env, config(c), { businessId: account.accountId, name: draft.name, webhookUrl: draft.webhookUrl })
 	if (!created.ok && created.status !== 409) return renderLanding(c, session, shown, { errors: created.errors, draft }, 422)
 	// 409: the business exists (a double submit, or created before): linking is idempotent.

@@ -1,5 +1,5 @@
 /**
- * Hosted pages and endpoints (PRODUCT.md "Hosted pages"), a sub-app mounted at `/`:
+ * Hosted pages and endpoints (docs/product.md "Hosted pages"), a sub-app mounted at `/`:
  *
  * - `GET /landing` (and `/landingPage`, Apple's sample path): account linking (routes/hosted-landing.tsx).
  * - `/hosted/login`, `/hosted/logout`, `/hosted`, `/hosted/businesses/:id/settings` and its
@@ -149,7 +149,8 @@ hosted.post('/hosted/login', formLimit, async (c) => {
 		return c.html(<LoginPage csrf={await loginCsrfToken(c, cfg)} next={next} linking={accountOfNext(next)} error="The sign-in form expired. Try again." />, 403)
 	}
 	const who = await authenticateCredential(c.env, cfg, str(form, 'credential'))
-	if (!who) return c.html(<LoginPage csrf={await loginCsrfToken(c, cfg)} next={next} linking={accountOfNext(next)} error="Invalid admin token or API key." />, 401)
+	if (!who)
+		return c.html(<LoginPage csrf={await loginCsrfToken(c, cfg)} next={next} linking={accountOfNext(next)} error="Invalid admin token or API key." />, 401)
 	await startSession(c, cfg, who)
 	deleteCookie(c, LOGIN_NONCE_COOKIE(cfg), { path: '/', secure: cfg.ENVIRONMENT !== 'development' })
 	return c.redirect(next, 303)
@@ -185,12 +186,7 @@ function managedId(c: C): string {
 
 const settingsUrl = (id: string) => `/hosted/businesses/${encodeURIComponent(id)}/settings`
 
-async function renderSettings(
-	c: C,
-	id: string,
-	extra: Pick<SettingsProps, 'notice' | 'errors' | 'draft'> = {},
-	status: 200 | 422 = 200,
-) {
+async function renderSettings(c: C, id: string, extra: Pick<SettingsProps, 'notice' | 'errors' | 'draft'> = {}, status: 200 | 422 = 200) {
 	const stub = businessStub(c.env, id)
 	const business = await stub.get()
 	if (!business) throw notFound('No such business.')
@@ -228,7 +224,12 @@ hosted.get('/hosted/businesses/:id/settings', async (c) => {
 })
 
 /** Save through the business service; errors re-render the page with the section's draft. */
-async function saveSection(c: C, id: string, section: SettingsSection, built: { draft: unknown; patch?: Record<string, unknown>; errors?: { path?: string; message: string }[] }) {
+async function saveSection(
+	c: C,
+	id: string,
+	section: SettingsSection,
+	built: { draft: unknown; patch?: Record<string, unknown>; errors?: { path?: string; message: string }[] },
+) {
 	const draft = { [section]: built.draft } as SettingsProps['draft']
 	if (built.errors) return renderSettings(c, id, { errors: { section, list: built.errors }, draft }, 422)
 	const result = await updateFromPage(c.env, config(c), id, built.patch)
@@ -246,9 +247,7 @@ hosted.post('/hosted/businesses/:id/webhooks', (c) => saveSection(c, managedId(c
 hosted.post('/hosted/businesses/:id/authentication', async (c) => {
 	const id = managedId(c)
 	const current = (await businessStub(c.env, id).get())?.settings.authentication
-	const built = await authenticationForm(c.var.form, current, () =>
-		openSecret(config(c).DATA_ENCRYPTION_KEY, current!.clientSecretSealed, clientSecretAad(id)),
-	)
+	const built = await authenticationForm(c.var.form, current, () => openSecret(config(c).DATA_ENCRYPTION_KEY, current!.clientSecretSealed, clientSecretAad(id)))
 	return saveSection(c, id, 'authentication', built)
 })
 

@@ -41,7 +41,11 @@ const CREATE_BODY_LIMIT = 800 * 1024
 
 const TAG = 'Invitations'
 const IDEMPOTENCY_KEY_RULE = 'Idempotency-Key must be 1–255 visible ASCII characters'
-const badQuery = errorResponse('A query parameter is invalid (`details` per parameter)', { code: 'bad_request', message: 'invalid query', details: [{ path: 'limit', message: 'Too big: expected number to be <=100' }] })
+const badQuery = errorResponse('A query parameter is invalid (`details` per parameter)', {
+	code: 'bad_request',
+	message: 'invalid query',
+	details: [{ path: 'limit', message: 'Too big: expected number to be <=100' }],
+})
 
 /** The 429 of `POST /v1/invitations`: its `details` say when to try again, like Retry-After. */
 const RateLimitedErrorSchema = z
@@ -49,7 +53,9 @@ const RateLimitedErrorSchema = z
 		error: z.object({
 			code: z.literal('rate_limited'),
 			message: z.string(),
-			details: z.object({ retryAfterSeconds: z.number().int().meta({ description: 'Seconds until an invitation is accepted again; the same as `Retry-After`.' }) }),
+			details: z.object({
+				retryAfterSeconds: z.number().int().meta({ description: 'Seconds until an invitation is accepted again; the same as `Retry-After`.' }),
+			}),
 		}),
 	})
 	.meta({ id: 'RateLimitedError', description: 'The error envelope of a 429: `details` carries `retryAfterSeconds`.' })
@@ -61,29 +67,46 @@ const createInvitation = createRoute({
 	tags: [TAG],
 	summary: 'Invite a customer by phone number',
 	description:
-		'Sends an Apple notification template to a phone number: the customer sees it in Messages and can accept (which starts a conversation) or decline. Nothing is stored or sent unless the answer is 202; the outcome arrives as `invitation.updated` events (submitting → submitted → accepted | declined, or provider_rejected | error). A customer who opted out of this business\'s invitations answers 409 `opted_out`; beyond the business\'s invitation rate limit, 429 with Retry-After. Apple does not publish the wire format; it is inferred from peer implementations (docs/invitations.md).',
+		"Sends an Apple notification template to a phone number: the customer sees it in Messages and can accept (which starts a conversation) or decline. Nothing is stored or sent unless the answer is 202; the outcome arrives as `invitation.updated` events (submitting → submitted → accepted | declined, or provider_rejected | error). A customer who opted out of this business's invitations answers 409 `opted_out`; beyond the business's invitation rate limit, 429 with Retry-After. Apple does not publish the wire format; it is inferred from peer implementations (docs/invitations.md).",
 	request: {
 		headers: z.object({
 			'idempotency-key': z
 				.string()
 				.regex(/^[\x21-\x7e]{1,255}$/, IDEMPOTENCY_KEY_RULE)
 				.optional()
-				.meta({ description: 'Retry safely: the same key with the same body answers the original result (with `idempotent-replayed: true`) and fetches no logo again; with another body, 409.', example: 'order-1042-invite' }),
+				.meta({
+					description:
+						'Retry safely: the same key with the same body answers the original result (with `idempotent-replayed: true`) and fetches no logo again; with another body, 409.',
+					example: 'order-1042-invite',
+				}),
 		}),
 		body: {
 			required: true,
 			content: {
 				'application/json': {
 					schema: CreateInvitationSchema,
-					example: { phoneNumber: '+15551234567', templateId: 'binaryChoice.engage.withImage', referenceId: 'order-1042', locale: 'en-us', parameters: { brandName: 'Example Coffee', brandLogo: 'https://cdn.example.com/logo.png' } },
+					example: {
+						phoneNumber: '+15551234567',
+						templateId: 'binaryChoice.engage.withImage',
+						referenceId: 'order-1042',
+						locale: 'en-us',
+						parameters: { brandName: 'Example Coffee', brandLogo: 'https://cdn.example.com/logo.png' },
+					},
 				},
 			},
 		},
 	},
 	responses: {
 		202: {
-			...json(CreatedInvitationSchema, 'Accepted; being sent to Apple', { accepted: { value: { id: 'inv_0f1e2d3c4b5a69788796a5b4c3d2e1f0', status: 'submitting', referenceId: 'order-1042' } } }),
-			headers: { 'idempotent-replayed': { description: '`true` when this answers an earlier request with the same Idempotency-Key.', schema: { type: 'string', enum: ['true'] } } },
+			...json(CreatedInvitationSchema, 'Accepted; being sent to Apple', {
+				accepted: { value: { id: 'inv_0f1e2d3c4b5a69788796a5b4c3d2e1f0', status: 'submitting', referenceId: 'order-1042' } },
+			}),
+			headers: {
+				'idempotent-replayed': {
+					description: '`true` when this answers an earlier request with the same Idempotency-Key.',
+					schema: { type: 'string', enum: ['true'] },
+				},
+			},
 		},
 		400: errorResponse(
 			'The body does not match the schema (`details` per field), is not JSON, or the Idempotency-Key is malformed',
@@ -93,23 +116,36 @@ const createInvitation = createRoute({
 		),
 		...authErrors,
 		409: errorResponse(
-			'The customer opted out of this business\'s invitations, or the Idempotency-Key was used with another body',
+			"The customer opted out of this business's invitations, or the Idempotency-Key was used with another body",
 			{ code: 'opted_out', message: 'this customer asked not to be invited by this business again; they can still write to you' },
 			{ code: 'conflict', message: 'Idempotency-Key was used with a different request body' },
 		),
 		413: errorResponse('Body over 800 kB', { code: 'payload_too_large', message: 'body exceeds 819200 bytes' }),
 		422: errorResponse(
 			'`parameters.brandLogo` is not usable: not a PNG, over 512 KB, unreachable or not public, or the template shows no image',
-			{ code: 'unprocessable', message: 'brandLogo is not usable', details: [{ path: 'parameters.brandLogo', message: 'not a PNG (Apple takes PNG logos only)' }] },
-			{ code: 'unprocessable', message: 'this template takes no image', details: [{ path: 'parameters.brandLogo', message: 'template binaryChoice.engage.noImage shows no logo; leave brandLogo out' }] },
+			{
+				code: 'unprocessable',
+				message: 'brandLogo is not usable',
+				details: [{ path: 'parameters.brandLogo', message: 'not a PNG (Apple takes PNG logos only)' }],
+			},
+			{
+				code: 'unprocessable',
+				message: 'this template takes no image',
+				details: [{ path: 'parameters.brandLogo', message: 'template binaryChoice.engage.noImage shows no logo; leave brandLogo out' }],
+			},
 		),
 		429: {
-			description: 'The business\'s invitation rate limit (default 100 per hour); try again after Retry-After',
+			description: "The business's invitation rate limit (default 100 per hour); try again after Retry-After",
 			headers: { 'Retry-After': { description: 'Seconds until an invitation is accepted again.', schema: { type: 'integer', minimum: 1 } } },
 			content: {
 				'application/json': {
 					schema: RateLimitedErrorSchema,
-					examples: { rate_limited: { summary: 'too many invitations', value: { error: { code: 'rate_limited', message: 'too many invitations; try again in 42 s', details: { retryAfterSeconds: 42 } } } } },
+					examples: {
+						rate_limited: {
+							summary: 'too many invitations',
+							value: { error: { code: 'rate_limited', message: 'too many invitations; try again in 42 s', details: { retryAfterSeconds: 42 } } },
+						},
+					},
 				},
 			},
 		},
@@ -132,7 +168,9 @@ invitations.openapi(
 		const logo = input.parameters?.brandLogo
 		if (logo !== undefined && !templateTakesImage(input.templateId)) {
 			// Apple refuses a logo for a template without an image (docs/invitations.md "Templates").
-			throw unprocessable('this template takes no image', [{ path: 'parameters.brandLogo', message: `template ${input.templateId} shows no logo; leave brandLogo out` }])
+			throw unprocessable('this template takes no image', [
+				{ path: 'parameters.brandLogo', message: `template ${input.templateId} shows no logo; leave brandLogo out` },
+			])
 		}
 		const config = getConfig(c.env)
 		const brandLogo = logo === undefined ? null : await resolveBrandLogo(logo, config.ENVIRONMENT)
@@ -174,7 +212,13 @@ function answer(c: Context<BusinessBindings>, outcome: CreateOutcome) {
 		case 'rate_limited':
 			// The envelope `errorBody` writes for this AppError, spelled out so its type is the documented one.
 			return c.json(
-				{ error: { code: 'rate_limited' as const, message: `too many invitations; try again in ${outcome.retryAfterSeconds} s`, details: { retryAfterSeconds: outcome.retryAfterSeconds } } },
+				{
+					error: {
+						code: 'rate_limited' as const,
+						message: `too many invitations; try again in ${outcome.retryAfterSeconds} s`,
+						details: { retryAfterSeconds: outcome.retryAfterSeconds },
+					},
+				},
 				429,
 				{ 'retry-after': String(outcome.retryAfterSeconds) },
 			)
@@ -218,7 +262,11 @@ const listOptOuts = createRoute({
 	request: { query: ListOptOutsQuery },
 	responses: {
 		200: json(OptOutPageSchema, 'A page of opt-outs'),
-		400: errorResponse('A query parameter is invalid (`details` per parameter)', { code: 'bad_request', message: 'invalid query', details: [{ path: 'cursor', message: 'phoneNumber must be E.164, e.g. +15551234567' }] }),
+		400: errorResponse('A query parameter is invalid (`details` per parameter)', {
+			code: 'bad_request',
+			message: 'invalid query',
+			details: [{ path: 'cursor', message: 'phoneNumber must be E.164, e.g. +15551234567' }],
+		}),
 		...authErrors,
 	},
 })
@@ -235,7 +283,7 @@ const getInvitation = createRoute({
 	operationId: 'getInvitation',
 	tags: [TAG],
 	summary: 'Read an invitation',
-	description: 'One invitation and its state: Apple\'s status and answer excerpt when it refused, and once accepted the conversation and customer it started.',
+	description: "One invitation and its state: Apple's status and answer excerpt when it refused, and once accepted the conversation and customer it started.",
 	request: { params: z.object({ id: InvitationIdSchema.meta({ param: { name: 'id', in: 'path' } }) }) },
 	responses: {
 		200: json(InvitationSchema, 'The invitation'),

@@ -1,5 +1,5 @@
 /**
- * The rich-object library (PRODUCT.md "Business API", templates): list pickers, time
+ * The rich-object library (docs/product.md "Business API", templates): list pickers, time
  * pickers, quick replies, forms and rich links with `{{variables}}`, stored per business.
  * `POST /{id}/preview` fills the variables and answers like a send of the result, without
  * sending (docs/api.md "Preview answers like a send"). Declared with `createRoute`.
@@ -21,8 +21,12 @@ import type { BusinessBindings } from './business-auth'
 export const templates = new OpenAPIHono<BusinessBindings>({ defaultHook: validationHook })
 
 const TAG = 'Templates'
-const unknownTemplate = errorResponse('Unknown template, or another business\'s', { code: 'not_found', message: 'unknown template' })
-const badTemplate = errorResponse('The body, or the message with every placeholder filled by a sample, fails validation', { code: 'bad_request', message: 'template message failed validation', details: [{ path: 'message.items', message: 'Invalid input: expected array, received string' }] })
+const unknownTemplate = errorResponse("Unknown template, or another business's", { code: 'not_found', message: 'unknown template' })
+const badTemplate = errorResponse('The body, or the message with every placeholder filled by a sample, fails validation', {
+	code: 'bad_request',
+	message: 'template message failed validation',
+	details: [{ path: 'message.items', message: 'Invalid input: expected array, received string' }],
+})
 const tooLarge = errorResponse('Body over 256 kB', { code: 'payload_too_large', message: 'body exceeds 262144 bytes' })
 const IdParam = z.object({ id: TemplateIdSchema.meta({ param: { name: 'id', in: 'path' } }) })
 // A malformed id is as unknown as a well-formed one nobody created.
@@ -35,7 +39,10 @@ function validateTemplate(message: unknown): void {
 	const sample = Object.fromEntries(templateVariables(message).map((n) => [n, `sample-${n}`]))
 	const parsed = BusinessMessageSchema.safeParse(substitute(message, sample))
 	if (!parsed.success) {
-		throw badRequest('template message failed validation', parsed.error.issues.slice(0, 20).map((i) => ({ path: `message.${i.path.join('.')}`, message: i.message })))
+		throw badRequest(
+			'template message failed validation',
+			parsed.error.issues.slice(0, 20).map((i) => ({ path: `message.${i.path.join('.')}`, message: i.message })),
+		)
 	}
 }
 
@@ -73,7 +80,11 @@ const listTemplates = createRoute({
 	},
 	responses: {
 		200: json(TemplatePageSchema, 'A page of templates'),
-		400: errorResponse('A query parameter is out of range', { code: 'bad_request', message: 'invalid query', details: [{ path: 'limit', message: 'Too big: expected number to be <=100' }] }),
+		400: errorResponse('A query parameter is out of range', {
+			code: 'bad_request',
+			message: 'invalid query',
+			details: [{ path: 'limit', message: 'Too big: expected number to be <=100' }],
+		}),
 		...authErrors,
 	},
 })
@@ -111,7 +122,7 @@ const replaceTemplate = createRoute({
 	operationId: 'replaceTemplate',
 	tags: [TAG],
 	summary: 'Replace a template',
-	description: 'Replaces name and message; Apple\'s stored reference (`dataRef`) is dropped with the old message.',
+	description: "Replaces name and message; Apple's stored reference (`dataRef`) is dropped with the old message.",
 	request: { params: IdParam, body: templateBody },
 	responses: { 200: json(TemplateSchema, 'Replaced'), 400: badTemplate, ...authErrors, 404: unknownTemplate, 413: tooLarge },
 })
@@ -163,10 +174,18 @@ const previewTemplate = createRoute({
 	},
 	responses: {
 		200: json(PreviewSchema, 'What a send would carry and what would go to Apple'),
-		400: errorResponse('The body, or the filled message, fails the send\'s validation', { code: 'bad_request', message: 'body failed validation', details: [{ path: 'message.sections.0.items.0.id', message: 'Too big: expected string to have <=256 characters' }] }),
+		400: errorResponse("The body, or the filled message, fails the send's validation", {
+			code: 'bad_request',
+			message: 'body failed validation',
+			details: [{ path: 'message.sections.0.items.0.id', message: 'Too big: expected string to have <=256 characters' }],
+		}),
 		...authErrors,
 		404: unknownTemplate,
-		422: errorResponse('Variables missing, or Apple would reject the filled message', { code: 'unprocessable', message: 'template variables missing', details: [{ path: 'variables.storeA', message: 'required by the template' }] }, { code: 'unprocessable', message: 'Apple would reject this message', details: [{ path: 'message.items', message: 'a quick reply needs 2 to 5 items' }] }),
+		422: errorResponse(
+			'Variables missing, or Apple would reject the filled message',
+			{ code: 'unprocessable', message: 'template variables missing', details: [{ path: 'variables.storeA', message: 'required by the template' }] },
+			{ code: 'unprocessable', message: 'Apple would reject this message', details: [{ path: 'message.items', message: 'a quick reply needs 2 to 5 items' }] },
+		),
 	},
 })
 
@@ -181,7 +200,10 @@ templates.openapi(
 			filled = substitute(parseTemplate(row).message, variables)
 		} catch (err) {
 			if (err instanceof MissingVariablesError) {
-				throw unprocessable('template variables missing', err.missing.map((n) => ({ path: `variables.${n}`, message: 'required by the template' })))
+				throw unprocessable(
+					'template variables missing',
+					err.missing.map((n) => ({ path: `variables.${n}`, message: 'required by the template' })),
+				)
 			}
 			throw err
 		}

@@ -13,7 +13,7 @@ import { purgeExpiredPreviews } from '../links/preview-cache'
 export type CronTask = (env: Env, scheduledTime: number) => Promise<unknown>
 
 export const cronTasks: CronTask[] = [
-	// Re-mint the MSP → Apple token early so none older than an hour is ever used (core §2.4).
+	// Re-mint the MSP → Apple token early so none older than an hour is ever used (docs/apple-protocol.md §2.4).
 	async (env) => refreshOutboundToken(getConfig(env)),
 	// Staged attachments past their retention; pinned ones (a send in flight) are kept.
 	async (env, t) => purgeExpiredAttachments(env, t),

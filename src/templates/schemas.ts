@@ -1,5 +1,5 @@
 /**
- * Templates as the business API takes and gives them (PRODUCT.md "Business API", templates),
+ * Templates as the business API takes and gives them (docs/product.md "Business API", templates),
  * and the preview's answer. `.meta({ id })` names the OpenAPI components (docs/api.md).
  */
 import { z } from 'zod'
@@ -17,9 +17,10 @@ export const TemplateIdSchema = z
 export const TemplateBodySchema = z
 	.strictObject({
 		name: z.string().min(1).max(200),
-		message: z
-			.looseObject({ type: z.enum(TEMPLATE_TYPES) })
-			.meta({ description: 'A business message of a rich type (see `BusinessMessage`); any string may contain `{{variable}}` placeholders. With every placeholder filled by a sample it must be a valid message.' }),
+		message: z.looseObject({ type: z.enum(TEMPLATE_TYPES) }).meta({
+			description:
+				'A business message of a rich type (see `BusinessMessage`); any string may contain `{{variable}}` placeholders. With every placeholder filled by a sample it must be a valid message.',
+		}),
 	})
 	.meta({ id: 'TemplateRequest' })
 export type TemplateRequest = z.input<typeof TemplateBodySchema>
@@ -36,7 +37,10 @@ export const TemplateSchema = z
 		name: z.string(),
 		message: z.unknown().meta({ description: 'The stored message, placeholders included.' }),
 		variables: z.array(z.string()).meta({ description: 'The placeholders the message uses, in order of first use.' }),
-		dataRef: z.record(z.string(), z.unknown()).nullable().meta({ description: "Apple's reference to the payload it keeps, reused by later sends while the template has no variables." }),
+		dataRef: z
+			.record(z.string(), z.unknown())
+			.nullable()
+			.meta({ description: "Apple's reference to the payload it keeps, reused by later sends while the template has no variables." }),
 		createdAt: z.string().meta({ format: 'date-time' }),
 		updatedAt: z.string().meta({ format: 'date-time' }),
 	})
@@ -48,7 +52,9 @@ export const TemplatePageSchema = z
 
 export const PreviewSchema = z
 	.object({
-		valid: z.literal(true).meta({ description: 'Always true: a message that a send would refuse is refused here the same way (400 or 422).', deprecated: true }),
+		valid: z
+			.literal(true)
+			.meta({ description: 'Always true: a message that a send would refuse is refused here the same way (400 or 422).', deprecated: true }),
 		problems: z.array(FieldProblemSchema).max(0).meta({ description: 'Always empty, for the same reason.', deprecated: true }),
 		warnings: z.array(SendWarningSchema).meta({ description: 'What a send of this message would carry in `warnings`.' }),
 		message: BusinessMessageSchema,

@@ -33,7 +33,11 @@ beforeAll(async () => {
 			ENVIRONMENT: 'development',
 			APPLE_GATEWAY_URL: 'http://127.0.0.1:9',
 		},
-		durableObjects: { CONVERSATION: { className: 'Conversation', useSQLite: true }, BUSINESS: { className: 'Business', useSQLite: true }, WATCHLIST: { className: 'Watchlist', useSQLite: true } },
+		durableObjects: {
+			CONVERSATION: { className: 'Conversation', useSQLite: true },
+			BUSINESS: { className: 'Business', useSQLite: true },
+			WATCHLIST: { className: 'Watchlist', useSQLite: true },
+		},
 		queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks' },
 		r2Buckets: ['ATTACHMENTS'],
 		host: '127.0.0.1',
@@ -74,7 +78,22 @@ describe('/docs', () => {
 		const picker = section.locator('[id^="headlessui-listbox-button"]').filter({ hasText: /^Text$/ })
 		await picker.click()
 		const options = (await page.getByRole('option').allInnerTexts()).map((o) => o.trim())
-		expect(options).toEqual(expect.arrayContaining(['Text', 'Typing indicator', 'Rich link', 'Quick reply', 'List picker', 'Time picker', 'Form', 'iMessage app', 'Apple Pay', 'Authenticate', 'Template', 'Raw Apple body']))
+		expect(options).toEqual(
+			expect.arrayContaining([
+				'Text',
+				'Typing indicator',
+				'Rich link',
+				'Quick reply',
+				'List picker',
+				'Time picker',
+				'Form',
+				'iMessage app',
+				'Apple Pay',
+				'Authenticate',
+				'Template',
+				'Raw Apple body',
+			]),
+		)
 		await page.getByRole('option', { name: 'List picker' }).click()
 		await expect.poll(async () => (await section.innerText()).replace(/\s+/g, ' ')).toContain('"type": "listPicker"')
 		// Responses are documented with their examples too.

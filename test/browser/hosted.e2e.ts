@@ -1,5 +1,5 @@
 /**
- * Hosted pages in headless Chromium (PRODUCT.md "Hosted pages"): the landing page as Apple
+ * Hosted pages in headless Chromium (docs/product.md "Hosted pages"): the landing page as Apple
  * Business Register opens it, login, the channel settings page (webhooks and routing,
  * authentication, Apple Pay, test delivery, failed deliveries with replay), business
  * scoping, and CSRF attempts that must fail.
@@ -95,7 +95,12 @@ beforeAll(async () => {
 			ENVIRONMENT: 'development',
 			APPLE_GATEWAY_URL: 'http://127.0.0.1:9',
 		},
-		durableObjects: { CONVERSATION: { className: 'Conversation', useSQLite: true }, BUSINESS: { className: 'Business', useSQLite: true }, WATCHLIST: { className: 'Watchlist', useSQLite: true }, CONSOLE_HUB: { className: 'ConsoleHub', useSQLite: true } },
+		durableObjects: {
+			CONVERSATION: { className: 'Conversation', useSQLite: true },
+			BUSINESS: { className: 'Business', useSQLite: true },
+			WATCHLIST: { className: 'Watchlist', useSQLite: true },
+			CONSOLE_HUB: { className: 'ConsoleHub', useSQLite: true },
+		},
 		queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks' },
 		queueConsumers: {
 			'amb-webhooks': { maxBatchTimeout: 0.05, maxRetries: 15, deadLetterQueue: 'amb-webhooks-dlq' },
@@ -124,7 +129,9 @@ async function adminApi(path: string, init: { method?: string; json?: unknown } 
 	})
 }
 
-async function business(id: string): Promise<{ webhookUrl: string; routes: unknown[]; authentication?: Record<string, unknown>; applePay?: Record<string, unknown> }> {
+async function business(
+	id: string,
+): Promise<{ webhookUrl: string; routes: unknown[]; authentication?: Record<string, unknown>; applePay?: Record<string, unknown> }> {
 	const res = await adminApi(`/businesses/${encodeURIComponent(id)}`)
 	expect(res.status).toBe(200)
 	return (await res.json()) as { webhookUrl: string; routes: unknown[] }
@@ -261,10 +268,13 @@ describe('landing page → settings, as the operator', () => {
 		expect(posted.status).toBe(200)
 		let eventId = ''
 		await expect
-			.poll(async () => {
-				const dead = (await (await adminApi(`/businesses/${accountId}`)).json()) as { disabledEndpoints: string[] }
-				return dead.disabledEndpoints
-			}, { timeout: 15_000 })
+			.poll(
+				async () => {
+					const dead = (await (await adminApi(`/businesses/${accountId}`)).json()) as { disabledEndpoints: string[] }
+					return dead.disabledEndpoints
+				},
+				{ timeout: 15_000 },
+			)
 			.toContain(`${fixturesBase}/hook/gone`)
 		// The business fixes its endpoint; the dead letters wait on the settings page.
 		expect((await adminApi(`/businesses/${accountId}`, { method: 'PATCH', json: { webhookUrl: defaultUrl } })).status).toBe(200)
@@ -272,11 +282,14 @@ describe('landing page → settings, as the operator', () => {
 		await page.goto(settingsUrl(accountId))
 		await signIn(page, ADMIN_TOKEN)
 		await expect
-			.poll(async () => {
-				await page.reload()
-				eventId = (await page.getAttribute('tr[data-delivery]', 'data-delivery').catch(() => null)) ?? ''
-				return eventId
-			}, { timeout: 15_000 })
+			.poll(
+				async () => {
+					await page.reload()
+					eventId = (await page.getAttribute('tr[data-delivery]', 'data-delivery').catch(() => null)) ?? ''
+					return eventId
+				},
+				{ timeout: 15_000 },
+			)
 			.not.toBe('')
 		const before = (await hits())['/hook/default'] ?? 0
 		await page.click(`tr[data-delivery="${eventId}"] button`)
@@ -317,7 +330,9 @@ describe('landing page → settings, as the operator', () => {
 
 	it('the business signs in with its API key and sees only its own channel', async () => {
 		const other = `other-${crypto.randomUUID()}`
-		expect((await adminApi('/businesses', { method: 'POST', json: { businessId: other, name: 'Other Co', webhookUrl: `${fixturesBase}/hook/other` } })).status).toBe(201)
+		expect(
+			(await adminApi('/businesses', { method: 'POST', json: { businessId: other, name: 'Other Co', webhookUrl: `${fixturesBase}/hook/other` } })).status,
+		).toBe(201)
 		const context = await browser.newContext()
 		const page = await context.newPage()
 		await page.goto(`${base}/hosted`)
@@ -374,7 +389,13 @@ describe('customer authentication (AUTH2) through a loopback identity provider',
 		const res = await fetch(`${base}/__test/authenticate`, { method: 'POST', body: JSON.stringify({ businessId, returnToken }) })
 		const { requestIdentifier, context } = (await res.json()) as { requestIdentifier: string; context: { state: string; redirectURI: string; scope: string[] } }
 		const authorize = new URL(`${fixturesBase}/idp/authorize`)
-		authorize.search = new URLSearchParams({ response_type: 'code', client_id: 'browser-client', redirect_uri: context.redirectURI, scope: context.scope.join(' '), state: context.state }).toString()
+		authorize.search = new URLSearchParams({
+			response_type: 'code',
+			client_id: 'browser-client',
+			redirect_uri: context.redirectURI,
+			scope: context.scope.join(' '),
+			state: context.state,
+		}).toString()
 		return { requestIdentifier, context, authorize: authorize.toString() }
 	}
 
@@ -410,7 +431,9 @@ describe('customer authentication (AUTH2) through a loopback identity provider',
 		await page.goto(authorize)
 		await Promise.all([page.waitForURL((u) => u.pathname === '/hosted/auth/callback'), page.click('#deny')])
 		expect(await page.getAttribute('#auth-result', 'data-outcome')).toBe('failed')
-		expect(await outcome(requestIdentifier)).toMatchObject({ outcome: { outcome: 'failed', reason: 'idp_error', detail: 'access_denied', externalUserId: null } })
+		expect(await outcome(requestIdentifier)).toMatchObject({
+			outcome: { outcome: 'failed', reason: 'idp_error', detail: 'access_denied', externalUserId: null },
+		})
 		await page.close()
 	})
 

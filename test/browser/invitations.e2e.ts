@@ -34,10 +34,17 @@ async function json<T>(res: Response): Promise<T> {
 }
 
 const simApi = <T>(method: string, path: string, body?: unknown) =>
-	fetch(`${stack.simUrl}/sim/api${path}`, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) }).then((r) => json<T>(r))
+	fetch(`${stack.simUrl}/sim/api${path}`, {
+		method,
+		...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+	}).then((r) => json<T>(r))
 
 const business = (method: string, path: string, body?: unknown) =>
-	fetch(`${stack.mspUrl}${path}`, { method, headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) })
+	fetch(`${stack.mspUrl}${path}`, {
+		method,
+		headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+		...(body === undefined ? {} : { body: JSON.stringify(body) }),
+	})
 
 beforeAll(async () => {
 	stack = await startMspAndSimulator({ mspId: MSP_ID, secret: SECRET, adminToken: ADMIN_TOKEN })
@@ -70,7 +77,15 @@ async function events(): Promise<Event[]> {
 
 async function waitForEvent(pred: (e: Event) => boolean, what: string): Promise<Event> {
 	let found: Event | undefined
-	await expect.poll(async () => (found = (await events()).find(pred)) !== undefined, { timeout: 15_000, message: what }).toBe(true)
+	await expect
+		.poll(
+			async () => {
+				found = (await events()).find(pred)
+				return found !== undefined
+			},
+			{ timeout: 15_000, message: what },
+		)
+		.toBe(true)
 	return found!
 }
 
@@ -104,7 +119,13 @@ async function openInvitation(page: Page, customerId: string): Promise<Locator> 
 }
 
 const invite = (phoneNumber: string, referenceId: string) =>
-	business('POST', '/v1/invitations', { phoneNumber, templateId: 'binaryChoice.engage.withImage', referenceId, locale: 'en-us', parameters: { brandName: 'Acme Dental', brandLogo: PNG_B64 } })
+	business('POST', '/v1/invitations', {
+		phoneNumber,
+		templateId: 'binaryChoice.engage.withImage',
+		referenceId,
+		locale: 'en-us',
+		parameters: { brandName: 'Acme Dental', brandLogo: PNG_B64 },
+	})
 
 describe('invitations through the simulator’s device page', () => {
 	it('invite → Accept → the conversation starts, the business replies, the customer answers', async () => {
@@ -122,7 +143,13 @@ describe('invitations through the simulator’s device page', () => {
 			const accepted = await waitForEvent((e) => e.type === 'invitation.updated' && e.data.invitationId === id && e.data.status === 'accepted', 'accepted')
 			const started = await waitForEvent((e) => e.type === 'conversation.started' && e.data.customerId === customerId, 'conversation.started')
 			const answer = await waitForEvent((e) => e.type === 'interactive.received' && e.data.customerId === customerId, 'interactive.received')
-			expect(answer.data).toMatchObject({ kind: 'invitation', invitationId: id, referenceId: 'e2e-accept', selected: { title: 'Accept' }, conversationId: started.data.conversationId })
+			expect(answer.data).toMatchObject({
+				kind: 'invitation',
+				invitationId: id,
+				referenceId: 'e2e-accept',
+				selected: { title: 'Accept' },
+				conversationId: started.data.conversationId,
+			})
 			expect(accepted.data).toMatchObject({ conversationId: started.data.conversationId, customerId, phoneNumber: phone })
 
 			// The business answers in the conversation the invitation started; the device shows it.

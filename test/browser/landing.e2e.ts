@@ -1,6 +1,6 @@
 /**
- * Account linking in headless Chromium, as a business admin meets it (PRODUCT.md "Hosted
- * pages"; spec apple-msp-core.md §6.2): from the URL Apple Business Register sends
+ * Account linking in headless Chromium, as a business admin meets it (docs/product.md "Hosted
+ * pages"; docs/apple-protocol.md §6.2): from the URL Apple Business Register sends
  * (`/landingPage?id=…&name=…&logo=…`) through sign-in, which names the account, one
  * confirmation, to the linked result and the settings page that lists the account; a link
  * without the id, which leads on through a form; and an account already linked to another
@@ -34,7 +34,12 @@ beforeAll(async () => {
 			ENVIRONMENT: 'development',
 			APPLE_GATEWAY_URL: 'http://127.0.0.1:9',
 		},
-		durableObjects: { CONVERSATION: { className: 'Conversation', useSQLite: true }, BUSINESS: { className: 'Business', useSQLite: true }, WATCHLIST: { className: 'Watchlist', useSQLite: true }, CONSOLE_HUB: { className: 'ConsoleHub', useSQLite: true } },
+		durableObjects: {
+			CONVERSATION: { className: 'Conversation', useSQLite: true },
+			BUSINESS: { className: 'Business', useSQLite: true },
+			WATCHLIST: { className: 'Watchlist', useSQLite: true },
+			CONSOLE_HUB: { className: 'ConsoleHub', useSQLite: true },
+		},
 		queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks' },
 		r2Buckets: ['ATTACHMENTS'],
 		host: '127.0.0.1',

@@ -109,7 +109,9 @@ describe('simulator device page in Chromium', () => {
 			expect(await byTestId(page, 'thread-business').textContent()).toBe('Demo Coffee')
 
 			await page.goto(`${base}/inbox`)
-			expect(await byTestId(page, 'inbox-wired').innerText()).toBe(`Already wired: Demo Coffee (${DEMO}) sends its webhooks to ${base}/inbox/webhook. Nothing to set up.`)
+			expect(await byTestId(page, 'inbox-wired').innerText()).toBe(
+				`Already wired: Demo Coffee (${DEMO}) sends its webhooks to ${base}/inbox/webhook. Nothing to set up.`,
+			)
 		} finally {
 			await page.context().close()
 		}
@@ -134,10 +136,12 @@ describe('simulator device page in Chromium', () => {
 				const [button, thread] = [await box(b), await box(byTestId(page, 'thread'))]
 				expect(inside(button, thread), `${await b.textContent()} inside the thread`).toBe(true)
 				// Nothing covers it: the button itself is what a click at its centre hits.
-				expect(await b.evaluate((el) => {
-					const r = el.getBoundingClientRect()
-					return (globalThis as unknown as InPage).document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)?.closest('button') === el
-				})).toBe(true)
+				expect(
+					await b.evaluate((el) => {
+						const r = el.getBoundingClientRect()
+						return (globalThis as unknown as InPage).document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)?.closest('button') === el
+					}),
+				).toBe(true)
 			}
 			await byTestId(msg, 'tapback-emoji').click()
 			await page.locator('[data-sender="customer"] [data-testid="bubble-text"]', { hasText: /^Reacted 🎉 to “A long answer/ }).waitFor()
@@ -157,10 +161,12 @@ describe('simulator device page in Chromium', () => {
 			expect(await byTestId(page, 'thread-business').textContent()).toBe('Demo Coffee')
 			const link = byTestId(page.locator('[data-sender="business"]').last(), 'bubble-link')
 			await link.waitFor()
-			expect(await link.evaluate((el) => {
-				const a = el as unknown as { href: string; textContent: string; target: string; rel: string }
-				return { href: a.href, text: a.textContent, target: a.target, rel: a.rel }
-			})).toEqual({
+			expect(
+				await link.evaluate((el) => {
+					const a = el as unknown as { href: string; textContent: string; target: string; rel: string }
+					return { href: a.href, text: a.textContent, target: a.target, rel: a.rel }
+				}),
+			).toEqual({
 				href: 'https://coffee.example/menu?size=l&milk=oat',
 				text: 'https://coffee.example/menu?size=l&milk=oat',
 				target: '_blank',
@@ -172,7 +178,7 @@ describe('simulator device page in Chromium', () => {
 		}
 	})
 
-	it('time picker: its title once in the dialog, and the chosen time in the customer\'s bubble', async () => {
+	it("time picker: its title once in the dialog, and the chosen time in the customer's bubble", async () => {
 		const customerId = await customerWithChat()
 		await businessSends(customerId, 'interactive', {
 			interactiveData: {
@@ -246,7 +252,7 @@ describe('simulator device page in Chromium', () => {
 			await page.evaluate('document.body.dataset.stale = "1"')
 			await byTestId(page, 'device-select').selectOption('mac')
 			await page.locator('body[data-ws="open"]:not([data-stale])').waitFor({ state: 'attached' })
-			expect(await byTestId(page, 'device-change-pending').innerText()).toContain('it learns about the Mac (macOS 15) with the customer\'s next message')
+			expect(await byTestId(page, 'device-change-pending').innerText()).toContain("it learns about the Mac (macOS 15) with the customer's next message")
 			await businessSends(customerId, 'interactive', {
 				interactiveData: {
 					bid: APPLE_BID,
@@ -254,7 +260,11 @@ describe('simulator device page in Chromium', () => {
 					data: {
 						version: '1.0',
 						requestIdentifier: crypto.randomUUID(),
-						dynamic: { version: '1.1', template: 'messageForms', data: { title: 'Delivery', startPageIdentifier: '0', pages: [{ pageIdentifier: '0', type: 'input', title: 'Address', submitForm: true }] } },
+						dynamic: {
+							version: '1.1',
+							template: 'messageForms',
+							data: { title: 'Delivery', startPageIdentifier: '0', pages: [{ pageIdentifier: '0', type: 'input', title: 'Address', submitForm: true }] },
+						},
 					},
 				},
 			})
@@ -267,25 +277,37 @@ describe('simulator device page in Chromium', () => {
 		}
 	})
 
-	it('Apple\'s own samples: past slots and an app without icon are delivered, with a warning beside the bubble', async () => {
+	it("Apple's own samples: past slots and an app without icon are delivered, with a warning beside the bubble", async () => {
 		const customerId = await customerWithChat()
 		await businessSends(customerId, 'interactive', {
 			interactiveData: {
 				bid: APPLE_BID,
 				receivedMessage: { title: 'Schedule', style: 'icon' },
-				data: { version: '1.0', requestIdentifier: crypto.randomUUID(), event: { timeslots: [{ identifier: '0', startTime: '2022-03-01T17:00+0000', duration: 3600 }] } },
+				data: {
+					version: '1.0',
+					requestIdentifier: crypto.randomUUID(),
+					event: { timeslots: [{ identifier: '0', startTime: '2022-03-01T17:00+0000', duration: 3600 }] },
+				},
 			},
 		})
 		await businessSends(customerId, 'interactive', {
-			interactiveData: { bid: 'com.apple.messages.MSMessageExtensionBalloonPlugin:ABCDE12345:com.example.App.MessagesExtension', appId: 1, appName: 'Parcel', URL: '?p=1', receivedMessage: { title: 'Parcel' } },
+			interactiveData: {
+				bid: 'com.apple.messages.MSMessageExtensionBalloonPlugin:ABCDE12345:com.example.App.MessagesExtension',
+				appId: 1,
+				appName: 'Parcel',
+				URL: '?p=1',
+				receivedMessage: { title: 'Parcel' },
+			},
 		})
 		const page = await open(chat(customerId))
 		try {
 			const warnings = byTestId(page, 'gateway-warning')
-			await expect.poll(() => warnings.allInnerTexts()).toEqual([
-				expect.stringMatching(/^⚠︎ Apple accepted this, but: all slots are in the past/),
-				'⚠︎ Apple accepted this, but: no app icon: the bubble shows the app without its icon',
-			])
+			await expect
+				.poll(() => warnings.allInnerTexts())
+				.toEqual([
+					expect.stringMatching(/^⚠︎ Apple accepted this, but: all slots are in the past/),
+					'⚠︎ Apple accepted this, but: no app icon: the bubble shows the app without its icon',
+				])
 		} finally {
 			await page.context().close()
 		}

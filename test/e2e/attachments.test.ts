@@ -54,7 +54,10 @@ function retargetLink(url: string, businessId: string): string {
 	const decoded = atob((payload ?? '').replace(/-/g, '+').replace(/_/g, '/'))
 	const parts = decoded.split(':')
 	expect(parts.slice(0, 2)[0]).toBe('v1')
-	const forged = btoa([...parts.slice(0, 3), businessId].join(':')).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+	const forged = btoa([...parts.slice(0, 3), businessId].join(':'))
+		.replace(/\+/g, '-')
+		.replace(/\//g, '_')
+		.replace(/=+$/, '')
 	u.pathname = u.pathname.replace(token, `${forged}.${signature}`)
 	return u.toString()
 }

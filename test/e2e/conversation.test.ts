@@ -58,7 +58,10 @@ describe('customer ↔ business through the MSP', () => {
 
 			// The inbox page shows the same delivery, signature checked, text intact.
 			await device.goto('/inbox')
-			const shown = device.page.locator('[data-testid="inbox-event"][data-event-type="message.received"]').filter({ hasText: customerId }).filter({ hasText: text })
+			const shown = device.page
+				.locator('[data-testid="inbox-event"][data-event-type="message.received"]')
+				.filter({ hasText: customerId })
+				.filter({ hasText: text })
 			await shown.first().waitFor()
 			expect(await shown.first().getAttribute('data-verified')).toBe('true')
 			expect(await byTestId(shown.first(), 'inbox-signature').textContent()).toContain('signature valid')

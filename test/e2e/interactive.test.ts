@@ -104,7 +104,11 @@ describe('interactive messages', () => {
 			await until(async () => byTestId(answer, 'bubble-reply').textContent(), 'Croissant, Cinnamon bun and Flat white', 'the reply bubble')
 
 			await sendAccepted(customerId, { type: 'text', text: 'Lovely choice! Ready at the counter in 5 minutes ☕️' })
-			await until(async () => byTestId(device.messages('business').last(), 'bubble-text').textContent(), 'Lovely choice! Ready at the counter in 5 minutes ☕️', 'confirmation shown')
+			await until(
+				async () => byTestId(device.messages('business').last(), 'bubble-text').textContent(),
+				'Lovely choice! Ready at the counter in 5 minutes ☕️',
+				'confirmation shown',
+			)
 			const screenshotPath = e2e().screenshotPath
 			if (screenshotPath) await phoneScreenshot(device, screenshotPath)
 		} finally {
@@ -136,7 +140,11 @@ describe('interactive messages', () => {
 			})
 			expect(quick.rendered).toBe('text')
 			const asText = await device.businessMessage('text')
-			await until(async () => byTestId(asText, 'bubble-text').textContent(), /Which size would you like\?[\s\S]*1\. Small\n2\. Medium\n3\. Large/, 'numbered options')
+			await until(
+				async () => byTestId(asText, 'bubble-text').textContent(),
+				/Which size would you like\?[\s\S]*1\. Small\n2\. Medium\n3\. Large/,
+				'numbered options',
+			)
 			expect(await device.thread.locator('[data-testid="quick-reply"]').count()).toBe(0)
 			const atGateway = (await gatewayMessages(customerId)).at(-1)
 			expect(atGateway?.type).toBe('text')

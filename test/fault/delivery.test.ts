@@ -66,7 +66,13 @@ describe('fault suite: webhook delivery', () => {
 		expect(tried).toContain('hang')
 		// 10 × conversation.started + 30 × message.received; hung attempts time out at 15 s, retried ~5 s later.
 		await waitFor('all 40 events delivered', () => hooks.delivered.filter(on('/flaky')).length >= 40, 60_000).catch((err) => {
-			for (const c of customers) console.log(c.slice(-6), byCustomer(hooks.seen.filter(on('/flaky')), c).map((r) => `${r.json.type}#${r.json.data.sequence}@${(r as Received & { at?: number }).at ?? ''}`).join(' '))
+			for (const c of customers)
+				console.log(
+					c.slice(-6),
+					byCustomer(hooks.seen.filter(on('/flaky')), c)
+						.map((r) => `${r.json.type}#${r.json.data.sequence}@${(r as Received & { at?: number }).at ?? ''}`)
+						.join(' '),
+				)
 			throw err
 		})
 		const got = hooks.delivered.filter(on('/flaky'))
@@ -86,10 +92,14 @@ describe('fault suite: webhook delivery', () => {
 		const c = `urn:mbid:gone-${crypto.randomUUID()}`
 		expect((await postInbound(msp.url, { businessId: biz.businessId, customerId: c, text: 'to nowhere' })).status).toBe(200)
 		let dead: { id: string; lastStatus: number }[] = []
-		await waitFor('two dead letters', async () => {
-			dead = ((await businessCall(msp.url, biz.apiKey, '/v1/deliveries/failed')).json as { data: typeof dead }).data
-			return dead.length === 2
-		}, 15_000)
+		await waitFor(
+			'two dead letters',
+			async () => {
+				dead = ((await businessCall(msp.url, biz.apiKey, '/v1/deliveries/failed')).json as { data: typeof dead }).data
+				return dead.length === 2
+			},
+			15_000,
+		)
 		expect(dead.map((d) => d.lastStatus).sort()).toEqual([410, null])
 		expect(hooks.seen.filter(on('/gone'))).toHaveLength(1) // the second event never tried the disabled endpoint
 		const business = (await adminCall(msp.url, `/businesses/${biz.businessId}`)).json as { disabledEndpoints: string[] }

@@ -53,7 +53,10 @@ describe('fault suite: kill and restart', () => {
 		})
 		const sends = (async () => {
 			for (let i = 0; !killed; i++) {
-				const r = await businessCall(msp.url, biz.apiKey, '/v1/messages', { method: 'POST', json: { customerId: customers[0], message: { type: 'text', text: `send ${i}` } } })
+				const r = await businessCall(msp.url, biz.apiKey, '/v1/messages', {
+					method: 'POST',
+					json: { customerId: customers[0], message: { type: 'text', text: `send ${i}` } },
+				})
 				if (r.status === 202) accepted.push((r.json as { id: string }).id)
 			}
 		})()
@@ -76,7 +79,9 @@ describe('fault suite: kill and restart', () => {
 		expect(hooks.delivered.filter((r) => r.json.data.messageId === again.id).length).toBe(before)
 		// Per conversation, the sequences a business saw have no gaps.
 		for (const c of customers) {
-			const seqs = [...new Set(hooks.delivered.filter((r) => r.json.data.customerId === c && r.json.data.sequence).map((r) => r.json.data.sequence))].sort((x, y) => x - y)
+			const seqs = [...new Set(hooks.delivered.filter((r) => r.json.data.customerId === c && r.json.data.sequence).map((r) => r.json.data.sequence))].sort(
+				(x, y) => x - y,
+			)
 			expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1))
 		}
 	})

@@ -53,14 +53,21 @@ describe('fault suite: sends to Apple', () => {
 			if (firstTry.has(id)) return { status: 200 }
 			firstTry.add(id)
 			const k = n++ % 10
-			if (k === 1 && !hung) return (hung = true), 'hang'
+			if (k === 1 && !hung) {
+				hung = true
+				return 'hang'
+			}
 			if (k === 1 || k === 4) return { status: 500 }
 			if (k === 7) return { status: 503 }
 			if (k === 9) return { status: 429 }
 			return { status: 200 }
 		}
-		const send = (c: string, text: string) => businessCall(msp.url, biz.apiKey, '/v1/messages', { method: 'POST', json: { customerId: c, message: { type: 'text', text } } })
-		const jobs = [...Array.from({ length: 30 }, (_, i) => [a, `a${i}`] as const), ...Array.from({ length: 10 }, (_, i) => [b, i === 4 ? 'b-reject' : `b${i}`] as const)]
+		const send = (c: string, text: string) =>
+			businessCall(msp.url, biz.apiKey, '/v1/messages', { method: 'POST', json: { customerId: c, message: { type: 'text', text } } })
+		const jobs = [
+			...Array.from({ length: 30 }, (_, i) => [a, `a${i}`] as const),
+			...Array.from({ length: 10 }, (_, i) => [b, i === 4 ? 'b-reject' : `b${i}`] as const),
+		]
 		const answers = await Promise.all(jobs.map(([c, text]) => send(c, text)))
 		expect(answers.map((x) => x.status)).toEqual(Array(40).fill(202))
 		const sent = answers.map((x) => x.json as Sent)
@@ -71,7 +78,11 @@ describe('fault suite: sends to Apple', () => {
 		// One no-answer costs our 30 s timeout; the rest retry within seconds.
 		const accepted = () => gateway.delivered.filter((r) => r.path === '/v1/message')
 		await waitFor('39 sends accepted by Apple', () => accepted().length >= 39, 100_000)
-		await waitFor('message.sent ×39 and message.failed ×1', () => hooks.delivered.filter((r) => r.json.type === 'message.sent').length >= 39 && hooks.delivered.some((r) => r.json.type === 'message.failed'), 30_000)
+		await waitFor(
+			'message.sent ×39 and message.failed ×1',
+			() => hooks.delivered.filter((r) => r.json.type === 'message.sent').length >= 39 && hooks.delivered.some((r) => r.json.type === 'message.failed'),
+			30_000,
+		)
 		const ids = accepted().map(appleId)
 		expect(new Set(ids).size).toBe(ids.length) // each reached Apple once
 		expect(ids.filter((id) => ofA.some((s) => s.id === id))).toEqual(ofA.map((s) => s.id))
@@ -93,7 +104,11 @@ describe('fault suite: sends to Apple', () => {
 		const before = gateway.seen.length
 		const answers = await Promise.all(
 			Array.from({ length: 10 }, () =>
-				businessCall(msp.url, biz.apiKey, '/v1/messages', { method: 'POST', json: { customerId: c, message: { type: 'text', text: 'once' } }, headers: { 'idempotency-key': 'fault-once' } }),
+				businessCall(msp.url, biz.apiKey, '/v1/messages', {
+					method: 'POST',
+					json: { customerId: c, message: { type: 'text', text: 'once' } },
+					headers: { 'idempotency-key': 'fault-once' },
+				}),
 			),
 		)
 		expect(answers.map((x) => x.status)).toEqual(Array(10).fill(202))

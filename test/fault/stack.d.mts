@@ -3,7 +3,10 @@ export interface Received {
 	path: string
 	headers: Record<string, string | string[] | undefined>
 	body: string
-	json: { type: string; timestamp: string; data: Record<string, unknown> & { sequence: number; customerId: string; conversationId: string } } & Record<string, unknown>
+	json: { type: string; timestamp: string; data: Record<string, unknown> & { sequence: number; customerId: string; conversationId: string } } & Record<
+		string,
+		unknown
+	>
 }
 export type Answer = { status: number; headers?: Record<string, string>; body?: string } | 'hang'
 export class Endpoint {

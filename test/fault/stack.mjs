@@ -107,7 +107,15 @@ export async function startMsp({ stateDir, gatewayUrl }) {
 		compatibilityFlags: ['nodejs_compat'],
 		modules: true,
 		scriptPath: BUNDLE,
-		bindings: { MSP_ID, APPLE_API_SECRET: SECRET, ADMIN_TOKEN, DATA_ENCRYPTION_KEY: DATA_KEY, ENVIRONMENT: 'development', APPLE_GATEWAY_URL: gatewayUrl, APPLE_PAY_GATEWAY_URL: gatewayUrl },
+		bindings: {
+			MSP_ID,
+			APPLE_API_SECRET: SECRET,
+			ADMIN_TOKEN,
+			DATA_ENCRYPTION_KEY: DATA_KEY,
+			ENVIRONMENT: 'development',
+			APPLE_GATEWAY_URL: gatewayUrl,
+			APPLE_PAY_GATEWAY_URL: gatewayUrl,
+		},
 		durableObjects: {
 			CONVERSATION: { className: 'Conversation', useSQLite: true },
 			BUSINESS: { className: 'Business', useSQLite: true },

@@ -45,10 +45,7 @@ let n = 0
 export const customerId = () => `urn:mbid:AQAAY-test-${crypto.randomUUID()}-${++n}`
 
 /** POST /message as Apple would: JWT, gzip, `id`/`source-id`/`destination-id` headers. */
-export async function postApple(
-	body: Record<string, unknown>,
-	o: AppleMessageOptions = {},
-): Promise<Response> {
+export async function postApple(body: Record<string, unknown>, o: AppleMessageOptions = {}): Promise<Response> {
 	const token = o.token === undefined ? await appleToken() : o.token
 	const headers: Record<string, string> = {
 		'content-type': 'application/json',

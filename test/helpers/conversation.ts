@@ -3,8 +3,7 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { conversationByCustomer } from '../../src/conversation/directory'
 
-export const conversationOf = (businessId: string, customerId: string) =>
-	conversationByCustomer(env, businessId, customerId)
+export const conversationOf = (businessId: string, customerId: string) => conversationByCustomer(env, businessId, customerId)
 
 type Stub = ReturnType<typeof conversationOf>
 

@@ -15,10 +15,14 @@ export class FakeApple {
 	answer: (call: AppleCall) => Response = () => new Response(null, { status: 200 })
 
 	constructor(hooks: WebhookReceiver) {
-		hooks.on('http://apple.test/v1/message', (req, text) => {
-			const call = { headers: Object.fromEntries(req.headers), body: JSON.parse(text) as Record<string, unknown> }
-			this.calls.push(call)
-			return this.answer(call)
-		}, false)
+		hooks.on(
+			'http://apple.test/v1/message',
+			(req, text) => {
+				const call = { headers: Object.fromEntries(req.headers), body: JSON.parse(text) as Record<string, unknown> }
+				this.calls.push(call)
+				return this.answer(call)
+			},
+			false,
+		)
 	}
 }

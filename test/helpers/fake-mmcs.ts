@@ -25,7 +25,7 @@ export interface RecordedCall {
 interface Blob {
 	size: number
 	owner: string
-	/** base64 of 0x01 + SHA-1(ciphertext), the shape Apple's fileChecksum seems to have (core §5.2 [U]). */
+	/** base64 of 0x01 + SHA-1(ciphertext), the shape Apple's fileChecksum seems to have (docs/apple-protocol.md §5.2 [U]). */
 	checksum: string | null
 }
 

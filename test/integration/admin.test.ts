@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { adminFetch, businessFetch, createBusiness } from '../helpers/platform'
 
-describe('admin API (PRODUCT.md "Admin API")', () => {
+describe('admin API (docs/product.md "Admin API")', () => {
 	it('401 without the admin token, 403 with a wrong one', async () => {
 		const none = await adminFetch('/businesses/x', { headers: { authorization: '' } })
 		expect(none.status).toBe(401)
@@ -33,7 +33,13 @@ describe('admin API (PRODUCT.md "Admin API")', () => {
 				name: 'Acme',
 				webhookUrl: 'https://hooks.example.com/amb',
 				routes: [{ intent: 'billing', webhookUrl: 'https://billing.example.com/amb' }],
-				authentication: { authorizationUrl: 'https://idp.example.com/auth', tokenUrl: 'https://idp.example.com/token', clientId: 'cid', clientSecret: 'super-secret-value', scopes: ['openid'] },
+				authentication: {
+					authorizationUrl: 'https://idp.example.com/auth',
+					tokenUrl: 'https://idp.example.com/token',
+					clientId: 'cid',
+					clientSecret: 'super-secret-value',
+					scopes: ['openid'],
+				},
 			},
 		})
 		expect(res.status).toBe(201)
@@ -90,7 +96,10 @@ describe('admin API (PRODUCT.md "Admin API")', () => {
 
 	it('updates settings, leaving the rest unchanged', async () => {
 		const b = await createBusiness()
-		const res = await adminFetch(`/businesses/${b.businessId}`, { method: 'PATCH', json: { name: 'Renamed', routes: [{ group: 'sales', webhookUrl: 'http://sales.localhost/' }] } })
+		const res = await adminFetch(`/businesses/${b.businessId}`, {
+			method: 'PATCH',
+			json: { name: 'Renamed', routes: [{ group: 'sales', webhookUrl: 'http://sales.localhost/' }] },
+		})
 		expect(res.status).toBe(200)
 		expect(await res.json()).toMatchObject({ name: 'Renamed', webhookUrl: 'http://hooks.localhost/default', routes: [{ group: 'sales' }] })
 		expect((await adminFetch(`/businesses/${b.businessId}`, { method: 'PATCH', json: { name: '' } })).status).toBe(400)
@@ -113,7 +122,10 @@ describe('admin API (PRODUCT.md "Admin API")', () => {
 		expect(cleared.status).toBe(200)
 		expect(await cleared.json()).not.toHaveProperty('logoUrl')
 		const id = crypto.randomUUID()
-		const created = await adminFetch('/businesses', { method: 'POST', json: { businessId: id, name: 'x', webhookUrl: 'https://hooks.example.com/x', logoUrl: 'https://10.0.0.1/l.png' } })
+		const created = await adminFetch('/businesses', {
+			method: 'POST',
+			json: { businessId: id, name: 'x', webhookUrl: 'https://hooks.example.com/x', logoUrl: 'https://10.0.0.1/l.png' },
+		})
 		expect(created.status).toBe(422)
 		expect((await adminFetch(`/businesses/${id}`)).status).toBe(404)
 	})

@@ -24,7 +24,7 @@ async function expectRejected(res: Response, status: number, code: string, custo
 	expect(hooks.received.filter((r) => r.json.data.customerId === customer)).toHaveLength(0)
 }
 
-describe('POST /message authentication (spec core §2)', () => {
+describe('POST /message authentication (docs/apple-protocol.md §2)', () => {
 	it('401 without Authorization', async () => {
 		const c = customerId()
 		await expectRejected(await postApple(textMessage(biz.businessId, c, 'hi'), { token: null }), 401, 'unauthorized', c)
@@ -53,7 +53,7 @@ describe('POST /message authentication (spec core §2)', () => {
 	})
 })
 
-describe('POST /message body handling (spec core §1.4, §4)', () => {
+describe('POST /message body handling (docs/apple-protocol.md §1.4, §4)', () => {
 	it('accepts gzip with and without Content-Encoding, and plain JSON', async () => {
 		for (const opts of [{ gzip: true }, { gzip: true, contentEncodingHeader: false }, { gzip: false }]) {
 			const res = await postApple(textMessage(biz.businessId, customerId(), 'hi'), opts)
@@ -100,7 +100,11 @@ describe('POST /message body handling (spec core §1.4, §4)', () => {
 		const res = await postApple({ ...textMessage(biz.businessId, c, 'x'), ...patch })
 		expect(res.status).toBe(400)
 		expect(await res.json()).toEqual({
-			error: { code: 'bad_request', message: 'a text message needs a body or attachments', details: [{ path: 'body', message: 'a text message needs a body or attachments' }] },
+			error: {
+				code: 'bad_request',
+				message: 'a text message needs a body or attachments',
+				details: [{ path: 'body', message: 'a text message needs a body or attachments' }],
+			},
 		})
 		expect(await nothingStored(biz.businessId, c)).toBe(true)
 		// A real message from the same customer afterwards is the only one stored and emitted.
@@ -134,14 +138,25 @@ describe('POST /message body handling (spec core §1.4, §4)', () => {
 		const res = await postApple(
 			textMessage(biz.businessId, c, '\uFFFC', {
 				attachments: [
-					{ name: 'a.jpg', 'mime-type': 'image/jpeg', 'file-size': '1234', 'decryption-key': '00' + 'AB'.repeat(32), 'mmcs-url': 'https://p1.example/x', 'mmcs-owner': 'o', 'signature-base64': 'AQ==' },
+					{
+						name: 'a.jpg',
+						'mime-type': 'image/jpeg',
+						'file-size': '1234',
+						'decryption-key': '00' + 'AB'.repeat(32),
+						'mmcs-url': 'https://p1.example/x',
+						'mmcs-owner': 'o',
+						'signature-base64': 'AQ==',
+					},
 				],
 			}),
 		)
 		expect(res.status).toBe(200)
 		// The attachment waits for staging (download + decrypt), normalised to the short keys.
 		const staged = await runInDurableObject(conversationOf(biz.businessId, c), (_i, state) =>
-			state.storage.sql.exec<{ job: string }>('SELECT job FROM staging').toArray().map((r) => JSON.parse(r.job) as { attachments: unknown[] }),
+			state.storage.sql
+				.exec<{ job: string }>('SELECT job FROM staging')
+				.toArray()
+				.map((r) => JSON.parse(r.job) as { attachments: unknown[] }),
 		)
 		expect(staged[0]!.attachments).toEqual([
 			{ name: 'a.jpg', mimeType: 'image/jpeg', size: 1234, key: '00' + 'AB'.repeat(32), url: 'https://p1.example/x', owner: 'o', signatureBase64: 'AQ==' },

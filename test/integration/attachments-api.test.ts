@@ -165,7 +165,10 @@ describe('signed links', () => {
 		const token = await signDownloadToken(env, { businessId: biz.businessId, attachmentId: id, expiresAt: Date.now() + 60_000 })
 		const [payload, sig] = token.split('.') as [string, string]
 		const flip = (s: string, i: number) => s.slice(0, i) + (s[i] === 'A' ? 'B' : 'A') + s.slice(i + 1)
-		const forged = btoa(`v1:${Math.ceil(Date.now() / 1000) + 60}:${id}:other-business`).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+		const forged = btoa(`v1:${Math.ceil(Date.now() / 1000) + 60}:${id}:other-business`)
+			.replace(/\+/g, '-')
+			.replace(/\//g, '_')
+			.replace(/=+$/, '')
 		for (const bad of [`${flip(payload, 3)}.${sig}`, `${payload}.${flip(sig, 5)}`, `${forged}.${sig}`, 'garbage', `${payload}.`]) {
 			const res = await api(`/attachments/signed/${bad}`)
 			expect(res.status, bad).toBe(403)
@@ -202,7 +205,9 @@ describe('retention purge', () => {
 
 		// A pinned, expired file can still be sent; an expired, unpinned one can no longer be pinned.
 		await expect(prepareOutboundAttachment(env, owner.businessId, pinnedId, client(owner.businessId), { now: later })).resolves.toMatchObject({ size: '1' })
-		expect(await pinAttachment(env, { businessId: owner.businessId, attachmentId: freshId, holder: 'x', untilMs: later, now: later + 2 * 86_400_000 })).toBe(false)
+		expect(await pinAttachment(env, { businessId: owner.businessId, attachmentId: freshId, holder: 'x', untilMs: later, now: later + 2 * 86_400_000 })).toBe(
+			false,
+		)
 
 		// Cron may fire twice.
 		const again = await purgeExpiredAttachments(env, later)

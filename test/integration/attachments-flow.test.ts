@@ -43,7 +43,9 @@ describe('attachments through the conversation', () => {
 		await runInDurableObject(stub, (_i, s) => s.storage.sql.exec('UPDATE staging SET next_attempt_at = 0'))
 		await runDurableObjectAlarm(stub)
 		await hooks.until(() => events(c).length === 3)
-		const received = events(c).filter((e) => e.json.type === 'message.received').sort((a, b) => (a.json.data.sequence as number) - (b.json.data.sequence as number))
+		const received = events(c)
+			.filter((e) => e.json.type === 'message.received')
+			.sort((a, b) => (a.json.data.sequence as number) - (b.json.data.sequence as number))
 		expect(received.map((e) => e.json.data.text)).toEqual(['photo \uFFFC', 'and a second message'])
 		const [att] = received[0]!.json.data.attachments as { id: string; status: string; size: number; url: string }[]
 		expect(att).toMatchObject({ status: 'ready', size })
@@ -74,10 +76,21 @@ describe('attachments through the conversation', () => {
 	it('a business attachment is encrypted, uploaded and referenced with U+FFFC', async () => {
 		const c = customerId()
 		await postApple(textMessage(biz.businessId, c, 'hi'))
-		const up = await businessFetch(biz.apiKey, '/v1/attachments?name=menu.pdf', { method: 'POST', body: new Uint8Array(5000).fill(7), headers: { 'content-type': 'application/pdf' } })
+		const up = await businessFetch(biz.apiKey, '/v1/attachments?name=menu.pdf', {
+			method: 'POST',
+			body: new Uint8Array(5000).fill(7),
+			headers: { 'content-type': 'application/pdf' },
+		})
 		expect(up.status).toBe(201)
 		const { id } = (await up.json()) as { id: string }
-		expect((await businessFetch(biz.apiKey, '/v1/messages', { method: 'POST', json: { customerId: c, message: { type: 'text', text: 'Our menu', attachments: [id] } } })).status).toBe(202)
+		expect(
+			(
+				await businessFetch(biz.apiKey, '/v1/messages', {
+					method: 'POST',
+					json: { customerId: c, message: { type: 'text', text: 'Our menu', attachments: [id] } },
+				})
+			).status,
+		).toBe(202)
 		await hooks.until(() => events(c).some((e) => e.json.type === 'message.sent'))
 		const body = apple.calls[0]!.body as { body: string; attachments: Record<string, string>[] }
 		expect(body.body).toBe('Our menu\uFFFC')
@@ -86,7 +99,10 @@ describe('attachments through the conversation', () => {
 		expect(body.attachments[0]!.key).toMatch(/^00[0-9a-f]{64}$/)
 		expect(body.attachments[0]!['signature-base64']).toBeTruthy()
 		// An id that does not exist is refused before anything is queued.
-		const bad = await businessFetch(biz.apiKey, '/v1/messages', { method: 'POST', json: { customerId: c, message: { type: 'text', text: 'x', attachments: ['att_AAAAAAAAAAAAAAAAAAAAAA'] } } })
+		const bad = await businessFetch(biz.apiKey, '/v1/messages', {
+			method: 'POST',
+			json: { customerId: c, message: { type: 'text', text: 'x', attachments: ['att_AAAAAAAAAAAAAAAAAAAAAA'] } },
+		})
 		expect(bad.status).toBe(422)
 	})
 })

@@ -39,7 +39,11 @@ class Agent {
 		const page = await (await this.fetch('/hosted/login?next=%2Fconsole')).text()
 		const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!
 		const body = new URLSearchParams({ _csrf: csrf, next: '/console', credential })
-		const res = await this.fetch('/hosted/login', { method: 'POST', headers: { origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() })
+		const res = await this.fetch('/hosted/login', {
+			method: 'POST',
+			headers: { origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
+			body: body.toString(),
+		})
 		expect(res.status).toBe(303)
 		expect(res.headers.get('location')).toBe('/console')
 		const html = await (await this.fetch(`/console?business=${encodeURIComponent(this.businessId)}`)).text()
@@ -144,7 +148,14 @@ describe('sign-in and isolation', () => {
 	it('an expired session is refused', async () => {
 		const cfg = config()
 		const stale = new Agent(a.businessId)
-		const sessionToken = await signToken(cfg.DATA_ENCRYPTION_KEY, 'session', { v: 1, sid: 'x'.repeat(24), sub: 'business', bid: a.businessId, fp: '00', exp: Math.floor(Date.now() / 1000) - 5 })
+		const sessionToken = await signToken(cfg.DATA_ENCRYPTION_KEY, 'session', {
+			v: 1,
+			sid: 'x'.repeat(24),
+			sub: 'business',
+			bid: a.businessId,
+			fp: '00',
+			exp: Math.floor(Date.now() / 1000) - 5,
+		})
 		stale.jar.cookies.set('amb_session', sessionToken)
 		expect((await stale.api('/inbox')).status).toBe(401)
 		expect((await stale.fetch('/console')).status).toBe(303)
@@ -155,7 +166,12 @@ describe('CSRF and Origin', () => {
 	it('a send without the token, with a wrong token or from another origin is refused and stores nothing', async () => {
 		const json = { customerId: customerA, message: { type: 'text', text: 'forged' } }
 		const before = (await conversationOf(a.businessId, customerA).state())!.lastSequence
-		const attempts: Record<string, string>[] = [{ 'x-csrf-token': '' }, { 'x-csrf-token': 'guessed' }, { origin: 'https://evil.test' }, { origin: 'http://msp.test:8080' }]
+		const attempts: Record<string, string>[] = [
+			{ 'x-csrf-token': '' },
+			{ 'x-csrf-token': 'guessed' },
+			{ origin: 'https://evil.test' },
+			{ origin: 'http://msp.test:8080' },
+		]
 		for (const headers of attempts) {
 			const res = await agentA.api('/messages', { method: 'POST', json, headers })
 			expect(res.status).toBe(403)
@@ -167,7 +183,11 @@ describe('CSRF and Origin', () => {
 	it('an upload without the token is refused before a byte is stored', async () => {
 		const listed = async () => (await env.ATTACHMENTS.list({ prefix: '' })).objects.length
 		const count = await listed()
-		const res = await agentA.api('/attachments?name=x.txt', { method: 'POST', body: 'forged bytes', headers: { 'x-csrf-token': 'nope', 'content-type': 'text/plain' } })
+		const res = await agentA.api('/attachments?name=x.txt', {
+			method: 'POST',
+			body: 'forged bytes',
+			headers: { 'x-csrf-token': 'nope', 'content-type': 'text/plain' },
+		})
 		expect(res.status).toBe(403)
 		expect(await listed()).toBe(count)
 		const marked = await agentA.api(`/conversations/${convA}/read`, { method: 'POST', json: { inboundCount: 1 }, headers: { origin: 'https://evil.test' } })
@@ -185,7 +205,9 @@ describe('inbox, thread and live updates', () => {
 		const row = (await inbox(agentA)).find((r) => r.conversationId === convA)!
 		expect(row.unread).toBe(1)
 		expect(row.last?.preview).toBe('hello <script>alert(1)</script>')
-		const thread = (await (await agentA.api(`/conversations/${convA}`)).json()) as { thread: { data: { direction: string; eventData: { type: string; data: { text?: string } }[] }[] } }
+		const thread = (await (await agentA.api(`/conversations/${convA}`)).json()) as {
+			thread: { data: { direction: string; eventData: { type: string; data: { text?: string } }[] }[] }
+		}
 		expect(thread.thread.data[0]!.eventData.find((e) => e.type === 'message.received')?.data.text).toBe('hello <script>alert(1)</script>')
 		expect((await agentA.api(`/conversations/${convA}/read`, { method: 'POST', json: { inboundCount: 1 } })).status).toBe(200)
 		expect((await inbox(agentA)).find((r) => r.conversationId === convA)!.unread).toBe(0)
@@ -212,24 +234,61 @@ describe('inbox, thread and live updates', () => {
 describe('live socket and session expiry', () => {
 	it('a socket whose session has ended is closed with 4001 at the next update', async () => {
 		const hub = env.CONSOLE_HUB.getByName(`expiry-${crypto.randomUUID()}`)
-		const res = await hub.fetch(new Request('https://hub.internal/', { headers: { upgrade: 'websocket', 'x-amb-session-expires': String(Math.floor(Date.now() / 1000) - 1) } }))
+		const res = await hub.fetch(
+			new Request('https://hub.internal/', { headers: { upgrade: 'websocket', 'x-amb-session-expires': String(Math.floor(Date.now() / 1000) - 1) } }),
+		)
 		expect(res.status).toBe(101)
 		const ws = res.webSocket!
 		const closed = new Promise<number>((resolve) => ws.addEventListener('close', (e) => resolve(e.code)))
 		ws.accept()
 		const at = new Date().toISOString()
-		await hub.note({ conversationId: 'a'.repeat(64), customerId: 'urn:mbid:x', status: 'open', intent: null, group: null, deviceAgent: null, capabilities: null, lastSequence: 1, last: null, inboundCount: 1, customerTyping: false, updatedAt: at })
+		await hub.note({
+			conversationId: 'a'.repeat(64),
+			customerId: 'urn:mbid:x',
+			status: 'open',
+			intent: null,
+			group: null,
+			deviceAgent: null,
+			capabilities: null,
+			lastSequence: 1,
+			last: null,
+			inboundCount: 1,
+			customerTyping: false,
+			updatedAt: at,
+		})
 		expect(await closed).toBe(4001)
 	})
 })
 
 describe('composer', () => {
 	it('check: per-field preflight errors, the preview per device with the fallback and its reason', async () => {
-		const listPicker = { type: 'listPicker', title: 'Pick', sections: [{ title: 'S', items: [{ id: 'a', title: '' }, { id: 'b', title: 'B' }] }] }
-		const bad = (await (await agentA.api('/check', { method: 'POST', json: { conversationId: convA, message: listPicker } })).json()) as { ok: boolean; errors: { path: string }[] }
+		const listPicker = {
+			type: 'listPicker',
+			title: 'Pick',
+			sections: [
+				{
+					title: 'S',
+					items: [
+						{ id: 'a', title: '' },
+						{ id: 'b', title: 'B' },
+					],
+				},
+			],
+		}
+		const bad = (await (await agentA.api('/check', { method: 'POST', json: { conversationId: convA, message: listPicker } })).json()) as {
+			ok: boolean
+			errors: { path: string }[]
+		}
 		expect(bad.ok).toBe(false)
 		expect(bad.errors.map((e) => e.path)).toContain('message.sections.0.items.0.title')
-		const quick = { type: 'quickReply', prompt: 'Which?', items: [{ id: 'x', title: 'X' }, { id: 'y', title: 'Y' }] }
+		const quick = {
+			type: 'quickReply',
+			prompt: 'Which?',
+			items: [
+				{ id: 'x', title: 'X' },
+				{ id: 'y', title: 'Y' },
+			],
+		}
 		const good = (await (await agentA.api('/check', { method: 'POST', json: { conversationId: convA, message: quick } })).json()) as {
 			ok: boolean
 			devices: { key: string; rendered: string; reason: { code: string; detail?: string } | null; appleBody: { type: string } | null }[]
@@ -240,7 +299,9 @@ describe('composer', () => {
 		expect(by.customer!.appleBody?.type).toBe('interactive')
 		expect(by['iphone-old']!.rendered).toBe('text')
 		expect(by['iphone-old']!.reason).toEqual({ code: 'device_lacks_capability', detail: 'QUICK' })
-		const link = (await (await agentA.api('/check', { method: 'POST', json: { conversationId: convA, message: { type: 'text', text: 'see https://example.com/a' } } })).json()) as { richLinks: string[] }
+		const link = (await (
+			await agentA.api('/check', { method: 'POST', json: { conversationId: convA, message: { type: 'text', text: 'see https://example.com/a' } } })
+		).json()) as { richLinks: string[] }
 		expect(link.richLinks).toEqual(['https://example.com/a'])
 	})
 
@@ -253,14 +314,16 @@ describe('composer', () => {
 		await vi.waitFor(() => expect(apple.calls.filter((c) => c.body.body === 'once only')).toHaveLength(1), { timeout: 5000 })
 	})
 
-	it('a message Apple refuses shows as failed with Apple\'s status in the thread', async () => {
+	it("a message Apple refuses shows as failed with Apple's status in the thread", async () => {
 		apple.answer = () => new Response(JSON.stringify({ error: 'bad destination' }), { status: 400 })
 		const res = await agentA.api('/messages', { method: 'POST', json: { customerId: customerA, message: { type: 'text', text: 'doomed' } } })
 		expect(res.status).toBe(202)
 		const { id } = (await res.json()) as { id: string }
 		await vi.waitFor(
 			async () => {
-				const body = (await (await agentA.api(`/conversations/${convA}`)).json()) as { thread: { data: { id: string; status: string; eventData: { type: string; data: { appleStatus?: number } }[] }[] } }
+				const body = (await (await agentA.api(`/conversations/${convA}`)).json()) as {
+					thread: { data: { id: string; status: string; eventData: { type: string; data: { appleStatus?: number } }[] }[] }
+				}
 				const msg = body.thread.data.find((m) => m.id === id)!
 				expect(msg.status).toBe('failed')
 				expect(msg.eventData.find((e) => e.type === 'message.failed')?.data.appleStatus).toBe(400)
@@ -289,7 +352,14 @@ describe('composer', () => {
 	}, 15_000)
 
 	it('saves a template and lists it for "start from a template"', async () => {
-		const message = { type: 'quickReply', prompt: 'Size?', items: [{ id: 's', title: 'Small' }, { id: 'l', title: 'Large' }] }
+		const message = {
+			type: 'quickReply',
+			prompt: 'Size?',
+			items: [
+				{ id: 's', title: 'Small' },
+				{ id: 'l', title: 'Large' },
+			],
+		}
 		expect((await agentA.api('/templates', { method: 'POST', json: { name: 'sizes' }, headers: { 'x-csrf-token': 'nope' } })).status).toBe(403)
 		const saved = await agentA.api('/templates', { method: 'POST', json: { name: 'sizes', message } })
 		expect(saved.status).toBe(201)

@@ -35,7 +35,12 @@ const send = (customer: string, message: unknown, headers: Record<string, string
 	businessFetch(biz.apiKey, '/v1/messages', { method: 'POST', json: { customerId: customer, message }, headers })
 
 const headOfSends = (stub: ReturnType<typeof conversationOf>) =>
-	runInDurableObject(stub, (_i, s) => s.storage.sql.exec<{ attempts: number; next_attempt_at: number }>('SELECT attempts, next_attempt_at FROM outbound ORDER BY seq LIMIT 1').toArray()[0] ?? null)
+	runInDurableObject(
+		stub,
+		(_i, s) =>
+			s.storage.sql.exec<{ attempts: number; next_attempt_at: number }>('SELECT attempts, next_attempt_at FROM outbound ORDER BY seq LIMIT 1').toArray()[0] ??
+			null,
+	)
 
 /** What reached the gateway for one customer: an earlier test's retry may still arrive under load. */
 const sentTo = (customer: string) => apple.calls.filter((x) => x.body.destinationId === customer).map((x) => x.body.body)
@@ -98,7 +103,9 @@ describe('conversation core: one call per send', () => {
 	it('10 concurrent sends with one Idempotency-Key: one reaches Apple, equal answers, the image fetched once', async () => {
 		const { c } = await startConversation()
 		let imageFetches = 0
-		const png = Uint8Array.from(atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='), (ch) => ch.charCodeAt(0))
+		const png = Uint8Array.from(atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='), (ch) =>
+			ch.charCodeAt(0),
+		)
 		hooks.on('http://img.localhost/pic.png', () => (imageFetches++, new Response(png, { headers: { 'content-type': 'image/png' } })), false)
 		const message = { type: 'listPicker', title: 'Pick', sections: [{ title: 'S', items: [{ id: 'a', title: 'A', image: 'http://img.localhost/pic.png' }] }] }
 		const responses = await Promise.all(Array.from({ length: 10 }, () => send(c, message, { 'idempotency-key': 'same-key' })))
@@ -149,5 +156,8 @@ describe('conversation core: one call per send', () => {
 /** The R2 keys that mention the attachment: the file and one pin object per holder. */
 async function pins(attachmentId: string): Promise<string[]> {
 	const listed = await env.ATTACHMENTS.list({ limit: 1000 })
-	return listed.objects.map((o) => o.key).filter((k) => k.includes(attachmentId)).sort()
+	return listed.objects
+		.map((o) => o.key)
+		.filter((k) => k.includes(attachmentId))
+		.sort()
 }

@@ -123,13 +123,7 @@ describe('conversation Durable Object', () => {
 		expect(await (await postApple({ ...reply, id: crypto.randomUUID() })).json()).toEqual({ status: 'duplicate' })
 		const got = await hooks.until((r) => forCustomer(c)(r).length === 5)
 		const byType = Object.fromEntries(forCustomer(c)(got).map((x) => [x.json.type, x.json.data]))
-		expect(Object.keys(byType).sort()).toEqual([
-			'conversation.started',
-			'interactive.received',
-			'reaction.received',
-			'typing.started',
-			'typing.stopped',
-		])
+		expect(Object.keys(byType).sort()).toEqual(['conversation.started', 'interactive.received', 'reaction.received', 'typing.started', 'typing.stopped'])
 		expect(byType['reaction.received']).toMatchObject({ reaction: 'loved', targetText: 'Your table is ready', rawText: 'Loved “Your table is ready”' })
 		expect(byType['interactive.received']).toMatchObject({ kind: 'quickReply', requestId: 'req-1' })
 	})

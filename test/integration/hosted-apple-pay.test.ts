@@ -1,5 +1,5 @@
 /**
- * Apple Pay (spec apple-msp-interactive.md §5.5): the merchant session from a fake Apple Pay
+ * Apple Pay (docs/apple-interactive.md §5.5): the merchant session from a fake Apple Pay
  * gateway (`applepay.test`), the payment gateway and update callbacks relayed to the
  * business (`shop.localhost`) with Standard Webhooks signatures, answered in Apple's format.
  */
@@ -24,7 +24,15 @@ const APPLE_PAY = {
 	supportedNetworks: ['visa', 'masterCard'],
 	merchantCapabilities: ['supports3DS'],
 }
-const SESSION = { epochTimestamp: 1, expiresAt: 2, merchantSessionIdentifier: 'SSH1', nonce: 'n0', merchantIdentifier: 'ABCDEF', signature: 'sig', nested: { keep: [1, 'two'] } }
+const SESSION = {
+	epochTimestamp: 1,
+	expiresAt: 2,
+	merchantSessionIdentifier: 'SSH1',
+	nonce: 'n0',
+	merchantIdentifier: 'ABCDEF',
+	signature: 'sig',
+	nested: { keep: [1, 'two'] },
+}
 
 let hooks: WebhookReceiver
 let sessionRequests: Record<string, unknown>[]
@@ -104,7 +112,12 @@ describe('merchant session', () => {
 		for (const k of ['shippingMethodUpdateUrl', 'shippingContactUpdateUrl', 'paymentMethodUpdateUrl'] as const) {
 			expect(ctx.endpoints[k]).toBe(ctx.endpoints.paymentGatewayUrl.replace(/paymentGateway$/, k.replace(/Url$/, '')))
 		}
-		expect(ctx).toMatchObject({ merchantIdentifier: APPLE_PAY.merchantIdentifier, countryCode: 'US', currencyCode: 'USD', supportedNetworks: ['visa', 'masterCard'] })
+		expect(ctx).toMatchObject({
+			merchantIdentifier: APPLE_PAY.merchantIdentifier,
+			countryCode: 'US',
+			currencyCode: 'USD',
+			supportedNetworks: ['visa', 'masterCard'],
+		})
 	})
 
 	it('a failing Apple Pay gateway is a 502, and no request is remembered', async () => {
@@ -173,10 +186,14 @@ describe('payment gateway callback', () => {
 	})
 
 	it('a declining business → STATUS_FAILURE with its errors; an unreachable one → STATUS_FAILURE', async () => {
-		businessAnswer = () => Response.json({ status: 'failure', errors: [{ code: 'shippingContactInvalid', contactField: 'postalCode', message: 'We do not ship there' }] })
+		businessAnswer = () =>
+			Response.json({ status: 'failure', errors: [{ code: 'shippingContactInvalid', contactField: 'postalCode', message: 'We do not ship there' }] })
 		const declined = await setup()
 		const res = await post(declined.ctx.endpoints.paymentGatewayUrl, { requestIdentifier: declined.requestIdentifier, payment: PAYMENT })
-		expect(await res.json()).toEqual({ status: 'STATUS_FAILURE', errors: [{ code: 'shippingContactInvalid', contactField: 'postalCode', message: 'We do not ship there' }] })
+		expect(await res.json()).toEqual({
+			status: 'STATUS_FAILURE',
+			errors: [{ code: 'shippingContactInvalid', contactField: 'postalCode', message: 'We do not ship there' }],
+		})
 		expect(await outcomeOf(declined.biz.businessId, declined.requestIdentifier)).toMatchObject({ outcome: 'failure', reason: 'business_declined' })
 
 		businessAnswer = () => new Response('internal secrets', { status: 500 })
@@ -192,7 +209,10 @@ describe('payment gateway callback', () => {
 		const { ctx, requestIdentifier } = await setup()
 		const wrongRequest = await post(ctx.endpoints.paymentGatewayUrl, { requestIdentifier: crypto.randomUUID(), payment: PAYMENT })
 		expect(wrongRequest.status).toBe(403)
-		const tampered = ctx.endpoints.paymentGatewayUrl.replace(/(\/hosted\/pay\/[^./]+\.)([A-Za-z0-9_-])/, (_m, head: string, ch: string) => `${head}${ch === 'A' ? 'B' : 'A'}`)
+		const tampered = ctx.endpoints.paymentGatewayUrl.replace(
+			/(\/hosted\/pay\/[^./]+\.)([A-Za-z0-9_-])/,
+			(_m, head: string, ch: string) => `${head}${ch === 'A' ? 'B' : 'A'}`,
+		)
 		expect(tampered).not.toBe(ctx.endpoints.paymentGatewayUrl)
 		expect((await post(tampered, { requestIdentifier, payment: PAYMENT })).status).toBe(404)
 		expect((await post(ctx.endpoints.paymentGatewayUrl.replace(/paymentGateway$/, 'orderTracking'), { requestIdentifier })).status).toBe(404)
@@ -248,9 +268,17 @@ describe('device reply', () => {
 	it('a failure reply before any gateway call settles the request as failed; after the gateway it changes nothing', async () => {
 		const open = await setup()
 		const reply = (s: { businessId: string; conversationId: string; requestIdentifier: string }, status: string) =>
-			settleAppleReply(env, config(), { businessId: s.businessId, conversationId: s.conversationId, data: { requestIdentifier: s.requestIdentifier, payment: { status } } })
+			settleAppleReply(env, config(), {
+				businessId: s.businessId,
+				conversationId: s.conversationId,
+				data: { requestIdentifier: s.requestIdentifier, payment: { status } },
+			})
 		expect(await reply({ businessId: open.biz.businessId, ...open }, 'STATUS_FAILURE')).toBe(true)
-		expect(await outcomeOf(open.biz.businessId, open.requestIdentifier)).toMatchObject({ outcome: 'failure', reason: 'device_reported_failure', detail: 'STATUS_FAILURE' })
+		expect(await outcomeOf(open.biz.businessId, open.requestIdentifier)).toMatchObject({
+			outcome: 'failure',
+			reason: 'device_reported_failure',
+			detail: 'STATUS_FAILURE',
+		})
 
 		const paid = await setup()
 		await post(paid.ctx.endpoints.paymentGatewayUrl, { requestIdentifier: paid.requestIdentifier, payment: PAYMENT })

@@ -1,6 +1,6 @@
 /**
- * The account-linking landing page in workerd (PRODUCT.md "Hosted pages"; spec
- * apple-msp-core.md §6.2): the URL Apple Business Register sends, sign-in that names the
+ * The account-linking landing page in workerd (docs/product.md "Hosted pages";
+ * docs/apple-protocol.md §6.2): the URL Apple Business Register sends, sign-in that names the
  * account, one confirmation, and a clear page with a way on for every other outcome.
  * Chromium drives the same flow in test/browser/landing.e2e.ts.
  */
@@ -26,7 +26,8 @@ async function admin(): Promise<PageClient> {
 const settingsPath = (id: string) => `/hosted/businesses/${encodeURIComponent(id)}/settings`
 
 describe('landing page (account linking)', () => {
-	const accountUrl = (id: string, extra = '') => `/landing?id=${encodeURIComponent(id)}&name=${encodeURIComponent('Acme Coffee')}&logo=${encodeURIComponent('https://cdn.example.com/logo.png')}${extra}`
+	const accountUrl = (id: string, extra = '') =>
+		`/landing?id=${encodeURIComponent(id)}&name=${encodeURIComponent('Acme Coffee')}&logo=${encodeURIComponent('https://cdn.example.com/logo.png')}${extra}`
 
 	it('sends a signed-out visitor to the login and back with the account parameters', async () => {
 		const id = crypto.randomUUID()
@@ -49,7 +50,9 @@ describe('landing page (account linking)', () => {
 		const client = await admin()
 		expect((await client.get('/landing')).status).toBe(400)
 		expect((await client.get('/landing?id=%3Cscript%3E')).status).toBe(400)
-		const page = await (await client.get(`/landing?id=acct-1&name=${encodeURIComponent('<img src=x onerror=alert(1)>')}&logo=${encodeURIComponent('javascript:alert(1)')}`)).text()
+		const page = await (
+			await client.get(`/landing?id=acct-1&name=${encodeURIComponent('<img src=x onerror=alert(1)>')}&logo=${encodeURIComponent('javascript:alert(1)')}`)
+		).text()
 		expect(page).not.toContain('<img src=x')
 		expect(page).toContain('&lt;img src=x')
 		expect(page).not.toContain('javascript:')
@@ -61,7 +64,8 @@ describe('landing page (account linking)', () => {
 		const accountId = crypto.randomUUID()
 		const client = await admin()
 		const csrf = csrfOf(await (await client.get(accountUrl(accountId))).text())
-		const link = (businessId: string) => client.post('/landing/link', { _csrf: csrf, accountId, name: 'Acme Coffee', logo: 'https://cdn.example.com/logo.png', businessId })
+		const link = (businessId: string) =>
+			client.post('/landing/link', { _csrf: csrf, accountId, name: 'Acme Coffee', logo: 'https://cdn.example.com/logo.png', businessId })
 		const first = await link(target.businessId)
 		expect(first.status).toBe(200)
 		expect(await first.text()).toContain('Account linked')

@@ -1,5 +1,5 @@
 /**
- * Customer authentication end to end (spec apple-msp-interactive.md §5.6): the IdP is played
+ * Customer authentication end to end (docs/apple-interactive.md §5.6): the IdP is played
  * on loopback test hosts (`idp.localhost`, fetch interception like the webhook receivers);
  * the customer's browser coming back from the IdP is a GET of our redirect URI.
  */
@@ -50,7 +50,9 @@ beforeEach(() => {
 		`${IDP}/userinfo`,
 		(req) => {
 			userCalls.push(req.headers.get('authorization') ?? '')
-			return req.headers.get('authorization') === 'Bearer at-123' ? Response.json({ sub: 'customer-42', email: 'c@example.com' }) : new Response(null, { status: 401 })
+			return req.headers.get('authorization') === 'Bearer at-123'
+				? Response.json({ sub: 'customer-42', email: 'c@example.com' })
+				: new Response(null, { status: 401 })
 		},
 		false,
 	)
@@ -228,19 +230,43 @@ describe('AUTH2: authorization code flow', () => {
 	it('a device reply reporting failure settles an AUTH2 request as failed; a success reply waits for the redirect', async () => {
 		const { biz, record, stub } = await setup()
 		const ok = await begin(record)
-		expect(await settleAppleReply(env, config(), { businessId: biz.businessId, conversationId: ok.conversationId, data: { requestIdentifier: ok.requestIdentifier, authenticate: { status: 'authenticated' } } })).toBe(true)
+		expect(
+			await settleAppleReply(env, config(), {
+				businessId: biz.businessId,
+				conversationId: ok.conversationId,
+				data: { requestIdentifier: ok.requestIdentifier, authenticate: { status: 'authenticated' } },
+			}),
+		).toBe(true)
 		expect((await stub.hostedRequest(ok.requestIdentifier))?.status).toBe('pending')
 
 		const bad = await begin(record)
-		expect(await settleAppleReply(env, config(), { businessId: biz.businessId, conversationId: bad.conversationId, data: { requestIdentifier: bad.requestIdentifier, authenticate: { status: 'failed' } } })).toBe(true)
+		expect(
+			await settleAppleReply(env, config(), {
+				businessId: biz.businessId,
+				conversationId: bad.conversationId,
+				data: { requestIdentifier: bad.requestIdentifier, authenticate: { status: 'failed' } },
+			}),
+		).toBe(true)
 		expect(await outcomeOf(biz.businessId, bad.requestIdentifier)).toMatchObject({ outcome: 'failed', reason: 'device_reported_failure', detail: 'failed' })
 	})
 
 	it('a reply from another conversation or for an unknown request is not ours', async () => {
 		const { biz, record } = await setup()
 		const { requestIdentifier } = await begin(record)
-		expect(await settleAppleReply(env, config(), { businessId: biz.businessId, conversationId: fakeConversationId(), data: { requestIdentifier, authenticate: { status: 'failed' } } })).toBe(false)
-		expect(await settleAppleReply(env, config(), { businessId: biz.businessId, conversationId: fakeConversationId(), data: { requestIdentifier: 'nope', authenticate: {} } })).toBe(false)
+		expect(
+			await settleAppleReply(env, config(), {
+				businessId: biz.businessId,
+				conversationId: fakeConversationId(),
+				data: { requestIdentifier, authenticate: { status: 'failed' } },
+			}),
+		).toBe(false)
+		expect(
+			await settleAppleReply(env, config(), {
+				businessId: biz.businessId,
+				conversationId: fakeConversationId(),
+				data: { requestIdentifier: 'nope', authenticate: {} },
+			}),
+		).toBe(false)
 	})
 })
 
@@ -262,8 +288,10 @@ describe('legacy flow (AUTH only)', () => {
 		const { ctx, requestIdentifier, conversationId } = await begin(record, { capabilities: ['AUTH'], returnToken: true })
 		if (ctx.flow !== 'legacy') throw new Error('expected legacy')
 		const token = await appleEncryptToken(ctx.responseEncryptionKey, 'at-123')
-		const secretBefore = await runInDurableObject(stub, (_i, state) =>
-			state.storage.sql.exec<{ secret: string | null }>('SELECT secret FROM hosted_requests WHERE request_id = ?', requestIdentifier).one().secret,
+		const secretBefore = await runInDurableObject(
+			stub,
+			(_i, state) =>
+				state.storage.sql.exec<{ secret: string | null }>('SELECT secret FROM hosted_requests WHERE request_id = ?', requestIdentifier).one().secret,
 		)
 		expect(secretBefore).toMatch(/^v1\./)
 		const ours = await settleAppleReply(env, config(), {
@@ -277,8 +305,10 @@ describe('legacy flow (AUTH only)', () => {
 		const legacy = await outcomeOf(biz.businessId, requestIdentifier)
 		expect(legacy).toMatchObject({ flow: 'legacy', outcome: 'authenticated', externalUserId: 'customer-42' })
 		expect(legacy).not.toHaveProperty('accessToken') // delivered to the business, then dropped
-		const secretAfter = await runInDurableObject(stub, (_i, state) =>
-			state.storage.sql.exec<{ secret: string | null }>('SELECT secret FROM hosted_requests WHERE request_id = ?', requestIdentifier).one().secret,
+		const secretAfter = await runInDurableObject(
+			stub,
+			(_i, state) =>
+				state.storage.sql.exec<{ secret: string | null }>('SELECT secret FROM hosted_requests WHERE request_id = ?', requestIdentifier).one().secret,
 		)
 		expect(secretAfter).toBeNull()
 	})
@@ -340,7 +370,14 @@ describe('wiring: prepareHosted → renderer → reply hook', () => {
 		const requestIdentifier = crypto.randomUUID()
 		const conversationId = fakeConversationId()
 		const ctx = await prepareHosted(env, config(), { business: record, state: state(conversationId, ['AUTH2']), message, requestIdentifier, origin: ORIGIN })
-		const body = renderAppleBody(message, { messageId: crypto.randomUUID(), businessId: biz.businessId, customerId: 'urn:mbid:customer', requestIdentifier, images: new Map(), ...ctx })
+		const body = renderAppleBody(message, {
+			messageId: crypto.randomUUID(),
+			businessId: biz.businessId,
+			customerId: 'urn:mbid:customer',
+			requestIdentifier,
+			images: new Map(),
+			...ctx,
+		})
 		expect(AppleMessageBodySchema.safeParse(body).success).toBe(true)
 		const data = (body as { interactiveData: { data: Record<string, unknown> } }).interactiveData.data
 		expect(data.requestIdentifier).toBe(requestIdentifier)
@@ -355,6 +392,8 @@ describe('wiring: prepareHosted → renderer → reply hook', () => {
 	it('other message types need no hosted context', async () => {
 		const { record } = await setup()
 		const message = BusinessMessageSchema.parse({ type: 'text', text: 'hi' }) as RenderableMessage
-		expect(await prepareHosted(env, config(), { business: record, state: state(fakeConversationId(), null), message, requestIdentifier: 'r', origin: ORIGIN })).toEqual({})
+		expect(
+			await prepareHosted(env, config(), { business: record, state: state(fakeConversationId(), null), message, requestIdentifier: 'r', origin: ORIGIN }),
+		).toEqual({})
 	})
 })

@@ -1,5 +1,5 @@
 /**
- * The hosted outcome reaches the business as one `interactive.received` (PRODUCT.md
+ * The hosted outcome reaches the business as one `interactive.received` (docs/product.md
  * "Webhooks"): AUTH2 sign-in completed at our redirect URI → the conversation sequences the
  * outcome and delivers it, signed, to the business's webhook.
  *
@@ -29,7 +29,14 @@ describe.skipIf(!wired)('hosted outcome events', () => {
 	it('AUTH2 completed → interactive.received kind authenticate with outcome, once, in sequence', async () => {
 		const biz = await createBusiness({
 			webhookUrl: 'http://biz.localhost/hook',
-			authentication: { authorizationUrl: 'http://idp.localhost/a', tokenUrl: 'http://idp.localhost/token', clientId: 'c', clientSecret: 's', scopes: ['openid'], userIdUrl: 'http://idp.localhost/me' },
+			authentication: {
+				authorizationUrl: 'http://idp.localhost/a',
+				tokenUrl: 'http://idp.localhost/token',
+				clientId: 'c',
+				clientSecret: 's',
+				scopes: ['openid'],
+				userIdUrl: 'http://idp.localhost/me',
+			},
 		})
 		hooks.on('http://biz.localhost/hook')
 		hooks.on('http://idp.localhost/token', () => Response.json({ access_token: 'at', token_type: 'Bearer' }), false)
@@ -66,10 +73,21 @@ describe.skipIf(!wired)('hosted outcome events', () => {
 	it('legacy: the device reply carries the encrypted token → one outcome event, the raw reply none', async () => {
 		const biz = await createBusiness({
 			webhookUrl: 'http://biz.localhost/legacy',
-			authentication: { authorizationUrl: 'http://idp.localhost/a', tokenUrl: 'http://idp.localhost/token', clientId: 'c', clientSecret: 's', scopes: ['openid'], userIdUrl: 'http://idp.localhost/me' },
+			authentication: {
+				authorizationUrl: 'http://idp.localhost/a',
+				tokenUrl: 'http://idp.localhost/token',
+				clientId: 'c',
+				clientSecret: 's',
+				scopes: ['openid'],
+				userIdUrl: 'http://idp.localhost/me',
+			},
 		})
 		hooks.on('http://biz.localhost/legacy')
-		hooks.on('http://idp.localhost/me', (req) => Response.json({ sub: req.headers.get('authorization') === 'Bearer legacy-at' ? 'user-legacy' : 'wrong' }), false)
+		hooks.on(
+			'http://idp.localhost/me',
+			(req) => Response.json({ sub: req.headers.get('authorization') === 'Bearer legacy-at' ? 'user-legacy' : 'wrong' }),
+			false,
+		)
 		const customer = customerId()
 		expect((await postApple(textMessage(biz.businessId, customer, 'hi'), { headers: { 'capability-list': 'LIST,AUTH' } })).status).toBe(200)
 		const state = (await conversationOf(biz.businessId, customer).state())!
@@ -93,7 +111,13 @@ describe.skipIf(!wired)('hosted outcome events', () => {
 		expect((await postApple(reply, { headers: { 'capability-list': 'LIST,AUTH' } })).status).toBe(200)
 		await vi.waitFor(() => expect(hooks.received.filter((r) => r.json.type === 'interactive.received')).toHaveLength(1), { timeout: 5000 })
 		const got = hooks.received.find((r) => r.json.type === 'interactive.received')!
-		expect(got.json.data).toMatchObject({ kind: 'authenticate', requestId: requestIdentifier, flow: 'legacy', outcome: 'authenticated', externalUserId: 'user-legacy' })
+		expect(got.json.data).toMatchObject({
+			kind: 'authenticate',
+			requestId: requestIdentifier,
+			flow: 'legacy',
+			outcome: 'authenticated',
+			externalUserId: 'user-legacy',
+		})
 		expect(got.body).not.toContain(token)
 	})
 })

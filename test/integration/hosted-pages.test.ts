@@ -1,5 +1,5 @@
 /**
- * Hosted pages in workerd, as a browser would drive them (PRODUCT.md "Hosted pages"):
+ * Hosted pages in workerd, as a browser would drive them (docs/product.md "Hosted pages"):
  * login and session cookie, CSRF (Origin + synchronizer token), business scoping, settings
  * forms saved through the admin API, test delivery, failed deliveries with replay. The
  * account-linking landing page is hosted-landing.test.ts. Chromium drives the same pages in
@@ -136,7 +136,11 @@ describe('settings forms', () => {
 		}
 		const forged = await client.post(`${settingsPath(biz.businessId).replace(/settings$/, 'webhooks')}`, { ...form, _csrf: 'forged' })
 		expect(forged.status).toBe(403)
-		const crossOrigin = await client.post(`${settingsPath(biz.businessId).replace(/settings$/, 'webhooks')}`, { ...form, _csrf: csrf }, { origin: 'http://127.0.0.1:9999' })
+		const crossOrigin = await client.post(
+			`${settingsPath(biz.businessId).replace(/settings$/, 'webhooks')}`,
+			{ ...form, _csrf: csrf },
+			{ origin: 'http://127.0.0.1:9999' },
+		)
 		expect(crossOrigin.status).toBe(403)
 		const noOrigin = await hostedFetch(settingsPath(biz.businessId).replace(/settings$/, 'webhooks'), {
 			method: 'POST',
@@ -162,7 +166,13 @@ describe('settings forms', () => {
 		const biz = await createBusiness()
 		const client = await admin()
 		const csrf = csrfOf(await (await client.get(settingsPath(biz.businessId))).text())
-		const res = await client.post(settingsPath(biz.businessId).replace(/settings$/, 'webhooks'), { _csrf: csrf, webhookUrl: 'http://169.254.169.254/latest', routeIntent: 'x', routeGroup: '', routeUrl: 'not a url' })
+		const res = await client.post(settingsPath(biz.businessId).replace(/settings$/, 'webhooks'), {
+			_csrf: csrf,
+			webhookUrl: 'http://169.254.169.254/latest',
+			routeIntent: 'x',
+			routeGroup: '',
+			routeUrl: 'not a url',
+		})
 		expect(res.status).toBe(422)
 		const html = await res.text()
 		expect(html).toContain('role="alert"')
@@ -174,7 +184,13 @@ describe('settings forms', () => {
 		const client = await admin()
 		const action = settingsPath(biz.businessId).replace(/settings$/, 'authentication')
 		let csrf = csrfOf(await (await client.get(settingsPath(biz.businessId))).text())
-		const fields = { authorizationUrl: 'https://idp.example.com/authorize', tokenUrl: 'https://idp.example.com/token', clientId: 'cid', scopes: 'openid email', userIdUrl: '' }
+		const fields = {
+			authorizationUrl: 'https://idp.example.com/authorize',
+			tokenUrl: 'https://idp.example.com/token',
+			clientId: 'cid',
+			scopes: 'openid email',
+			userIdUrl: '',
+		}
 		const missing = await client.post(action, { ...fields, clientSecret: '', action: 'save', _csrf: csrf })
 		expect(missing.status).toBe(422)
 		expect((await client.post(action, { ...fields, clientSecret: 'first-secret', action: 'save', _csrf: csrf })).status).toBe(303)
@@ -233,7 +249,9 @@ describe('settings forms', () => {
 		expect(page).toMatch(/HTTP 503 in \d+ ms/)
 		expect(page).not.toContain('SECRET-RESPONSE-BODY')
 		// Only saved URLs can be targeted.
-		expect((await client.post(settingsPath(biz.businessId).replace(/settings$/, 'test-delivery'), { _csrf: csrf, target: 'http://elsewhere.localhost/' })).status).toBe(400)
+		expect(
+			(await client.post(settingsPath(biz.businessId).replace(/settings$/, 'test-delivery'), { _csrf: csrf, target: 'http://elsewhere.localhost/' })).status,
+		).toBe(400)
 	})
 
 	it('lists failed deliveries and replays one', async () => {

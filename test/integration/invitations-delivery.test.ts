@@ -27,28 +27,41 @@ afterEach(() => hooks.restore())
 
 const stub = () => invitationsStub(env, biz.businessId)
 const invite = async (phoneNumber: string, referenceId?: string) => {
-	const res = await businessFetch(biz.apiKey, '/v1/invitations', { method: 'POST', json: { phoneNumber, templateId: 'binaryChoice.engage.withImage', ...(referenceId ? { referenceId } : {}) } })
+	const res = await businessFetch(biz.apiKey, '/v1/invitations', {
+		method: 'POST',
+		json: { phoneNumber, templateId: 'binaryChoice.engage.withImage', ...(referenceId ? { referenceId } : {}) },
+	})
 	expect(res.status).toBe(202)
 	return (await res.json()) as { id: string; referenceId: string }
 }
-const row = (id: string) => businessFetch(biz.apiKey, `/v1/invitations/${id}`).then((r) => r.json() as Promise<{ status: string; attempts: number; appleStatus: number | null }>)
+const row = (id: string) =>
+	businessFetch(biz.apiKey, `/v1/invitations/${id}`).then((r) => r.json() as Promise<{ status: string; attempts: number; appleStatus: number | null }>)
 const watched = async () => (await Promise.all(WATCH_SHARDS.map((s) => watchlistStub(env, s).list(1000)))).flat()
 const untilAttempts = (id: string, n: number) =>
-	vi.waitFor(async () => {
-		if ((await row(id)).attempts < n) throw new Error('waiting')
-	}, { timeout: 10_000, interval: 10 })
+	vi.waitFor(
+		async () => {
+			if ((await row(id)).attempts < n) throw new Error('waiting')
+		},
+		{ timeout: 10_000, interval: 10 },
+	)
 
 describe('invitation events are delivered like every event', () => {
 	it('a 410 endpoint dead-letters invitation.updated; the business replays it with the same webhook-id', async () => {
 		const gone = await createBusiness({ webhookUrl: 'http://gone.localhost/hook' })
 		hooks.on('http://gone.localhost/hook', () => new Response('gone', { status: 410 }))
-		const res = await businessFetch(gone.apiKey, '/v1/invitations', { method: 'POST', json: { phoneNumber: '+15552220001', templateId: 'binaryChoice.engage.withImage' } })
+		const res = await businessFetch(gone.apiKey, '/v1/invitations', {
+			method: 'POST',
+			json: { phoneNumber: '+15552220001', templateId: 'binaryChoice.engage.withImage' },
+		})
 		expect(res.status).toBe(202)
 		let failed: { id: string; eventType: string; conversationId: string | null }[] = []
-		await vi.waitFor(async () => {
-			failed = ((await (await businessFetch(gone.apiKey, '/v1/deliveries/failed')).json()) as { data: typeof failed }).data
-			if (failed.length < 2) throw new Error('waiting for dead letters')
-		}, { timeout: 10_000, interval: 20 })
+		await vi.waitFor(
+			async () => {
+				failed = ((await (await businessFetch(gone.apiKey, '/v1/deliveries/failed')).json()) as { data: typeof failed }).data
+				if (failed.length < 2) throw new Error('waiting for dead letters')
+			},
+			{ timeout: 10_000, interval: 20 },
+		)
 		expect(failed.every((d) => d.eventType === 'invitation.updated' && d.conversationId === null)).toBe(true)
 		// The business moves its endpoint; a replay goes out with the same webhook-id.
 		await adminFetch(`/businesses/${gone.businessId}`, { method: 'PATCH', json: { webhookUrl: 'http://gone.localhost/hook2' } })
@@ -96,7 +109,9 @@ describe('retries', () => {
 		await runInDurableObject(stub(), (_i, s) => s.storage.sql.exec('UPDATE invitations SET next_attempt_at = 0 WHERE id = ?', second.id))
 		await runDurableObjectAlarm(stub())
 		await hooks.until((r) => r.some((x) => x.json.data.invitationId === second.id && x.json.data.status === 'declined'))
-		expect(hooks.received.find((x) => x.json.data.invitationId === second.id && x.json.data.status === 'declined')!.json.data.reason).toBe('opted_out_before_send')
+		expect(hooks.received.find((x) => x.json.data.invitationId === second.id && x.json.data.status === 'declined')!.json.data.reason).toBe(
+			'opted_out_before_send',
+		)
 		expect(apple.calls.filter((c) => c.headers['destination-id'] === `tel:${phone}`)).toHaveLength(2)
 	})
 })

@@ -41,7 +41,9 @@ async function submitted(body: Record<string, unknown> = {}): Promise<{ created:
 	expect(res.status).toBe(202)
 	const created = (await res.json()) as Created
 	await hooks.until(() => statuses(created.id).includes('submitted'))
-	const call = apple.calls.find((c) => (c.body.interactiveData as { data: { notification: { referenceId: string } } }).data.notification.referenceId === created.referenceId)!
+	const call = apple.calls.find(
+		(c) => (c.body.interactiveData as { data: { notification: { referenceId: string } } }).data.notification.referenceId === created.referenceId,
+	)!
 	return { created, call }
 }
 
@@ -50,7 +52,11 @@ async function nothingHappened(): Promise<void> {
 	expect(apple.calls).toHaveLength(0)
 	expect((await getJson<{ data: unknown[] }>('/v1/invitations')).data).toEqual([])
 	expect(await stub().pendingEvents()).toBe(0)
-	const rows = await runInDurableObject(stub(), (_i, s) => s.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'events'").one().n === 1 ? s.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM events').one().n : 0)
+	const rows = await runInDurableObject(stub(), (_i, s) =>
+		s.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'events'").one().n === 1
+			? s.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM events').one().n
+			: 0,
+	)
 	expect(rows).toBe(0)
 	expect(hooks.received.filter((r) => r.json.type === 'invitation.updated')).toHaveLength(0)
 }
@@ -76,7 +82,13 @@ function acceptMessage(customer: string, call: AppleCall, title = 'Yes, chat wit
 
 describe('POST /v1/invitations → Apple', () => {
 	it('sends the notification body with message-type and a tel: destination, then submitted', async () => {
-		const res = await invite({ phoneNumber: PHONE, templateId: 'binaryChoice.engage.withImage', referenceId: 'order-12345', locale: 'en-us', parameters: { brandName: 'Acme Dental', brandLogo: PNG_B64 } })
+		const res = await invite({
+			phoneNumber: PHONE,
+			templateId: 'binaryChoice.engage.withImage',
+			referenceId: 'order-12345',
+			locale: 'en-us',
+			parameters: { brandName: 'Acme Dental', brandLogo: PNG_B64 },
+		})
 		expect(res.status).toBe(202)
 		const created = (await res.json()) as Created
 		expect(created).toMatchObject({ status: 'submitting', referenceId: 'order-12345' })
@@ -84,12 +96,33 @@ describe('POST /v1/invitations → Apple', () => {
 		await hooks.until(() => statuses(created.id).length === 2)
 		expect(statuses(created.id)).toEqual(['submitting', 'submitted'])
 		const call = apple.calls[0]!
-		expect(call.headers).toMatchObject({ 'message-type': 'notification', 'destination-id': `tel:${PHONE}`, 'source-id': biz.businessId, id: call.body.id as string })
+		expect(call.headers).toMatchObject({
+			'message-type': 'notification',
+			'destination-id': `tel:${PHONE}`,
+			'source-id': biz.businessId,
+			id: call.body.id as string,
+		})
 		expect(call.body).toMatchObject({ v: 1, type: 'interactive', sourceId: biz.businessId, destinationId: `tel:${PHONE}` })
 		const data = (call.body.interactiveData as { bid: string; data: Record<string, unknown> }).data
-		expect(data).toMatchObject({ version: '1.0', notification: { templateId: 'binaryChoice.engage.withImage', referenceId: 'order-12345', locale: 'en-us', parameters: { brandName: 'Acme Dental', brandLogo: PNG_B64 } } })
+		expect(data).toMatchObject({
+			version: '1.0',
+			notification: {
+				templateId: 'binaryChoice.engage.withImage',
+				referenceId: 'order-12345',
+				locale: 'en-us',
+				parameters: { brandName: 'Acme Dental', brandLogo: PNG_B64 },
+			},
+		})
 		const event = updates(created.id)[1]!.json.data
-		expect(event).toMatchObject({ businessId: biz.businessId, conversationId: null, invitationId: created.id, status: 'submitted', previousStatus: 'submitting', referenceId: 'order-12345', phoneNumber: PHONE })
+		expect(event).toMatchObject({
+			businessId: biz.businessId,
+			conversationId: null,
+			invitationId: created.id,
+			status: 'submitted',
+			previousStatus: 'submitting',
+			referenceId: 'order-12345',
+			phoneNumber: PHONE,
+		})
 		expect(updates(created.id)[0]!.headers['webhook-signature']).toMatch(/^v1,/)
 		const stored = await getJson<{ status: string; attempts: number; hasBrandLogo: boolean }>(`/v1/invitations/${created.id}`)
 		expect(stored).toMatchObject({ status: 'submitted', attempts: 1, hasBrandLogo: true })
@@ -133,8 +166,16 @@ describe('POST /v1/invitations → Apple', () => {
 		const created = (await res.json()) as Created
 		await hooks.until(() => statuses(created.id).includes('provider_rejected'))
 		const event = updates(created.id).at(-1)!.json.data
-		expect(event).toMatchObject({ status: 'provider_rejected', appleStatus: 422, appleBody: '{"code":"messaging_invitation_unavailable"}', reason: 'apple_rejected' })
-		expect(await getJson<{ status: string; appleStatus: number }>(`/v1/invitations/${created.id}`)).toMatchObject({ status: 'provider_rejected', appleStatus: 422 })
+		expect(event).toMatchObject({
+			status: 'provider_rejected',
+			appleStatus: 422,
+			appleBody: '{"code":"messaging_invitation_unavailable"}',
+			reason: 'apple_rejected',
+		})
+		expect(await getJson<{ status: string; appleStatus: number }>(`/v1/invitations/${created.id}`)).toMatchObject({
+			status: 'provider_rejected',
+			appleStatus: 422,
+		})
 		expect(apple.calls).toHaveLength(1)
 	})
 
@@ -179,17 +220,34 @@ describe('what the customer does', () => {
 		const customer = customerId()
 		const res = await postApple(acceptMessage(customer, call))
 		expect(res.status).toBe(200)
-		await hooks.until(() => statuses(created.id).includes('accepted') && hooks.received.some((r) => r.json.type === 'interactive.received' && r.json.data.customerId === customer))
+		await hooks.until(
+			() =>
+				statuses(created.id).includes('accepted') && hooks.received.some((r) => r.json.type === 'interactive.received' && r.json.data.customerId === customer),
+		)
 		const mine = hooks.received.filter((r) => r.json.data.customerId === customer && r.json.type !== 'invitation.updated').map((r) => r.json)
 		expect(mine.map((e) => e.type)).toEqual(['conversation.started', 'interactive.received'])
-		expect(mine[1]!.data).toMatchObject({ kind: 'invitation', invitationId: created.id, selected: { title: 'Yes, chat with us', subtitle: 'Acme Dental' }, referenceId: 'campaign-7', displayText: 'Yes, chat with us' })
+		expect(mine[1]!.data).toMatchObject({
+			kind: 'invitation',
+			invitationId: created.id,
+			selected: { title: 'Yes, chat with us', subtitle: 'Acme Dental' },
+			referenceId: 'campaign-7',
+			displayText: 'Yes, chat with us',
+		})
 		const accepted = updates(created.id).at(-1)!.json.data
-		expect(accepted).toMatchObject({ status: 'accepted', conversationId: mine[0]!.data.conversationId, customerId: customer, choice: { title: 'Yes, chat with us' } })
+		expect(accepted).toMatchObject({
+			status: 'accepted',
+			conversationId: mine[0]!.data.conversationId,
+			customerId: customer,
+			choice: { title: 'Yes, chat with us' },
+		})
 		// Apple repeats the message: no second event anywhere.
 		await postApple(acceptMessage(customer, call))
 		expect(statuses(created.id).filter((s) => s === 'accepted')).toHaveLength(1)
 		// From here on it is an ordinary conversation: the business can write.
-		const send = await businessFetch(biz.apiKey, '/v1/messages', { method: 'POST', json: { customerId: customer, message: { type: 'text', text: 'Welcome!' } } })
+		const send = await businessFetch(biz.apiKey, '/v1/messages', {
+			method: 'POST',
+			json: { customerId: customer, message: { type: 'text', text: 'Welcome!' } },
+		})
 		expect(send.status).toBe(202)
 	})
 
@@ -217,7 +275,7 @@ describe('what the customer does', () => {
 		expect(hooks.received.length).toBe(eventsBefore)
 
 		// The operator clears the entry when the customer asks to be invited again.
-		expect((await adminFetch(`/businesses/${biz.businessId}/invitation-opt-outs`).then((r) => r.json()) as { data: unknown[] }).data).toHaveLength(1)
+		expect(((await adminFetch(`/businesses/${biz.businessId}/invitation-opt-outs`).then((r) => r.json())) as { data: unknown[] }).data).toHaveLength(1)
 		expect((await adminFetch(`/businesses/${biz.businessId}/invitation-opt-outs/${encodeURIComponent(PHONE)}`, { method: 'DELETE' })).status).toBe(204)
 		expect((await adminFetch(`/businesses/${biz.businessId}/invitation-opt-outs/${encodeURIComponent(PHONE)}`, { method: 'DELETE' })).status).toBe(404)
 		expect((await invite({ phoneNumber: PHONE, templateId: 'binaryChoice.engage.withImage' })).status).toBe(202)
@@ -260,7 +318,9 @@ describe('reading invitations', () => {
 		const second = await getJson<{ data: { id: string }[]; nextCursor: string | null }>(`/v1/invitations?limit=2&cursor=${first.nextCursor}`)
 		expect(second.data.map((i) => i.id)).toEqual([ids[0]])
 		expect((await getJson<{ data: { id: string }[] }>('/v1/invitations?status=provider_rejected')).data.map((i) => i.id)).toEqual([ids[2]])
-		expect((await getJson<{ data: { id: string }[] }>(`/v1/invitations?phoneNumber=${encodeURIComponent('+15550000001')}`)).data.map((i) => i.id)).toEqual([ids[0]])
+		expect((await getJson<{ data: { id: string }[] }>(`/v1/invitations?phoneNumber=${encodeURIComponent('+15550000001')}`)).data.map((i) => i.id)).toEqual([
+			ids[0],
+		])
 		expect((await businessFetch(biz.apiKey, '/v1/invitations?status=nope')).status).toBe(400)
 		const other = await createBusiness()
 		expect((await businessFetch(other.apiKey, `/v1/invitations/${ids[0]}`)).status).toBe(404)
@@ -279,7 +339,12 @@ describe('refused before anything is stored', () => {
 		['an unknown parameter', { ...base, parameters: { firstName: 'Ann' } }, 400, 'parameters'],
 		['a malformed locale', { ...base, locale: 'english please' }, 400, 'locale'],
 		['a referenceId with spaces', { ...base, referenceId: 'has space' }, 400, 'referenceId'],
-		['a logo on a template without an image', { ...base, templateId: 'binaryChoice.engage.noImage', parameters: { brandLogo: PNG_B64 } }, 422, 'parameters.brandLogo'],
+		[
+			'a logo on a template without an image',
+			{ ...base, templateId: 'binaryChoice.engage.noImage', parameters: { brandLogo: PNG_B64 } },
+			422,
+			'parameters.brandLogo',
+		],
 		['a logo that is not a PNG', { ...base, parameters: { brandLogo: btoa('GIF89a not a png at all') } }, 422, 'parameters.brandLogo'],
 		['a logo that is not base64', { ...base, parameters: { brandLogo: '%%%' } }, 422, 'parameters.brandLogo'],
 		['a logo URL that answers 404', { ...base, parameters: { brandLogo: 'http://logo.localhost/missing.png' } }, 422, 'parameters.brandLogo'],
@@ -297,7 +362,9 @@ describe('refused before anything is stored', () => {
 	}
 
 	it('not JSON → 400; a bad Idempotency-Key → 400', async () => {
-		expect((await businessFetch(biz.apiKey, '/v1/invitations', { method: 'POST', body: '{', headers: { 'content-type': 'application/json' } })).status).toBe(400)
+		expect((await businessFetch(biz.apiKey, '/v1/invitations', { method: 'POST', body: '{', headers: { 'content-type': 'application/json' } })).status).toBe(
+			400,
+		)
 		expect((await invite(base, { 'idempotency-key': 'has space' })).status).toBe(400)
 		await nothingHappened()
 	})
@@ -334,7 +401,10 @@ describe('refused before anything is stored', () => {
 	})
 
 	it('an invalid rate-limit setting is refused by the admin API', async () => {
-		const res = await adminFetch('/businesses', { method: 'POST', json: { businessId: crypto.randomUUID(), name: 'x', webhookUrl: 'http://hooks.localhost/default', invitationRateLimit: { limit: 0, windowSeconds: 60 } } })
+		const res = await adminFetch('/businesses', {
+			method: 'POST',
+			json: { businessId: crypto.randomUUID(), name: 'x', webhookUrl: 'http://hooks.localhost/default', invitationRateLimit: { limit: 0, windowSeconds: 60 } },
+		})
 		expect(res.status).toBe(400)
 	})
 })

@@ -10,8 +10,24 @@ import { SendMessageSchema } from '../../src/messaging/schemas'
 import { SEND_EXAMPLES } from '../../src/messaging/examples'
 import { businessFetch, createBusiness } from '../helpers/platform'
 
-type Op = { operationId?: string; summary?: string; description?: string; tags?: string[]; security?: unknown[]; responses: Record<string, { content?: Record<string, { examples?: Record<string, unknown>; schema?: unknown }> }>; requestBody?: { content: Record<string, { examples?: Record<string, { value: unknown }>; schema: unknown }> }; parameters?: { name: string; in: string }[] }
-type Doc = { openapi: string; info: { license?: unknown }; servers?: unknown[]; paths: Record<string, Record<string, Op>>; webhooks: Record<string, { post: Op }>; components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> } }
+type Op = {
+	operationId?: string
+	summary?: string
+	description?: string
+	tags?: string[]
+	security?: unknown[]
+	responses: Record<string, { content?: Record<string, { examples?: Record<string, unknown>; schema?: unknown }> }>
+	requestBody?: { content: Record<string, { examples?: Record<string, { value: unknown }>; schema: unknown }> }
+	parameters?: { name: string; in: string }[]
+}
+type Doc = {
+	openapi: string
+	info: { license?: unknown }
+	servers?: unknown[]
+	paths: Record<string, Record<string, Op>>
+	webhooks: Record<string, { post: Op }>
+	components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> }
+}
 
 async function document(): Promise<{ doc: Doc; size: number }> {
 	const res = await exports.default.fetch('https://msp.test/openapi.json')
@@ -29,7 +45,17 @@ describe('OpenAPI document', () => {
 		expect(doc.info.license).toBeTruthy()
 		const send = doc.paths['/v1/messages']!.post!.requestBody!.content['application/json']!
 		expect(send.schema).toEqual({ $ref: '#/components/schemas/SendMessageRequest' })
-		for (const name of ['BusinessMessage', 'FallbackMessage', 'TextMessage', 'ListPickerMessage', 'FormPage', 'ImageRef', 'Error', 'SendResponse', 'AppleRawPayload']) {
+		for (const name of [
+			'BusinessMessage',
+			'FallbackMessage',
+			'TextMessage',
+			'ListPickerMessage',
+			'FormPage',
+			'ImageRef',
+			'Error',
+			'SendResponse',
+			'AppleRawPayload',
+		]) {
 			expect(doc.components.schemas[name], name).toBeTruthy()
 		}
 		expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['adminToken', 'apiKey'])
@@ -107,22 +133,62 @@ describe('OpenAPI document', () => {
 		expect(create.requestBody!.content['application/json']!.schema).toEqual({ $ref: '#/components/schemas/CreateInvitationRequest' })
 		expect(Object.keys(create.responses['409']!.content!['application/json']!.examples!).sort()).toEqual(['conflict_1', 'opted_out'])
 		expect((create.responses['429'] as { headers?: Record<string, unknown> }).headers?.['Retry-After']).toBeTruthy()
-		for (const name of ['Invitation', 'InvitationPage', 'CreatedInvitation', 'InvitationOptOut', 'InvitationOptOutPage', 'InvitationStatus', 'RateLimitedError', 'InvitationUpdatedEvent']) expect(doc.components.schemas[name], name).toBeTruthy()
+		for (const name of [
+			'Invitation',
+			'InvitationPage',
+			'CreatedInvitation',
+			'InvitationOptOut',
+			'InvitationOptOutPage',
+			'InvitationStatus',
+			'RateLimitedError',
+			'InvitationUpdatedEvent',
+		])
+			expect(doc.components.schemas[name], name).toBeTruthy()
 	})
 
 	it('shows an example for every message type, each a valid send', async () => {
 		const { doc } = await document()
 		const examples = doc.paths['/v1/messages']!.post!.requestBody!.content['application/json']!.examples!
 		const types = new Set(Object.values(examples).map((e) => (e.value as { message: { type: string } }).message.type))
-		expect([...types].sort()).toEqual(['apple', 'applePay', 'authenticate', 'form', 'iMessageApp', 'listPicker', 'quickReply', 'richLink', 'template', 'text', 'timePicker', 'typing'])
+		expect([...types].sort()).toEqual([
+			'apple',
+			'applePay',
+			'authenticate',
+			'form',
+			'iMessageApp',
+			'listPicker',
+			'quickReply',
+			'richLink',
+			'template',
+			'text',
+			'timePicker',
+			'typing',
+		])
 		for (const [name, example] of Object.entries(SEND_EXAMPLES)) expect(SendMessageSchema.safeParse(example.value).success, name).toBe(true)
 	})
 
 	it('documents every webhook event with the Standard Webhooks headers', async () => {
 		const { doc } = await document()
-		expect(Object.keys(doc.webhooks).sort()).toEqual(['conversation.closed', 'conversation.started', 'interactive.received', 'invitation.updated', 'message.failed', 'message.received', 'message.sent', 'reaction.received', 'typing.started', 'typing.stopped'])
+		expect(Object.keys(doc.webhooks).sort()).toEqual([
+			'conversation.closed',
+			'conversation.started',
+			'interactive.received',
+			'invitation.updated',
+			'message.failed',
+			'message.received',
+			'message.sent',
+			'reaction.received',
+			'typing.started',
+			'typing.stopped',
+		])
 		for (const [type, { post }] of Object.entries(doc.webhooks)) {
-			expect(post.parameters?.filter((p) => p.in === 'header').map((p) => p.name).sort(), type).toEqual(['webhook-id', 'webhook-signature', 'webhook-timestamp'])
+			expect(
+				post.parameters
+					?.filter((p) => p.in === 'header')
+					.map((p) => p.name)
+					.sort(),
+				type,
+			).toEqual(['webhook-id', 'webhook-signature', 'webhook-timestamp'])
 			expect(JSON.stringify(post.requestBody!.content['application/json']!.schema), type).toMatch(/#\/components\/schemas\/\w+Event/)
 		}
 	})
@@ -133,8 +199,16 @@ describe('validation through the declared routes keeps the error envelope', () =
 		const biz = await createBusiness()
 		const q = await businessFetch(biz.apiKey, '/v1/conversations?limit=0')
 		expect(q.status).toBe(400)
-		expect(((await q.json()) as { error: { code: string; message: string; details: { path: string }[] } }).error).toMatchObject({ code: 'bad_request', message: 'invalid query', details: [{ path: 'limit' }] })
-		const key = await businessFetch(biz.apiKey, '/v1/messages', { method: 'POST', headers: { 'idempotency-key': 'has space' }, json: { customerId: 'urn:mbid:x', message: { type: 'text', text: 'hi' } } })
+		expect(((await q.json()) as { error: { code: string; message: string; details: { path: string }[] } }).error).toMatchObject({
+			code: 'bad_request',
+			message: 'invalid query',
+			details: [{ path: 'limit' }],
+		})
+		const key = await businessFetch(biz.apiKey, '/v1/messages', {
+			method: 'POST',
+			headers: { 'idempotency-key': 'has space' },
+			json: { customerId: 'urn:mbid:x', message: { type: 'text', text: 'hi' } },
+		})
 		expect(key.status).toBe(400)
 		expect(((await key.json()) as { error: { message: string } }).error.message).toBe('Idempotency-Key must be 1–255 visible ASCII characters')
 		expect((await businessFetch(biz.apiKey, '/v1/templates/not-a-template')).status).toBe(404)
@@ -147,8 +221,16 @@ describe('validation through the declared routes keeps the error envelope', () =
 		const biz = await createBusiness()
 		const q = await businessFetch(biz.apiKey, '/v1/invitations?limit=0&status=nope')
 		expect(q.status).toBe(400)
-		expect(((await q.json()) as { error: { code: string; message: string; details: { path: string }[] } }).error).toMatchObject({ code: 'bad_request', message: 'invalid query', details: [{ path: 'limit' }, { path: 'status' }] })
-		const key = await businessFetch(biz.apiKey, '/v1/invitations', { method: 'POST', headers: { 'idempotency-key': 'has space' }, json: { phoneNumber: '+15551234567', templateId: 'binaryChoice.engage.noImage' } })
+		expect(((await q.json()) as { error: { code: string; message: string; details: { path: string }[] } }).error).toMatchObject({
+			code: 'bad_request',
+			message: 'invalid query',
+			details: [{ path: 'limit' }, { path: 'status' }],
+		})
+		const key = await businessFetch(biz.apiKey, '/v1/invitations', {
+			method: 'POST',
+			headers: { 'idempotency-key': 'has space' },
+			json: { phoneNumber: '+15551234567', templateId: 'binaryChoice.engage.noImage' },
+		})
 		expect(key.status).toBe(400)
 		expect(await key.json()).toEqual({ error: { code: 'bad_request', message: 'Idempotency-Key must be 1–255 visible ASCII characters' } })
 		const id = await businessFetch(biz.apiKey, '/v1/invitations/inv_nope')
@@ -157,7 +239,19 @@ describe('validation through the declared routes keeps the error envelope', () =
 })
 
 describe('template preview answers like a send', () => {
-	const picker = { type: 'listPicker', title: 'Pick', sections: [{ title: 'S', items: [{ id: '{{itemId}}', title: 'A' }, { id: 'b', title: 'B' }] }] }
+	const picker = {
+		type: 'listPicker',
+		title: 'Pick',
+		sections: [
+			{
+				title: 'S',
+				items: [
+					{ id: '{{itemId}}', title: 'A' },
+					{ id: 'b', title: 'B' },
+				],
+			},
+		],
+	}
 
 	async function previewOf(message: unknown, variables: Record<string, string>) {
 		const biz = await createBusiness()
@@ -194,7 +288,9 @@ describe('template preview answers like a send', () => {
 		expect((await previewOf(picker, {})).status).toBe(422)
 		const biz = await createBusiness()
 		expect((await businessFetch(biz.apiKey, '/v1/templates/tpl_nothing/preview', { method: 'POST', json: { variables: {} } })).status).toBe(404)
-		const created = (await (await businessFetch(biz.apiKey, '/v1/templates', { method: 'POST', json: { name: 't', message: picker } })).json()) as { id: string }
+		const created = (await (await businessFetch(biz.apiKey, '/v1/templates', { method: 'POST', json: { name: 't', message: picker } })).json()) as {
+			id: string
+		}
 		expect((await businessFetch(biz.apiKey, `/v1/templates/${created.id}/preview`, { method: 'POST', json: { variables: { itemId: 5 } } })).status).toBe(400)
 	})
 })

@@ -19,7 +19,9 @@ afterEach(() => hooks.restore())
 
 async function startConversation(capabilities = 'LIST,TIME,QUICK,FORM,AUTH2', deviceAgent = 'iPhone OS') {
 	const c = customerId()
-	const res = await postApple(textMessage(biz.businessId, c, 'hello', { locale: 'en_US' }), { headers: { 'capability-list': capabilities, 'device-agent': deviceAgent } })
+	const res = await postApple(textMessage(biz.businessId, c, 'hello', { locale: 'en_US' }), {
+		headers: { 'capability-list': capabilities, 'device-agent': deviceAgent },
+	})
 	expect(res.status).toBe(200)
 	return c
 }
@@ -38,8 +40,22 @@ describe('POST /v1/messages → Apple', () => {
 		expect(accepted).toMatchObject({ status: 'queued', rendered: 'original', sequence: 2 })
 		await hooks.until(() => ofCustomer(c, 'message.sent').length === 1)
 		const call = apple.calls[0]!
-		expect(call.body).toEqual({ v: 1, id: accepted.id, type: 'text', sourceId: biz.businessId, destinationId: c, locale: 'en_US', body: 'Bonjour 👋 こんにちは مرحبا' })
-		expect(call.headers).toMatchObject({ id: accepted.id, 'source-id': biz.businessId, 'destination-id': c, 'content-type': 'application/json', 'auto-reply': 'true' })
+		expect(call.body).toEqual({
+			v: 1,
+			id: accepted.id,
+			type: 'text',
+			sourceId: biz.businessId,
+			destinationId: c,
+			locale: 'en_US',
+			body: 'Bonjour 👋 こんにちは مرحبا',
+		})
+		expect(call.headers).toMatchObject({
+			id: accepted.id,
+			'source-id': biz.businessId,
+			'destination-id': c,
+			'content-type': 'application/json',
+			'auto-reply': 'true',
+		})
 		expect(call.headers['msp-agent']).toMatch(/^amb-edge/)
 		const token = call.headers.authorization!.replace(/^Bearer /, '')
 		const secret = Uint8Array.from(atob('dGVzdC1hcHBsZS1zZWNyZXQtMzItYnl0ZXMtLS0tLS0='), (ch) => ch.charCodeAt(0))
@@ -75,7 +91,11 @@ describe('POST /v1/messages → Apple', () => {
 
 	it.each([
 		['quick reply with one item', { type: 'quickReply', prompt: 'Pick', items: [{ id: 'a', title: 'A' }] }, 'items'],
-		['quick reply with six items', { type: 'quickReply', prompt: 'Pick', items: Array.from({ length: 6 }, (_, i) => ({ id: `i${i}`, title: `T${i}` })) }, 'items'],
+		[
+			'quick reply with six items',
+			{ type: 'quickReply', prompt: 'Pick', items: Array.from({ length: 6 }, (_, i) => ({ id: `i${i}`, title: `T${i}` })) },
+			'items',
+		],
 		['list picker without title', { type: 'listPicker', title: '', sections: [{ title: 'S', items: [{ id: 'a', title: 'A' }] }] }, 'title'],
 		['a time slot with seconds', { type: 'timePicker', title: 'When?', slots: [{ id: 's', start: '2099-01-01T10:00:30Z', durationSeconds: 1800 }] }, 'slots'],
 	])('422 for %s, with the field named and nothing sent or stored', async (_n, message, field) => {
@@ -90,7 +110,11 @@ describe('POST /v1/messages → Apple', () => {
 
 	it('422 naming a wrong key such as listPickerItem; 400 for a malformed message', async () => {
 		const c = await startConversation()
-		const res = await send(c, { type: 'listPicker', title: 'T', sections: [{ title: 'S', items: [{ id: 'a', title: 'A' }], listPickerItem: [{ id: 'a', title: 'A' }] }] })
+		const res = await send(c, {
+			type: 'listPicker',
+			title: 'T',
+			sections: [{ title: 'S', items: [{ id: 'a', title: 'A' }], listPickerItem: [{ id: 'a', title: 'A' }] }],
+		})
 		expect(res.status).toBe(422)
 		const body = (await res.json()) as { error: { details: { path: string }[] } }
 		expect(body.error.details.map((d) => d.path)).toEqual(['message.sections.0.listPickerItem'])
@@ -101,7 +125,19 @@ describe('POST /v1/messages → Apple', () => {
 
 	it('fits the message to the device: no LIST → the fallback, or derived numbered text', async () => {
 		const c = await startConversation('TIME', 'iPhone OS')
-		const picker = { type: 'listPicker', title: 'Choose a colour', sections: [{ title: 'Colours', items: [{ id: 'r', title: 'Red' }, { id: 'b', title: 'Blue' }] }] }
+		const picker = {
+			type: 'listPicker',
+			title: 'Choose a colour',
+			sections: [
+				{
+					title: 'Colours',
+					items: [
+						{ id: 'r', title: 'Red' },
+						{ id: 'b', title: 'Blue' },
+					],
+				},
+			],
+		}
 		const derived = (await (await send(c, picker)).json()) as { rendered: string }
 		expect(derived.rendered).toBe('text')
 		const withFallback = (await (await send(c, { ...picker, fallback: { type: 'text', text: 'Reply red or blue' } })).json()) as { rendered: string }
@@ -110,12 +146,29 @@ describe('POST /v1/messages → Apple', () => {
 		expect(apple.calls[0]!.body.type).toBe('text')
 		expect(String(apple.calls[0]!.body.body)).toMatch(/1\..*Red[\s\S]*2\..*Blue/)
 		expect(apple.calls[1]!.body.body).toBe('Reply red or blue')
-		expect(ofCustomer(c, 'message.sent').map((e) => e.json.data.rendered).sort()).toEqual(['fallback', 'text'])
+		expect(
+			ofCustomer(c, 'message.sent')
+				.map((e) => e.json.data.rendered)
+				.sort(),
+		).toEqual(['fallback', 'text'])
 	})
 
 	it('renders a list picker for a device that can show it', async () => {
 		const c = await startConversation()
-		await send(c, { type: 'listPicker', title: 'Choose', sections: [{ title: 'S', multipleSelection: true, items: [{ id: 'a', title: 'A' }, { id: 'b', title: 'B' }] }] })
+		await send(c, {
+			type: 'listPicker',
+			title: 'Choose',
+			sections: [
+				{
+					title: 'S',
+					multipleSelection: true,
+					items: [
+						{ id: 'a', title: 'A' },
+						{ id: 'b', title: 'B' },
+					],
+				},
+			],
+		})
 		await hooks.until(() => ofCustomer(c, 'message.sent').length === 1)
 		const body = apple.calls[0]!.body as { type: string; interactiveData: { bid: string; data: { listPicker: unknown; requestIdentifier: string } } }
 		expect(body.type).toBe('interactive')
@@ -149,7 +202,9 @@ describe('POST /v1/messages → Apple', () => {
 		expect(ofCustomer(c, 'message.failed')[0]!.json.data).toMatchObject({ messageId: a.id, appleStatus: 400, reason: 'apple_rejected' })
 		expect(String(ofCustomer(c, 'message.failed')[0]!.json.data.appleBody)).toContain('disallows')
 		expect(apple.calls).toHaveLength(1)
-		const page = (await (await businessFetch(biz.apiKey, `/v1/conversations/${(await conversationOf(biz.businessId, c).state())!.conversationId}/messages`)).json()) as { data: { id: string; status: string }[] }
+		const page = (await (
+			await businessFetch(biz.apiKey, `/v1/conversations/${(await conversationOf(biz.businessId, c).state())!.conversationId}/messages`)
+		).json()) as { data: { id: string; status: string }[] }
 		expect(page.data.find((m) => m.id === a.id)!.status).toBe('failed')
 	})
 
@@ -179,16 +234,33 @@ describe('more message types', () => {
 		await send(c, { type: 'typing', active: true })
 		await send(c, { type: 'typing', active: false })
 		await hooks.until(() => ofCustomer(c, 'message.sent').length === 2)
-		expect(apple.calls.map((x) => [x.body.type, 'body' in x.body])).toEqual([['typing_start', false], ['typing_end', false]])
+		expect(apple.calls.map((x) => [x.body.type, 'body' in x.body])).toEqual([
+			['typing_start', false],
+			['typing_end', false],
+		])
 	})
 
 	it('fetches image URLs safely and sends them as base64 images', async () => {
-		const png = Uint8Array.from(atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='), (ch) => ch.charCodeAt(0))
+		const png = Uint8Array.from(atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='), (ch) =>
+			ch.charCodeAt(0),
+		)
 		hooks.on('http://img.localhost/ok.png', () => new Response(png, { headers: { 'content-type': 'image/png' } }), false)
 		hooks.on('http://img.localhost/huge.png', () => new Response(new Uint8Array(300_000), { headers: { 'content-type': 'image/png' } }), false)
 		hooks.on('http://img.localhost/page.html', () => new Response('<html>', { headers: { 'content-type': 'text/html' } }), false)
 		const c = await startConversation()
-		const picker = (image: string) => ({ type: 'listPicker', title: 'Pick', sections: [{ title: 'S', items: [{ id: 'a', title: 'A', image }, { id: 'b', title: 'B' }] }] })
+		const picker = (image: string) => ({
+			type: 'listPicker',
+			title: 'Pick',
+			sections: [
+				{
+					title: 'S',
+					items: [
+						{ id: 'a', title: 'A', image },
+						{ id: 'b', title: 'B' },
+					],
+				},
+			],
+		})
 		expect((await send(c, picker('http://img.localhost/ok.png'))).status).toBe(202)
 		await hooks.until(() => ofCustomer(c, 'message.sent').length === 1)
 		const images = (apple.calls[0]!.body as { interactiveData: { data: { images: { identifier: string; data: string }[] } } }).interactiveData.data.images
@@ -207,16 +279,32 @@ describe('reading conversations', () => {
 		for (let i = 0; i < 4; i++) await postApple(textMessage(biz.businessId, c, `in ${i}`))
 		await send(c, { type: 'text', text: 'out' })
 		const list = (await (await businessFetch(biz.apiKey, '/v1/conversations')).json()) as { data: { conversationId: string; customerId: string }[] }
-		await expect.poll(async () => ((await (await businessFetch(biz.apiKey, '/v1/conversations')).json()) as typeof list).data.map((x) => x.customerId)).toContain(c)
+		await expect
+			.poll(async () => ((await (await businessFetch(biz.apiKey, '/v1/conversations')).json()) as typeof list).data.map((x) => x.customerId))
+			.toContain(c)
 		const convId = (await conversationOf(biz.businessId, c).state())!.conversationId
-		const page1 = (await (await businessFetch(biz.apiKey, `/v1/conversations/${convId}/messages?limit=4`)).json()) as { data: { sequence: number; direction: string }[]; nextCursor: string }
+		const page1 = (await (await businessFetch(biz.apiKey, `/v1/conversations/${convId}/messages?limit=4`)).json()) as {
+			data: { sequence: number; direction: string }[]
+			nextCursor: string
+		}
 		expect(page1.data.map((m) => m.sequence)).toEqual([1, 2, 3, 4])
-		const page2 = (await (await businessFetch(biz.apiKey, `/v1/conversations/${convId}/messages?limit=4&cursor=${page1.nextCursor}`)).json()) as { data: { sequence: number; direction: string }[]; nextCursor: string | null }
-		expect(page2.data.map((m) => [m.sequence, m.direction])).toEqual([[5, 'inbound'], [6, 'outbound']])
+		const page2 = (await (await businessFetch(biz.apiKey, `/v1/conversations/${convId}/messages?limit=4&cursor=${page1.nextCursor}`)).json()) as {
+			data: { sequence: number; direction: string }[]
+			nextCursor: string | null
+		}
+		expect(page2.data.map((m) => [m.sequence, m.direction])).toEqual([
+			[5, 'inbound'],
+			[6, 'outbound'],
+		])
 		expect(page2.nextCursor).toBeNull()
-		const desc = (await (await businessFetch(biz.apiKey, `/v1/conversations/${convId}/messages?order=desc&limit=2`)).json()) as { data: { sequence: number }[]; nextCursor: string }
+		const desc = (await (await businessFetch(biz.apiKey, `/v1/conversations/${convId}/messages?order=desc&limit=2`)).json()) as {
+			data: { sequence: number }[]
+			nextCursor: string
+		}
 		expect(desc.data.map((m) => m.sequence)).toEqual([6, 5])
-		const desc2 = (await (await businessFetch(biz.apiKey, `/v1/conversations/${convId}/messages?order=desc&limit=2&cursor=${desc.nextCursor}`)).json()) as { data: { sequence: number }[] }
+		const desc2 = (await (await businessFetch(biz.apiKey, `/v1/conversations/${convId}/messages?order=desc&limit=2&cursor=${desc.nextCursor}`)).json()) as {
+			data: { sequence: number }[]
+		}
 		expect(desc2.data.map((m) => m.sequence)).toEqual([4, 3])
 		expect((await businessFetch(biz.apiKey, `/v1/conversations/${convId}/messages?limit=0`)).status).toBe(400)
 	})
@@ -226,14 +314,24 @@ describe('templates', () => {
 	const picker = {
 		type: 'listPicker',
 		title: 'Hello {{name}}, pick a store',
-		sections: [{ title: 'Stores', items: [{ id: 'a', title: '{{storeA}}' }, { id: 'b', title: 'Downtown' }] }],
+		sections: [
+			{
+				title: 'Stores',
+				items: [
+					{ id: 'a', title: '{{storeA}}' },
+					{ id: 'b', title: 'Downtown' },
+				],
+			},
+		],
 	}
 	it('CRUD, preview with preflight, and send by template', async () => {
 		const created = await businessFetch(biz.apiKey, '/v1/templates', { method: 'POST', json: { name: 'stores', message: picker } })
 		expect(created.status).toBe(201)
 		const t = (await created.json()) as { id: string; variables: string[] }
 		expect(t.variables).toEqual(['name', 'storeA'])
-		const preview = (await (await businessFetch(biz.apiKey, `/v1/templates/${t.id}/preview`, { method: 'POST', json: { variables: { name: 'Ann', storeA: 'Uptown' } } })).json()) as { valid: boolean; apple: { interactiveData: { receivedMessage: { title: string } } } }
+		const preview = (await (
+			await businessFetch(biz.apiKey, `/v1/templates/${t.id}/preview`, { method: 'POST', json: { variables: { name: 'Ann', storeA: 'Uptown' } } })
+		).json()) as { valid: boolean; apple: { interactiveData: { receivedMessage: { title: string } } } }
 		expect(preview.valid).toBe(true)
 		expect(JSON.stringify(preview.apple)).toContain('Hello Ann, pick a store')
 		const missing = await businessFetch(biz.apiKey, `/v1/templates/${t.id}/preview`, { method: 'POST', json: { variables: { name: 'Ann' } } })
@@ -246,7 +344,10 @@ describe('templates', () => {
 		expect(JSON.stringify(apple.calls[0]!.body)).toContain('Hello Bo, pick a store')
 		expect(apple.calls[0]!.headers['include-data-ref']).toBe('true')
 
-		expect((await businessFetch(biz.apiKey, `/v1/templates/${t.id}`, { method: 'PUT', json: { name: 'stores2', message: { ...picker, title: 'Pick {{name}}' } } })).status).toBe(200)
+		expect(
+			(await businessFetch(biz.apiKey, `/v1/templates/${t.id}`, { method: 'PUT', json: { name: 'stores2', message: { ...picker, title: 'Pick {{name}}' } } }))
+				.status,
+		).toBe(200)
 		const list = (await (await businessFetch(biz.apiKey, '/v1/templates')).json()) as { data: { name: string }[] }
 		expect(list.data.map((x) => x.name)).toEqual(['stores2'])
 		const other = await createBusiness()
@@ -255,7 +356,10 @@ describe('templates', () => {
 		expect((await businessFetch(biz.apiKey, `/v1/templates/${t.id}`)).status).toBe(404)
 	})
 	it('400 for a template that is not a valid message; nothing stored', async () => {
-		const res = await businessFetch(biz.apiKey, '/v1/templates', { method: 'POST', json: { name: 'bad', message: { type: 'quickReply', prompt: 'x', items: 'nope' } } })
+		const res = await businessFetch(biz.apiKey, '/v1/templates', {
+			method: 'POST',
+			json: { name: 'bad', message: { type: 'quickReply', prompt: 'x', items: 'nope' } },
+		})
 		expect(res.status).toBe(400)
 		const list = (await (await businessFetch(biz.apiKey, '/v1/templates')).json()) as { data: unknown[] }
 		expect(list.data).toEqual([])
@@ -267,7 +371,9 @@ describe('a linked Messages for Business account id', () => {
 		const accountId = `acct-${crypto.randomUUID()}`
 		const { linkAccount } = await import('../../src/hosted/links')
 		const { env } = await import('cloudflare:workers')
-		expect(await linkAccount(env, { accountId, name: 'Linked', logoUrl: null, businessId: biz.businessId, linkedBy: 'operator' })).toMatchObject({ status: 'linked' })
+		expect(await linkAccount(env, { accountId, name: 'Linked', logoUrl: null, businessId: biz.businessId, linkedBy: 'operator' })).toMatchObject({
+			status: 'linked',
+		})
 		const c = customerId()
 		expect((await postApple(textMessage(accountId, c, 'via the linked account'))).status).toBe(200)
 		await hooks.until(() => ofCustomer(c, 'message.received').length === 1)
@@ -281,12 +387,32 @@ describe('a linked Messages for Business account id', () => {
 	})
 })
 
-describe('template dataRef reuse (spec core §4.8)', () => {
+describe('template dataRef reuse (docs/apple-protocol.md §4.8)', () => {
 	it('stores the dataRef Apple returns and resends a variable-free template by reference', async () => {
 		const c = await startConversation()
-		const dataRef = { bid: 'com.apple.messages.MSMessageExtensionBalloonPlugin:0000000000:com.apple.icloud.apps.messages.business.extension', url: 'https://p1.example/ref', owner: 'o', size: 123, signature: 'ab', 'signature-base64': 'qw==', title: 'Pick' }
+		const dataRef = {
+			bid: 'com.apple.messages.MSMessageExtensionBalloonPlugin:0000000000:com.apple.icloud.apps.messages.business.extension',
+			url: 'https://p1.example/ref',
+			owner: 'o',
+			size: 123,
+			signature: 'ab',
+			'signature-base64': 'qw==',
+			title: 'Pick',
+		}
 		apple.answer = (call) => (call.headers['include-data-ref'] === 'true' ? Response.json({ dataRef }) : new Response(null, { status: 200 }))
-		const picker = { type: 'listPicker', title: 'Pick', sections: [{ title: 'S', items: [{ id: 'a', title: 'A' }, { id: 'b', title: 'B' }] }] }
+		const picker = {
+			type: 'listPicker',
+			title: 'Pick',
+			sections: [
+				{
+					title: 'S',
+					items: [
+						{ id: 'a', title: 'A' },
+						{ id: 'b', title: 'B' },
+					],
+				},
+			],
+		}
 		const t = (await (await businessFetch(biz.apiKey, '/v1/templates', { method: 'POST', json: { name: 'static', message: picker } })).json()) as { id: string }
 		await send(c, { type: 'template', templateId: t.id })
 		await hooks.until(() => ofCustomer(c, 'message.sent').length === 1)

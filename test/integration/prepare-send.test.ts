@@ -19,8 +19,12 @@ import { createBusiness } from '../helpers/platform'
 import { WebhookReceiver } from '../helpers/webhook-receiver'
 
 const config = getConfig(env)
-const html = (head: string) => new Response(`<!doctype html><html><head>${head}</head><body>x</body></html>`, { headers: { 'content-type': 'text/html; charset=utf-8' } })
-const image = (bytes: Uint8Array, type = 'image/png') => () => new Response(bytes, { headers: { 'content-type': type } })
+const html = (head: string) =>
+	new Response(`<!doctype html><html><head>${head}</head><body>x</body></html>`, { headers: { 'content-type': 'text/html; charset=utf-8' } })
+const image =
+	(bytes: Uint8Array, type = 'image/png') =>
+	() =>
+		new Response(bytes, { headers: { 'content-type': type } })
 
 /** PNG magic bytes then filler. */
 function png(size: number, fill = 7): Uint8Array {
@@ -45,10 +49,14 @@ beforeEach(async () => {
 	web.on('http://brand.localhost/logo.png', image(LOGO), false)
 	web.on('http://img.localhost/missing.png', () => new Response('gone', { status: 404 }), false)
 	web.on('http://img.localhost/page', () => html('<title>not an image</title>'), false)
-	web.on('http://dns.localhost/x.png', () => {
-		// What workerd reports when a host name does not resolve: the cause is hidden.
-		throw new Error('internal error; reference = 0123456789abcdef')
-	}, false)
+	web.on(
+		'http://dns.localhost/x.png',
+		() => {
+			// What workerd reports when a host name does not resolve: the cause is hidden.
+			throw new Error('internal error; reference = 0123456789abcdef')
+		},
+		false,
+	)
 	const created = await createBusiness()
 	business = (await businessStub(env, created.businessId).get())!
 })
@@ -134,7 +142,19 @@ describe('every URL becomes a rich link', () => {
 })
 
 describe('renderReason: why the message is not sent as written', () => {
-	const picker: BusinessMessage = { type: 'listPicker', title: 'Pick', sections: [{ title: 'S', items: [{ id: 'a', title: 'A' }, { id: 'b', title: 'B' }] }] }
+	const picker: BusinessMessage = {
+		type: 'listPicker',
+		title: 'Pick',
+		sections: [
+			{
+				title: 'S',
+				items: [
+					{ id: 'a', title: 'A' },
+					{ id: 'b', title: 'B' },
+				],
+			},
+		],
+	}
 
 	it('a device without LIST: derived text, device_lacks_capability LIST, on the answer and the primary job', async () => {
 		const prepared = await prepare(picker, { capabilities: ['QUICK', 'TIME'] })
@@ -214,10 +234,17 @@ describe('an image URL that cannot be fetched says what happened', () => {
 
 	it('in production, a private address is named as such, before any fetch', async () => {
 		const production = { ...config, ENVIRONMENT: 'production' as const }
-		const list: BusinessMessage = { type: 'listPicker', title: 'P', sections: [{ title: 'S', items: [{ id: 'a', title: 'A', image: 'https://10.1.2.3/a.png' }] }] }
+		const list: BusinessMessage = {
+			type: 'listPicker',
+			title: 'P',
+			sections: [{ title: 'S', items: [{ id: 'a', title: 'A', image: 'https://10.1.2.3/a.png' }] }],
+		}
 		const err = await refused(prepare(list, {}, business, production))
 		expect(err.details).toEqual([
-			{ path: 'message.sections[0].items[0].image', message: 'could not fetch https://10.1.2.3/a.png: it is not a public address (IP address hosts are not allowed)' },
+			{
+				path: 'message.sections[0].items[0].image',
+				message: 'could not fetch https://10.1.2.3/a.png: it is not a public address (IP address hosts are not allowed)',
+			},
 		])
 		expect(web.unhandled).toEqual([])
 	})

@@ -34,7 +34,10 @@ const sent = (c: string) => hooks.received.filter((r) => r.json.data.customerId 
 describe('every URL becomes a rich link', () => {
 	it('sends the text, then a rich link with title and image per URL', async () => {
 		const c = await open()
-		const res = (await (await send(c, { type: 'text', text: 'Look: http://shop.localhost/item (new!)' })).json()) as { id: string; richLinks: { id: string; url: string }[] }
+		const res = (await (await send(c, { type: 'text', text: 'Look: http://shop.localhost/item (new!)' })).json()) as {
+			id: string
+			richLinks: { id: string; url: string }[]
+		}
 		expect(res.richLinks).toHaveLength(1)
 		await hooks.until(() => sent(c).length === 2)
 		expect(apple.calls.map((x) => x.body.type)).toEqual(['text', 'richLink'])
@@ -61,14 +64,26 @@ describe('every URL becomes a rich link', () => {
 		expect(bare.rendered).toBe('original')
 		await hooks.until(() => sent(c).length === 2)
 		expect((apple.calls[0]!.body as { richLinkData: { title: string } }).richLinkData.title).toBe('Blue Mug')
-		expect(apple.calls[1]!.body).toMatchObject({ type: 'richLink', richLinkData: { title: 'No Picture Here', url: 'http://shop.localhost/noimage', assets: { image: { mimeType: 'image/png' } } } })
+		expect(apple.calls[1]!.body).toMatchObject({
+			type: 'richLink',
+			richLinkData: { title: 'No Picture Here', url: 'http://shop.localhost/noimage', assets: { image: { mimeType: 'image/png' } } },
+		})
 	})
 })
 
 describe('interactive replies come back normalised and matched', () => {
 	it('quick reply: the chosen item, matched to the message that asked', async () => {
 		const c = await open()
-		const asked = (await (await send(c, { type: 'quickReply', prompt: 'Size?', items: [{ id: 's', title: 'Small' }, { id: 'l', title: 'Large' }] })).json()) as { id: string }
+		const asked = (await (
+			await send(c, {
+				type: 'quickReply',
+				prompt: 'Size?',
+				items: [
+					{ id: 's', title: 'Small' },
+					{ id: 'l', title: 'Large' },
+				],
+			})
+		).json()) as { id: string }
 		await hooks.until(() => sent(c).length === 1)
 		const requestIdentifier = (apple.calls[0]!.body as { interactiveData: { data: { requestIdentifier: string } } }).interactiveData.data.requestIdentifier
 		await postApple({
@@ -85,7 +100,13 @@ describe('interactive replies come back normalised and matched', () => {
 		})
 		const got = await hooks.until((r) => r.some((x) => x.json.type === 'interactive.received' && x.json.data.customerId === c))
 		const data = got.find((x) => x.json.type === 'interactive.received' && x.json.data.customerId === c)!.json.data
-		expect(data).toMatchObject({ kind: 'quickReply', requestId: requestIdentifier, requestMessageId: asked.id, selected: { index: 1, id: 'l', title: 'Large' }, matchedRequest: true })
+		expect(data).toMatchObject({
+			kind: 'quickReply',
+			requestId: requestIdentifier,
+			requestMessageId: asked.id,
+			selected: { index: 1, id: 'l', title: 'Large' },
+			matchedRequest: true,
+		})
 		expect(data.raw).toBeTruthy()
 	})
 })

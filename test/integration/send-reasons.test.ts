@@ -28,7 +28,9 @@ afterEach(() => hooks.restore())
 
 async function open(capabilities = 'LIST,TIME,QUICK,FORM,AUTH2'): Promise<string> {
 	const c = customerId()
-	expect((await postApple(textMessage(biz.businessId, c, 'hi'), { headers: { 'capability-list': capabilities, 'device-agent': 'iPhone OS' } })).status).toBe(200)
+	expect((await postApple(textMessage(biz.businessId, c, 'hi'), { headers: { 'capability-list': capabilities, 'device-agent': 'iPhone OS' } })).status).toBe(
+		200,
+	)
 	return c
 }
 const send = (c: string, message: unknown) => businessFetch(biz.apiKey, '/v1/messages', { method: 'POST', json: { customerId: c, message } })
@@ -39,12 +41,28 @@ const pastPicker = {
 	title: 'When?',
 	slots: [{ id: 's1', start: '2022-05-01T10:00:00Z', durationSeconds: 1800 }],
 }
-const PAST_WARNING = { path: 'message.slots.0.start', code: 'time_slot_past', message: 'slot starts in the past (2022-05-01T10:00:00Z); the customer cannot choose it' }
+const PAST_WARNING = {
+	path: 'message.slots.0.start',
+	code: 'time_slot_past',
+	message: 'slot starts in the past (2022-05-01T10:00:00Z); the customer cannot choose it',
+}
 
 describe('the 202 answer and message.sent say why and warn (core wiring)', () => {
 	it('no LIST on the device: rendered text with renderReason device_lacks_capability / LIST', async () => {
 		const c = await open('TIME,QUICK')
-		const res = await send(c, { type: 'listPicker', title: 'Pick', sections: [{ title: 'S', items: [{ id: 'a', title: 'A' }, { id: 'b', title: 'B' }] }] })
+		const res = await send(c, {
+			type: 'listPicker',
+			title: 'Pick',
+			sections: [
+				{
+					title: 'S',
+					items: [
+						{ id: 'a', title: 'A' },
+						{ id: 'b', title: 'B' },
+					],
+				},
+			],
+		})
 		expect(res.status).toBe(202)
 		const body = (await res.json()) as { rendered: string; renderReason?: unknown }
 		expect([body.rendered, body.renderReason]).toEqual(['text', { code: 'device_lacks_capability', detail: 'LIST' }])
@@ -81,7 +99,9 @@ describe('available in this tree', () => {
 	})
 
 	it('template preview: valid, with the same warnings a send carries', async () => {
-		const created = (await (await businessFetch(biz.apiKey, '/v1/templates', { method: 'POST', json: { name: 'past', message: { ...pastPicker, title: 'When, {{name}}?' } } })).json()) as { id: string }
+		const created = (await (
+			await businessFetch(biz.apiKey, '/v1/templates', { method: 'POST', json: { name: 'past', message: { ...pastPicker, title: 'When, {{name}}?' } } })
+		).json()) as { id: string }
 		const res = await businessFetch(biz.apiKey, `/v1/templates/${created.id}/preview`, { method: 'POST', json: { variables: { name: 'Ann' } } })
 		expect(res.status).toBe(200)
 		const preview = (await res.json()) as { valid: boolean; problems: unknown[]; warnings: unknown[]; apple: unknown }

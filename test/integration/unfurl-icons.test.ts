@@ -34,7 +34,9 @@ describe('unfurl: icons when the page has no usable image', () => {
 		pages
 			.html(
 				'http://ic2.localhost/',
-				page('<meta property="og:image" content="/gone.png"><link rel="icon" type="image/svg+xml" href="/i.svg"><link rel="shortcut icon" href="/old.ico"><link rel="apple-touch-icon" href="/big.png">'),
+				page(
+					'<meta property="og:image" content="/gone.png"><link rel="icon" type="image/svg+xml" href="/i.svg"><link rel="shortcut icon" href="/old.ico"><link rel="apple-touch-icon" href="/big.png">',
+				),
 			)
 			.on('http://ic2.localhost/gone.png', () => new Response('no', { status: 404 }))
 			.image('http://ic2.localhost/old.ico', ico, 'image/x-icon')

@@ -3,7 +3,7 @@
  * (`*.localhost`, `*.test`, `localhost`, `127.0.0.1`, private addresses) and every other host
  * passes through, because the runner loads its own modules over fetch. Development mode
  * (ENVIRONMENT from the test bindings) allows loopback; production mode must refuse the same
- * URLs before any fetch (webhooks-security.md §7 test plan item 8).
+ * URLs before any fetch (docs/webhooks.md "Security").
  */
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -74,16 +74,16 @@ describe('unfurl: metadata (development, loopback pages)', () => {
 	})
 
 	it('ignores tags after </head> and strips bidi overrides and control characters', async () => {
-		pages.html(
-			'http://b.localhost/',
-			page('<title>Real\u202e gnp.exe\u0007</title>', '<meta property="og:title" content="in body"><title>svg</title>'),
-		)
+		pages.html('http://b.localhost/', page('<title>Real\u202e gnp.exe\u0007</title>', '<meta property="og:title" content="in body"><title>svg</title>'))
 		const p = await unfurl('http://b.localhost/', { environment: DEV })
 		expect(p.title).toBe('Real gnp.exe')
 	})
 
 	it('truncates very long fields', async () => {
-		pages.html('http://c.localhost/', page(`<meta property="og:title" content="${'x'.repeat(5_000)}"><meta property="og:description" content="${'d'.repeat(900)}">`))
+		pages.html(
+			'http://c.localhost/',
+			page(`<meta property="og:title" content="${'x'.repeat(5_000)}"><meta property="og:description" content="${'d'.repeat(900)}">`),
+		)
 		const p = await unfurl('http://c.localhost/', { environment: DEV })
 		expect([...p.title]).toHaveLength(200)
 		expect(p.title.endsWith('…')).toBe(true)
@@ -220,15 +220,18 @@ describe('unfurl: redirects', () => {
 		expect(pages.count('http://loop.localhost/5')).toBe(0)
 	})
 
-	it.each(['http://169.254.169.254/latest/meta-data/', 'http://10.0.0.7/admin', 'http://192.168.1.1/', 'http://metadata.google.internal/', 'file:///etc/passwd'])(
-		'refuses a redirect to %s (even in development) without fetching it',
-		async (target) => {
-			pages.redirect('http://evil.localhost/go', target)
-			const err = await failure(unfurl('http://evil.localhost/go', { environment: DEV }))
-			expect(err.code).toBe('unsafe-url')
-			expect(pages.hits).toEqual(['http://evil.localhost/go'])
-		},
-	)
+	it.each([
+		'http://169.254.169.254/latest/meta-data/',
+		'http://10.0.0.7/admin',
+		'http://192.168.1.1/',
+		'http://metadata.google.internal/',
+		'file:///etc/passwd',
+	])('refuses a redirect to %s (even in development) without fetching it', async (target) => {
+		pages.redirect('http://evil.localhost/go', target)
+		const err = await failure(unfurl('http://evil.localhost/go', { environment: DEV }))
+		expect(err.code).toBe('unsafe-url')
+		expect(pages.hits).toEqual(['http://evil.localhost/go'])
+	})
 
 	it('in production, refuses a public page redirecting to loopback', async () => {
 		pages.redirect('https://public.example.test/x', 'http://127.0.0.1/')

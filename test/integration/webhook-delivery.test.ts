@@ -57,7 +57,9 @@ describe('webhook delivery', () => {
 		expect(hooks.received).toHaveLength(2)
 		// The history shows where each delivery stands.
 		const id = (await stub.state())!.conversationId
-		const page = (await (await businessFetch(biz.apiKey, `/v1/conversations/${id}/messages`)).json()) as { data: { events: { type: string; state: string; attempts: number }[] }[] }
+		const page = (await (await businessFetch(biz.apiKey, `/v1/conversations/${id}/messages`)).json()) as {
+			data: { events: { type: string; state: string; attempts: number }[] }[]
+		}
 		expect(page.data[0]!.events).toMatchObject([
 			{ type: 'conversation.started', state: 'delivered', attempts: 1 },
 			{ type: 'message.received', state: 'delivered', attempts: 1 },
@@ -67,7 +69,9 @@ describe('webhook delivery', () => {
 	it.each([500, 502, 404, 301, 408])('%i is retried at the stored time, never followed; later events wait behind it', async (status) => {
 		const biz = await createBusiness({ webhookUrl: 'http://flaky.localhost/hook' })
 		let up = false
-		hooks.on('http://flaky.localhost/hook', () => (up ? new Response(null, { status: 200 }) : new Response('no', { status, headers: { location: 'http://elsewhere.localhost/' } })))
+		hooks.on('http://flaky.localhost/hook', () =>
+			up ? new Response(null, { status: 200 }) : new Response('no', { status, headers: { location: 'http://elsewhere.localhost/' } }),
+		)
 		const { c, stub } = await converse(biz)
 		const before = Date.now()
 		const rows = await waitForRows(stub, (r) => r[0]?.attempts === 1)
@@ -206,8 +210,34 @@ describe('webhook delivery', () => {
 		const rows = await eventRows(stub)
 		const batch = createMessageBatch('amb-webhooks', [
 			{ id: 'bad', timestamp: new Date(), attempts: 1, body: { kind: 'nonsense' } },
-			{ id: 'orphan', timestamp: new Date(), attempts: 1, body: { kind: 'webhook.deliver', eventId: 'msg_x', eventType: 'message.received', businessId: biz.businessId, conversationId: null, route: { intent: null, group: null }, event: null } },
-			{ id: 'good', timestamp: new Date(), attempts: 1, body: { kind: 'webhook.deliver', eventId: rows[0]!.event_id, eventType: 'conversation.started', businessId: biz.businessId, conversationId: stub.id.toString(), route: { intent: null, group: null }, event: null } },
+			{
+				id: 'orphan',
+				timestamp: new Date(),
+				attempts: 1,
+				body: {
+					kind: 'webhook.deliver',
+					eventId: 'msg_x',
+					eventType: 'message.received',
+					businessId: biz.businessId,
+					conversationId: null,
+					route: { intent: null, group: null },
+					event: null,
+				},
+			},
+			{
+				id: 'good',
+				timestamp: new Date(),
+				attempts: 1,
+				body: {
+					kind: 'webhook.deliver',
+					eventId: rows[0]!.event_id,
+					eventType: 'conversation.started',
+					businessId: biz.businessId,
+					conversationId: stub.id.toString(),
+					route: { intent: null, group: null },
+					event: null,
+				},
+			},
 		])
 		const ctx = createExecutionContext()
 		await worker.queue(batch, env, ctx)

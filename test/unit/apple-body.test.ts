@@ -18,7 +18,7 @@ async function kind(p: Promise<unknown>) {
 	}
 }
 
-describe('readAppleJson (spec core §1.4)', () => {
+describe('readAppleJson (docs/apple-protocol.md §1.4)', () => {
 	const json = { type: 'text', body: 'héllo 👋' }
 	it('reads plain JSON', async () => {
 		expect(await readAppleJson(req(JSON.stringify(json)), LIMITS)).toEqual(json)

@@ -24,7 +24,7 @@ async function reason(t: string, secrets = [SECRET]): Promise<string | 'ok'> {
 	}
 }
 
-describe('verifyAppleJwt (spec core §2)', () => {
+describe('verifyAppleJwt (docs/apple-protocol.md §2)', () => {
 	it('accepts HS256 with aud = MSP ID and a fresh iat', async () => {
 		expect(await reason(await token({ aud: MSP, iat: NOW }))).toBe('ok')
 		expect(await reason(await token({ aud: [MSP, 'x'], iat: NOW - 3599 }))).toBe('ok')
@@ -61,17 +61,18 @@ describe('verifyAppleJwt (spec core §2)', () => {
 		expect(await reason(signedWithOld, [SECRET])).toBe('signature')
 	})
 	it('uses the base64-decoded secret as the key, not its text (spec §7)', async () => {
-		const signedWithText = await new SignJWT({ aud: MSP, iat: NOW })
-			.setProtectedHeader({ alg: 'HS256' })
-			.sign(new TextEncoder().encode(SECRET))
+		const signedWithText = await new SignJWT({ aud: MSP, iat: NOW }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET))
 		expect(await reason(signedWithText)).toBe('signature')
 	})
 })
 
-describe('mintMspToken (spec core §2.3)', () => {
+describe('mintMspToken (docs/apple-protocol.md §2.3)', () => {
 	it('carries iss = MSP ID and iat in whole seconds, HS256', async () => {
 		const t = await mintMspToken(MSP, SECRET, NOW)
-		const [h, p] = t.split('.').slice(0, 2).map((s) => JSON.parse(atob(s.replace(/-/g, '+').replace(/_/g, '/'))))
+		const [h, p] = t
+			.split('.')
+			.slice(0, 2)
+			.map((s) => JSON.parse(atob(s.replace(/-/g, '+').replace(/_/g, '/'))))
 		expect(h).toEqual({ alg: 'HS256', typ: 'JWT' })
 		expect(p).toEqual({ iss: MSP, iat: NOW })
 	})

@@ -125,9 +125,7 @@ describe('AES-256-CTR known answers', () => {
 	it('all-zero key: the keystream starts with AES-256_0(0^128), the FIPS-197-style value', async () => {
 		// AES-256 with the zero key on the zero block is dc95c078…; blocks 1 and 2 are E(1), E(2).
 		const out = await aesCtrOneShot(new Uint8Array(32), new Uint8Array(48))
-		expect(hex(out)).toBe(
-			'dc95c078a2408989ad48a21492842087530f8afbc74536b9a963b4f1c4cb738bcea7403d4d606b6e074ec5d3baf39d18',
-		)
+		expect(hex(out)).toBe('dc95c078a2408989ad48a21492842087530f8afbc74536b9a963b4f1c4cb738bcea7403d4d606b6e074ec5d3baf39d18')
 		const { bytes } = await throughStream(new Uint8Array(32), new Uint8Array(48), 5, 16)
 		expect(hex(bytes)).toBe(hex(out))
 	})
@@ -206,63 +204,54 @@ describe('aesCtrStream equals a single WebCrypto call', () => {
 		expect(() => aesCtrStream(KEY, { chunkBytes: 1.5 })).toThrow(RangeError)
 	})
 
-	it(
-		'streams 100 MiB (+3 B) lazily; byte count and SHA-256 match a chunk-by-chunk reference',
-		async () => {
-			const chunk = 64 * 1024
-			const fullChunks = 1600
-			const tail = 3
-			const total = fullChunks * chunk + tail
-			const key = newAttachmentKey()
+	it('streams 100 MiB (+3 B) lazily; byte count and SHA-256 match a chunk-by-chunk reference', async () => {
+		const chunk = 64 * 1024
+		const fullChunks = 1600
+		const tail = 3
+		const total = fullChunks * chunk + tail
+		const key = newAttachmentKey()
 
-			// Lazily generated plaintext: one 64 KiB chunk at a time, never the whole file.
-			const lazySource = (seed: number) => {
-				const fill = prng(seed)
-				let produced = 0
-				return new ReadableStream<Uint8Array>({
-					pull(controller) {
-						if (produced >= total) return controller.close()
-						const n = Math.min(chunk, total - produced)
-						const out = new Uint8Array(n)
-						fill(out)
-						produced += n
-						controller.enqueue(out)
-					},
-				})
-			}
+		// Lazily generated plaintext: one 64 KiB chunk at a time, never the whole file.
+		const lazySource = (seed: number) => {
+			const fill = prng(seed)
+			let produced = 0
+			return new ReadableStream<Uint8Array>({
+				pull(controller) {
+					if (produced >= total) return controller.close()
+					const n = Math.min(chunk, total - produced)
+					const out = new Uint8Array(n)
+					fill(out)
+					produced += n
+					controller.enqueue(out)
+				},
+			})
+		}
 
-			const started = Date.now()
-			const digest = new crypto.DigestStream('SHA-256')
-			await lazySource(42)
-				.pipeThrough(new ExpectedSizeStream(total))
-				.pipeThrough(aesCtrStream(key))
-				.pipeTo(digest)
-			const streamed = hex(new Uint8Array(await digest.digest))
-			expect(Number(digest.bytesWritten)).toBe(total)
-			const streamMs = Date.now() - started
+		const started = Date.now()
+		const digest = new crypto.DigestStream('SHA-256')
+		await lazySource(42).pipeThrough(new ExpectedSizeStream(total)).pipeThrough(aesCtrStream(key)).pipeTo(digest)
+		const streamed = hex(new Uint8Array(await digest.digest))
+		expect(Number(digest.bytesWritten)).toBe(total)
+		const streamMs = Date.now() - started
 
-			// Reference: the same plaintext chunks, each encrypted with its own WebCrypto call and
-			// counter = 64 KiB chunk index × 4096 AES blocks (built here, not by the module).
-			const cryptoKey = await crypto.subtle.importKey('raw', key, 'AES-CTR', false, ['encrypt'])
-			const refDigest = new crypto.DigestStream('SHA-256')
-			const writer = refDigest.getWriter()
-			const reader = lazySource(42).getReader()
-			for (let i = 0; ; i++) {
-				const { done, value } = await reader.read()
-				if (done) break
-				const counter = new Uint8Array(16)
-				new DataView(counter.buffer).setUint32(12, i * (chunk / 16))
-				await writer.write(
-					new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-CTR', counter, length: 128 }, cryptoKey, value)),
-				)
-			}
-			await writer.close()
-			expect(streamed).toBe(hex(new Uint8Array(await refDigest.digest)))
-			expect(Number(refDigest.bytesWritten)).toBe(total)
-			console.log(`100 MiB through ExpectedSizeStream + aesCtrStream + SHA-256: ${streamMs} ms`)
-		},
-		120_000,
-	)
+		// Reference: the same plaintext chunks, each encrypted with its own WebCrypto call and
+		// counter = 64 KiB chunk index × 4096 AES blocks (built here, not by the module).
+		const cryptoKey = await crypto.subtle.importKey('raw', key, 'AES-CTR', false, ['encrypt'])
+		const refDigest = new crypto.DigestStream('SHA-256')
+		const writer = refDigest.getWriter()
+		const reader = lazySource(42).getReader()
+		for (let i = 0; ; i++) {
+			const { done, value } = await reader.read()
+			if (done) break
+			const counter = new Uint8Array(16)
+			new DataView(counter.buffer).setUint32(12, i * (chunk / 16))
+			await writer.write(new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-CTR', counter, length: 128 }, cryptoKey, value)))
+		}
+		await writer.close()
+		expect(streamed).toBe(hex(new Uint8Array(await refDigest.digest)))
+		expect(Number(refDigest.bytesWritten)).toBe(total)
+		console.log(`100 MiB through ExpectedSizeStream + aesCtrStream + SHA-256: ${streamMs} ms`)
+	}, 120_000)
 })
 
 // --- counter arithmetic ------------------------------------------------------------------------

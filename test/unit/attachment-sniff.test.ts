@@ -4,8 +4,7 @@ import { declaredMime, extensionFor, mimeFromName, resolveMime, sniffMagic } fro
 import { contentDisposition } from '../../src/routes/attachments'
 import { cleanName } from '../../src/attachments/attachment-meta'
 
-const b = (...xs: (number | string)[]) =>
-	new Uint8Array(xs.flatMap((x) => (typeof x === 'string' ? [...x].map((c) => c.charCodeAt(0)) : [x])))
+const b = (...xs: (number | string)[]) => new Uint8Array(xs.flatMap((x) => (typeof x === 'string' ? [...x].map((c) => c.charCodeAt(0)) : [x])))
 
 describe('sniff', () => {
 	it('recognises common magic bytes', () => {

@@ -26,7 +26,7 @@ describe('sealed secrets', () => {
 	})
 })
 
-describe('routing on intent / group (spec core §3.1)', () => {
+describe('routing on intent / group (docs/apple-protocol.md §3.1)', () => {
 	const settings = {
 		webhookUrl: 'https://default.example/',
 		routes: [

@@ -95,7 +95,12 @@ describe('aesCtrPump', () => {
 	it('fails on a short or long source with AttachmentSizeError and aborts the sink', async () => {
 		const data = bytes(5000)
 		let aborted: unknown = null
-		const sink = () => new WritableStream<Uint8Array>({ abort: (r) => void (aborted = r) })
+		const sink = () =>
+			new WritableStream<Uint8Array>({
+				abort: (r) => {
+					aborted = r
+				},
+			})
 		const short = await aesCtrPump(byteStream(data), sink(), key, { expectedSize: 5001 }).catch((e: unknown) => e)
 		expect(short).toBeInstanceOf(AttachmentSizeError)
 		expect(short).toMatchObject({ reason: 'truncated', expected: 5001, actual: 5000 })

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-	AuthTokenDecryptError,
-	decryptAuthToken,
-	generateResponseKeyPair,
-	privateKeyJwkFromRaw,
-	x963Kdf,
-} from '../../src/apple/ecies'
+import { AuthTokenDecryptError, decryptAuthToken, generateResponseKeyPair, privateKeyJwkFromRaw, x963Kdf } from '../../src/apple/ecies'
 
 // --- independent helpers (no product code) -------------------------------------------------
 
@@ -35,34 +29,20 @@ async function testKdf(z: Uint8Array, info: Uint8Array, length: number): Promise
 }
 
 /**
- * Encrypt `plaintext` to the MSP's `responseEncryptionKey` the way Apple does (spec
- * apple-msp-interactive.md §5.6): ephemeral P-384 key, ECDH, X9.63-SHA-256 KDF with the
+ * Encrypt `plaintext` to the MSP's `responseEncryptionKey` the way Apple does (see
+ * docs/apple-interactive.md §5.6): ephemeral P-384 key, ECDH, X9.63-SHA-256 KDF with the
  * ephemeral point as sharedInfo → AES-256 key ‖ 16-byte IV, AES-256-GCM, token =
  * base64(ephemeral point ‖ ciphertext ‖ tag).
  */
 async function appleEncrypt(publicKeyB64: string, plaintext: string): Promise<string> {
-	const recipient = await crypto.subtle.importKey(
-		'raw',
-		unb64(publicKeyB64),
-		{ name: 'ECDH', namedCurve: 'P-384' },
-		false,
-		[],
-	)
-	const eph = (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-384' }, true, [
-		'deriveBits',
-	])) as CryptoKeyPair
+	const recipient = await crypto.subtle.importKey('raw', unb64(publicKeyB64), { name: 'ECDH', namedCurve: 'P-384' }, false, [])
+	const eph = (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-384' }, true, ['deriveBits'])) as CryptoKeyPair
 	const ephPoint = new Uint8Array((await crypto.subtle.exportKey('raw', eph.publicKey)) as ArrayBuffer)
 	const params = { name: 'ECDH', public: recipient }
 	const z = new Uint8Array(await crypto.subtle.deriveBits(params, eph.privateKey, 384))
 	const k = await testKdf(z, ephPoint, 48)
 	const aes = await crypto.subtle.importKey('raw', k.slice(0, 32), 'AES-GCM', false, ['encrypt'])
-	const sealed = new Uint8Array(
-		await crypto.subtle.encrypt(
-			{ name: 'AES-GCM', iv: k.slice(32, 48), tagLength: 128 },
-			aes,
-			new TextEncoder().encode(plaintext),
-		),
-	)
+	const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: k.slice(32, 48), tagLength: 128 }, aes, new TextEncoder().encode(plaintext)))
 	return b64(concat(ephPoint, sealed))
 }
 
@@ -148,12 +128,7 @@ describe('decryptAuthToken', () => {
 	it('decrypts tokens encrypted in Apple’s format by an independent in-test encryptor', async () => {
 		const { publicKey, privateKeyJwk } = await generateResponseKeyPair()
 		const stored = JSON.parse(JSON.stringify(privateKeyJwk)) as JsonWebKey
-		for (const plaintext of [
-			'ya29.a0AfH6SMBx-access-token',
-			'',
-			'ünïcødé ✓ 🔐',
-			'eyJhbGciOiJSUzI1NiJ9.' + 'x'.repeat(4000) + '.sig',
-		]) {
+		for (const plaintext of ['ya29.a0AfH6SMBx-access-token', '', 'ünïcødé ✓ 🔐', 'eyJhbGciOiJSUzI1NiJ9.' + 'x'.repeat(4000) + '.sig']) {
 			const token = await appleEncrypt(publicKey, plaintext)
 			expect(token.startsWith('B')).toBe(true) // Apple's sample tokens begin "BP…" (0x04)
 			expect(await decryptAuthToken(stored, token)).toBe(plaintext)
@@ -165,8 +140,7 @@ describe('decryptAuthToken', () => {
 	// derived nonce. The recipient scalar has a leading zero byte, so Apple's sample would print
 	// it as 47 bytes: privateKeyJwkFromRaw must left-pad it.
 	const KAT = {
-		publicKey:
-			'BA2KT461oS44gni8AXDl9wB6PJd8sVDpX3shDN0ZhVP4K1Df4OTl8eN52UUg9mHPHIET1UiQfWKmFo+omQQ8plf9OdazBOjCFMHYKMQQYraJ2EdvmAoErwIGA1da6OZs7g==',
+		publicKey: 'BA2KT461oS44gni8AXDl9wB6PJd8sVDpX3shDN0ZhVP4K1Df4OTl8eN52UUg9mHPHIET1UiQfWKmFo+omQQ8plf9OdazBOjCFMHYKMQQYraJ2EdvmAoErwIGA1da6OZs7g==',
 		privateKeyRaw: '6s9Ro9HA9QnEgMtiTofTV5+icMCDIKefNjm8OuF94FFZudfORwsvTjac4D79mOY=',
 		jwk: {
 			kty: 'EC',
@@ -212,9 +186,7 @@ describe('decryptAuthToken', () => {
 	it('fails on truncated tokens', async () => {
 		const bytes = unb64(KAT.token)
 		// Last byte of the tag missing: GCM authentication fails.
-		expect((await failure(decryptAuthToken(KAT.jwk, b64(bytes.subarray(0, bytes.length - 1))))).reason).toBe(
-			'decryption',
-		)
+		expect((await failure(decryptAuthToken(KAT.jwk, b64(bytes.subarray(0, bytes.length - 1))))).reason).toBe('decryption')
 		// Ciphertext dropped, only point + tag length left.
 		expect((await failure(decryptAuthToken(KAT.jwk, b64(bytes.subarray(0, 97 + 16))))).reason).toBe('decryption')
 		// Shorter than point + tag.
@@ -244,9 +216,7 @@ describe('decryptAuthToken', () => {
 		expect((await failure(decryptAuthToken(KAT.jwk, 'not base64 at all!'))).reason).toBe('malformed')
 		const { x, y, kty, crv } = KAT.jwk
 		expect((await failure(decryptAuthToken({ kty, crv, x, y }, KAT.token))).reason).toBe('private_key')
-		const p256 = (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, [
-			'deriveBits',
-		])) as CryptoKeyPair
+		const p256 = (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, ['deriveBits'])) as CryptoKeyPair
 		const p256Jwk = (await crypto.subtle.exportKey('jwk', p256.privateKey)) as JsonWebKey
 		expect((await failure(decryptAuthToken(p256Jwk, KAT.token))).reason).toBe('private_key')
 		expect((await failure(decryptAuthToken({ ...KAT.jwk, d: 'AAAA' }, KAT.token))).reason).toBe('private_key')

@@ -17,14 +17,21 @@ describe('the one error path', () => {
 	afterEach(() => vi.restoreAllMocks())
 
 	it('answers API failures with the JSON envelope, details included', async () => {
-		const res = await appThrowing(new AppError(400, 'bad_request', 'message.text is required', [{ path: 'message.text', message: 'required' }])).request('/v1/messages')
+		const res = await appThrowing(new AppError(400, 'bad_request', 'message.text is required', [{ path: 'message.text', message: 'required' }])).request(
+			'/v1/messages',
+		)
 		expect(res.status).toBe(400)
-		expect(await res.json()).toEqual({ error: { code: 'bad_request', message: 'message.text is required', details: [{ path: 'message.text', message: 'required' }] } })
+		expect(await res.json()).toEqual({
+			error: { code: 'bad_request', message: 'message.text is required', details: [{ path: 'message.text', message: 'required' }] },
+		})
 	})
 
 	it('logs the cause and internal facts of a server failure, and sends neither', async () => {
 		const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
-		const err = new AppError(502, 'upstream_failed', 'Apple did not answer', undefined, { cause: new Error('socket hang up at 10.0.0.7'), internal: { upstreamStatus: 503 } })
+		const err = new AppError(502, 'upstream_failed', 'Apple did not answer', undefined, {
+			cause: new Error('socket hang up at 10.0.0.7'),
+			internal: { upstreamStatus: 503 },
+		})
 		const res = await appThrowing(err).request('/v1/messages')
 		expect(res.status).toBe(502)
 		const text = await res.text()

@@ -4,7 +4,15 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Env } from '../../src/context'
-import { emitOutcome, expiredOutcome, openOutcome, outcomeSummary, sealOutcome, type AuthenticateOutcome, type HostedOutcomeInput } from '../../src/hosted/outcome'
+import {
+	emitOutcome,
+	expiredOutcome,
+	openOutcome,
+	outcomeSummary,
+	sealOutcome,
+	type AuthenticateOutcome,
+	type HostedOutcomeInput,
+} from '../../src/hosted/outcome'
 import type { HostedRequest } from '../../src/hosted/store'
 
 const KEK = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8='
@@ -45,20 +53,37 @@ const authenticated: AuthenticateOutcome = {
 describe('hosted outcome hand-over', () => {
 	it('gives the conversation kind, request id and outcome data once, with the settlement time', async () => {
 		const calls: HostedOutcomeInput[] = []
-		const ok = await emitOutcome(fakeEnv(async (i) => (calls.push(i), { status: 'recorded' })), row(), authenticated)
+		const ok = await emitOutcome(
+			fakeEnv(async (i) => (calls.push(i), { status: 'recorded' })),
+			row(),
+			authenticated,
+		)
 		expect(ok).toBe(true)
 		expect(calls).toEqual([
 			{
 				requestId: 'req-1',
 				kind: 'authenticate',
 				at: '2026-01-02T03:04:05.000Z',
-				data: { kind: 'authenticate', requestId: 'req-1', flow: 'auth2', outcome: 'authenticated', reason: null, detail: null, externalUserId: 'user-1', accessToken: 'secret-access-token' },
+				data: {
+					kind: 'authenticate',
+					requestId: 'req-1',
+					flow: 'auth2',
+					outcome: 'authenticated',
+					reason: null,
+					detail: null,
+					externalUserId: 'user-1',
+					accessToken: 'secret-access-token',
+				},
 			},
 		])
 	})
 
 	it('a failed hand-over reports false (the alarm retries) instead of throwing', async () => {
-		const ok = await emitOutcome(fakeEnv(async () => Promise.reject(new Error('down'))), row(), authenticated)
+		const ok = await emitOutcome(
+			fakeEnv(async () => Promise.reject(new Error('down'))),
+			row(),
+			authenticated,
+		)
 		expect(ok).toBe(false)
 	})
 
@@ -74,7 +99,15 @@ describe('hosted outcome hand-over', () => {
 	})
 
 	it('an expired request fails with reason expired, in its own flow', () => {
-		expect(expiredOutcome(row())).toEqual({ kind: 'authenticate', requestId: 'req-1', flow: 'legacy', outcome: 'failed', reason: 'expired', detail: null, externalUserId: null })
+		expect(expiredOutcome(row())).toEqual({
+			kind: 'authenticate',
+			requestId: 'req-1',
+			flow: 'legacy',
+			outcome: 'failed',
+			reason: 'expired',
+			detail: null,
+			externalUserId: null,
+		})
 		expect(expiredOutcome(row({ kind: 'applePay' }))).toMatchObject({ kind: 'applePay', outcome: 'failure', reason: 'expired' })
 	})
 })

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { normaliseReply } from '../../src/apple/replies'
-import { notificationAnswer, notificationBody, optOutReferenceIds, phoneOfDestination, templateTakesImage, NOTIFICATION_HEADERS } from '../../src/apple/notification'
+import {
+	notificationAnswer,
+	notificationBody,
+	optOutReferenceIds,
+	phoneOfDestination,
+	templateTakesImage,
+	NOTIFICATION_HEADERS,
+} from '../../src/apple/notification'
 import { isPng, resolveBrandLogo } from '../../src/invitations/logo'
 import { CreateInvitationSchema } from '../../src/invitations/schemas'
 import { AppError } from '../../src/lib/errors'
@@ -34,7 +41,12 @@ describe('notification body (the spec’s interactive body)', () => {
 				data: {
 					version: '1.0',
 					requestIdentifier: 'r-1',
-					notification: { templateId: 'binaryChoice.engage.withImage', referenceId: 'order-12345', locale: 'en-us', parameters: { brandName: 'Acme Dental', brandLogo: PNG_B64 } },
+					notification: {
+						templateId: 'binaryChoice.engage.withImage',
+						referenceId: 'order-12345',
+						locale: 'en-us',
+						parameters: { brandName: 'Acme Dental', brandLogo: PNG_B64 },
+					},
 				},
 			},
 		})
@@ -66,14 +78,30 @@ describe('what comes back', () => {
 	}
 
 	it('parses an answer tolerantly', () => {
-		expect(notificationAnswer(answer)).toEqual({ requestIdentifier: 'r-1', referenceId: 'order-1', templateId: 't', choice: { title: 'Yes', subtitle: 'Acme', id: 'yes' } })
-		expect(notificationAnswer({ data: { notification: { displayContent: 'odd', referenceId: 5 } } })).toEqual({ requestIdentifier: null, referenceId: null, templateId: null, choice: null })
+		expect(notificationAnswer(answer)).toEqual({
+			requestIdentifier: 'r-1',
+			referenceId: 'order-1',
+			templateId: 't',
+			choice: { title: 'Yes', subtitle: 'Acme', id: 'yes' },
+		})
+		expect(notificationAnswer({ data: { notification: { displayContent: 'odd', referenceId: 5 } } })).toEqual({
+			requestIdentifier: null,
+			referenceId: null,
+			templateId: null,
+			choice: null,
+		})
 		expect(notificationAnswer({ data: { 'quick-reply': {} } })).toBeNull()
 		expect(notificationAnswer(null)).toBeNull()
 	})
 
 	it('normalises an answer like other replies (kind invitation)', () => {
-		expect(normaliseReply(answer)).toMatchObject({ kind: 'invitation', requestId: 'r-1', displayText: 'Yes', selected: { title: 'Yes', subtitle: 'Acme' }, referenceId: 'order-1' })
+		expect(normaliseReply(answer)).toMatchObject({
+			kind: 'invitation',
+			requestId: 'r-1',
+			displayText: 'Yes',
+			selected: { title: 'Yes', subtitle: 'Acme' },
+			referenceId: 'order-1',
+		})
 	})
 
 	it('a close with referenceIds is an opt-out; without, the ordinary close', () => {
@@ -88,7 +116,9 @@ describe('what comes back', () => {
 describe('request validation', () => {
 	const ok = { phoneNumber: '+15551234567', templateId: 'binaryChoice.engage.withImage' }
 	it('accepts the documented body', () => {
-		expect(CreateInvitationSchema.safeParse({ ...ok, referenceId: 'order-1', locale: 'en-us', parameters: { brandName: 'Acme', brandLogo: PNG_B64 } }).success).toBe(true)
+		expect(
+			CreateInvitationSchema.safeParse({ ...ok, referenceId: 'order-1', locale: 'en-us', parameters: { brandName: 'Acme', brandLogo: PNG_B64 } }).success,
+		).toBe(true)
 		expect(CreateInvitationSchema.safeParse({ ...ok, locale: 'pt_BR' }).success).toBe(true)
 	})
 	it.each([

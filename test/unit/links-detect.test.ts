@@ -16,9 +16,7 @@ describe('findUrls', () => {
 	})
 
 	it('finds bare www. hosts and sends them as https', () => {
-		expect(findUrls('go to www.example.com/deals, now')).toEqual([
-			{ url: 'https://www.example.com/deals', text: 'www.example.com/deals', start: 6, end: 27 },
-		])
+		expect(findUrls('go to www.example.com/deals, now')).toEqual([{ url: 'https://www.example.com/deals', text: 'www.example.com/deals', start: 6, end: 27 }])
 		expect(urls('WWW.EXAMPLE.COM')).toEqual(['https://www.example.com/'])
 	})
 
@@ -52,9 +50,7 @@ describe('findUrls', () => {
 	})
 
 	it('finds IDN hosts: punycode URL for fetching, the original for display', () => {
-		expect(findUrls('Bücher: https://bücher.de/x!')).toEqual([
-			{ url: 'https://xn--bcher-kva.de/x', text: 'https://bücher.de/x', start: 8, end: 27 },
-		])
+		expect(findUrls('Bücher: https://bücher.de/x!')).toEqual([{ url: 'https://xn--bcher-kva.de/x', text: 'https://bücher.de/x', start: 8, end: 27 }])
 		expect(findUrls('www.münchen.de/straße')[0]).toMatchObject({
 			url: 'https://www.xn--mnchen-3ya.de/stra%C3%9Fe',
 			text: 'www.münchen.de/straße',

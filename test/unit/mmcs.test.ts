@@ -51,8 +51,14 @@ afterEach(() => {
 const client = (over: Partial<ConstructorParameters<typeof MmcsClient>[0]> = {}) =>
 	new MmcsClient({ gatewayUrl: GATEWAY, token: async () => 'jwt-token', businessId: 'biz-1', allowHttp: true, ...over })
 
-const json = (body: unknown, status = 200, headers: Record<string, string> = {}) => () => Response.json(body, { status, headers })
-const text = (body: string, status: number, headers: Record<string, string> = {}) => () => new Response(body, { status, headers })
+const json =
+	(body: unknown, status = 200, headers: Record<string, string> = {}) =>
+	() =>
+		Response.json(body, { status, headers })
+const text =
+	(body: string, status: number, headers: Record<string, string> = {}) =>
+	() =>
+		new Response(body, { status, headers })
 
 async function failure(p: Promise<unknown>): Promise<MmcsError> {
 	const err = await p.then(
@@ -63,7 +69,7 @@ async function failure(p: Promise<unknown>): Promise<MmcsError> {
 	return err as MmcsError
 }
 
-// Apple's doc example signature shape: 21 bytes, first byte 0x01 (core §5.2).
+// Apple's doc example signature shape: 21 bytes, first byte 0x01 (docs/apple-protocol.md §5.2).
 const SIG_HEX = '01A9B0C1D2E3F405162738495A6B7C8D9EAFB0C1D2'
 const SIG_B64 = btoa(String.fromCharCode(...(SIG_HEX.match(/../g) ?? []).map((h) => parseInt(h, 16))))
 

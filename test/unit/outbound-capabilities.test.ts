@@ -32,19 +32,35 @@ const picker = valid<ListPickerMessage>({
 	title: 'Pick a fruit',
 	subtitle: 'Fresh today',
 	bot: true,
-	sections: [{ title: 'Fruit', items: [{ id: 'a', title: 'Apple 🍎', subtitle: 'Red' }, { id: 'b', title: '梨' }] }],
+	sections: [
+		{
+			title: 'Fruit',
+			items: [
+				{ id: 'a', title: 'Apple 🍎', subtitle: 'Red' },
+				{ id: 'b', title: '梨' },
+			],
+		},
+	],
 })
 
 const form = valid<FormMessage>({
 	type: 'form',
 	title: 'Shipping',
 	pages: [
-		{ type: 'select', title: 'City', subtitle: 'Where?', items: [{ id: 'b', title: 'Berlin' }, { id: 'm', title: 'München' }] },
+		{
+			type: 'select',
+			title: 'City',
+			subtitle: 'Where?',
+			items: [
+				{ id: 'b', title: 'Berlin' },
+				{ id: 'm', title: 'München' },
+			],
+		},
 		{ type: 'input', subtitle: 'Your email' },
 	],
 })
 
-describe('requiredCapabilities (core §6.1)', () => {
+describe('requiredCapabilities (docs/apple-protocol.md §6.1)', () => {
 	it.each<[ResolvedMessage, string[][]]>([
 		[{ type: 'text', text: 'x' }, []],
 		[{ type: 'richLink', url: 'https://example.com' }, []],
@@ -181,7 +197,14 @@ describe('fitToDevice', () => {
 describe('deriveTextFallback', () => {
 	it('quick reply → prompt and numbered items', () => {
 		expect(
-			deriveTextFallback({ type: 'quickReply', prompt: 'How can we help? 🙂', items: [{ id: '1', title: 'Orders' }, { id: '2', title: 'مساعدة' }] }),
+			deriveTextFallback({
+				type: 'quickReply',
+				prompt: 'How can we help? 🙂',
+				items: [
+					{ id: '1', title: 'Orders' },
+					{ id: '2', title: 'مساعدة' },
+				],
+			}),
 		).toEqual({ type: 'text', text: 'How can we help? 🙂\n\n1. Orders\n2. مساعدة\n\nReply with the number of your choice.' })
 	})
 
@@ -190,13 +213,18 @@ describe('deriveTextFallback', () => {
 			type: 'listPicker',
 			title: 'Produce',
 			sections: [
-				{ title: 'Fruit', multipleSelection: true, items: [{ id: 'a', title: 'Apple' }, { id: 'b', title: 'Pear' }] },
+				{
+					title: 'Fruit',
+					multipleSelection: true,
+					items: [
+						{ id: 'a', title: 'Apple' },
+						{ id: 'b', title: 'Pear' },
+					],
+				},
 				{ title: 'Veggies', items: [{ id: 'c', title: 'Carrot' }] },
 			],
 		}).text
-		expect(text).toBe(
-			'Produce\n\nFruit\n1. Apple\n2. Pear\n\nVeggies\n3. Carrot\n\nReply with the numbers of your choices, separated by commas.',
-		)
+		expect(text).toBe('Produce\n\nFruit\n1. Apple\n2. Pear\n\nVeggies\n3. Carrot\n\nReply with the numbers of your choices, separated by commas.')
 	})
 
 	it("time picker → slots written in the event's zone", () => {
@@ -226,9 +254,10 @@ describe('deriveTextFallback', () => {
 	})
 
 	it('never derives an empty message', () => {
-		expect(
-			deriveTextFallback({ type: 'apple', payload: { type: 'interactive', interactiveDataRef: { bid: BID, url: 'u', owner: 'o', size: 1 } } }),
-		).toEqual({ type: 'text', text: 'This message cannot be shown on this device.' })
+		expect(deriveTextFallback({ type: 'apple', payload: { type: 'interactive', interactiveDataRef: { bid: BID, url: 'u', owner: 'o', size: 1 } } })).toEqual({
+			type: 'text',
+			text: 'This message cannot be shown on this device.',
+		})
 	})
 
 	it('raw list picker → bubble title and numbered items', () => {
@@ -239,7 +268,19 @@ describe('deriveTextFallback', () => {
 					type: 'interactive',
 					interactiveData: {
 						bid: BID,
-						data: { version: '1.0', listPicker: { sections: [{ items: [{ identifier: 'a', title: 'A' }, { identifier: 'b', title: 'B', subtitle: 'b!' }] }] } },
+						data: {
+							version: '1.0',
+							listPicker: {
+								sections: [
+									{
+										items: [
+											{ identifier: 'a', title: 'A' },
+											{ identifier: 'b', title: 'B', subtitle: 'b!' },
+										],
+									},
+								],
+							},
+						},
 						receivedMessage: { title: 'Choose' },
 					},
 				},

@@ -97,9 +97,7 @@ describe('typed rejections', () => {
 	})
 
 	it('quick reply without a prompt', () => {
-		expect(check({ ...quickReply, prompt: '' })).toEqual([
-			{ path: 'prompt', message: 'prompt is empty; Apple shows it as the question above the buttons' },
-		])
+		expect(check({ ...quickReply, prompt: '' })).toEqual([{ path: 'prompt', message: 'prompt is empty; Apple shows it as the question above the buttons' }])
 	})
 
 	it('quick reply with duplicate ids', () => {
@@ -123,9 +121,15 @@ describe('typed rejections', () => {
 	})
 
 	it('list picker with an item id repeated in another section', () => {
-		expect(check({ ...listPicker, sections: [{ title: 'One', items: [item('a')] }, { title: 'Two', items: [item('a')] }] })).toEqual([
-			{ path: 'sections[1].items[0].id', message: 'duplicate item id "a": replies name the choice by its id' },
-		])
+		expect(
+			check({
+				...listPicker,
+				sections: [
+					{ title: 'One', items: [item('a')] },
+					{ title: 'Two', items: [item('a')] },
+				],
+			}),
+		).toEqual([{ path: 'sections[1].items[0].id', message: 'duplicate item id "a": replies name the choice by its id' }])
 	})
 
 	it('time picker without a title', () => {
@@ -150,7 +154,9 @@ describe('typed rejections', () => {
 
 	it('a past slot in the fallback warns under fallback.', () => {
 		const past = { ...timePicker, slots: [{ start: '2022-05-01T10:00:00Z', durationSeconds: 60 }] }
-		expect(preflightWarnings({ ...quickReply, fallback: past }, { now: NOW }).map((w) => [w.path, w.code])).toEqual([['fallback.slots[0].start', 'time_slot_past']])
+		expect(preflightWarnings({ ...quickReply, fallback: past }, { now: NOW }).map((w) => [w.path, w.code])).toEqual([
+			['fallback.slots[0].start', 'time_slot_past'],
+		])
 	})
 
 	it('time slot with seconds', () => {
@@ -175,9 +181,7 @@ describe('typed rejections', () => {
 
 	it('form page id of 20 characters', () => {
 		const id = 'x'.repeat(FORM_PAGE_ID_MAX_LENGTH + 1)
-		expect(check({ ...form, pages: [{ id, type: 'input' }] })).toEqual([
-			{ path: 'pages[0].id', message: 'page id must be shorter than 20 characters' },
-		])
+		expect(check({ ...form, pages: [{ id, type: 'input' }] })).toEqual([{ path: 'pages[0].id', message: 'page id must be shorter than 20 characters' }])
 	})
 
 	it('form with duplicate page ids, including a defaulted one', () => {
@@ -204,7 +208,15 @@ describe('typed rejections', () => {
 	})
 
 	it('form select or picker page without items', () => {
-		expect(check({ ...form, pages: [{ type: 'select', items: [] }, { type: 'picker', items: [] }] })).toEqual([
+		expect(
+			check({
+				...form,
+				pages: [
+					{ type: 'select', items: [] },
+					{ type: 'picker', items: [] },
+				],
+			}),
+		).toEqual([
 			{ path: 'pages[0].items', message: 'a select page needs at least one item' },
 			{ path: 'pages[1].items', message: 'a picker page needs at least one item' },
 		])
@@ -302,9 +314,7 @@ describe('image limits', () => {
 		const message: ListPickerMessage = { ...listPicker, sections: [{ title: 'S', items: [{ ...item('a'), image: url }] }] }
 		expect(check(message)).toEqual([])
 		const images = new Map([[url, { data: bytesB64(ITEM_IMAGE_MAX_BYTES + 3), mimeType: 'image/png' }]])
-		expect(check(message, { images })).toEqual([
-			{ path: 'sections[0].items[0].image', message: "image is 64003 bytes; Apple's limit here is 64000 bytes" },
-		])
+		expect(check(message, { images })).toEqual([{ path: 'sections[0].items[0].image', message: "image is 64003 bytes; Apple's limit here is 64000 bytes" }])
 	})
 
 	it('all images of one message over 500 kB', () => {
@@ -350,10 +360,7 @@ describe('raw apple payloads', () => {
 	const received = { receivedMessage: { title: 'Pick' } }
 
 	it('misspelt known keys such as listPickerItem', () => {
-		const message = interactive(
-			{ listPicker: { sections: [{ title: 'S', items: [{ identifier: 'a', title: 'A' }], listPickerItem: [] }] } },
-			received,
-		)
+		const message = interactive({ listPicker: { sections: [{ title: 'S', items: [{ identifier: 'a', title: 'A' }], listPickerItem: [] }] } }, received)
 		expect(preflight(message, { now: NOW })).toEqual([
 			{ path: 'payload.interactiveData.data.listPicker.sections[0].listPickerItem', message: 'unknown key "listPickerItem"; Apple\'s key is "items"' },
 		])
@@ -377,16 +384,32 @@ describe('raw apple payloads', () => {
 			},
 		})
 		const byPath = (a: { path: string }, b: { path: string }) => a.path.localeCompare(b.path)
-		expect(preflight(message, { now: NOW }).sort(byPath)).toEqual([
-			{ path: 'payload.interactiveData.url', message: 'unknown key "url"; Apple\'s key is "URL"' },
-			{ path: 'payload.interactiveData.data.quickReply', message: 'unknown key "quickReply"; Apple\'s key is "quick-reply"' },
-			{ path: 'payload.interactiveData.data.event.timeSlots', message: 'unknown key "timeSlots"; Apple\'s key is "timeslots"' },
-			{ path: 'payload.interactiveData.receivedMessage.imageId', message: 'unknown key "imageId"; Apple\'s key is "imageIdentifier"' },
-		].sort(byPath))
+		expect(preflight(message, { now: NOW }).sort(byPath)).toEqual(
+			[
+				{ path: 'payload.interactiveData.url', message: 'unknown key "url"; Apple\'s key is "URL"' },
+				{ path: 'payload.interactiveData.data.quickReply', message: 'unknown key "quickReply"; Apple\'s key is "quick-reply"' },
+				{ path: 'payload.interactiveData.data.event.timeSlots', message: 'unknown key "timeSlots"; Apple\'s key is "timeslots"' },
+				{ path: 'payload.interactiveData.receivedMessage.imageId', message: 'unknown key "imageId"; Apple\'s key is "imageIdentifier"' },
+			].sort(byPath),
+		)
 	})
 
 	it('lets keys that resemble nothing known through', () => {
-		expect(preflight(interactive({ 'quick-reply': { summaryText: 'Q', items: [{ identifier: '1', title: 'a' }, { identifier: '2', title: 'b' }] }, futureFeature: true }), { now: NOW })).toEqual([])
+		expect(
+			preflight(
+				interactive({
+					'quick-reply': {
+						summaryText: 'Q',
+						items: [
+							{ identifier: '1', title: 'a' },
+							{ identifier: '2', title: 'b' },
+						],
+					},
+					futureFeature: true,
+				}),
+				{ now: NOW },
+			),
+		).toEqual([])
 	})
 
 	it('picker without a bubble title', () => {
@@ -411,7 +434,11 @@ describe('raw apple payloads', () => {
 		const event = { timeslots: [{ identifier: '1', startTime: '2024-07-10T17:00+0000', duration: 60 }] }
 		expect(preflight(interactive({ event }, received), { now: NOW })).toEqual([])
 		expect(preflightWarnings(interactive({ event }, received), { now: NOW })).toEqual([
-			{ path: 'payload.interactiveData.data.event.timeslots[0].startTime', code: 'time_slot_past', message: 'slot starts in the past; the customer cannot choose it' },
+			{
+				path: 'payload.interactiveData.data.event.timeslots[0].startTime',
+				code: 'time_slot_past',
+				message: 'slot starts in the past; the customer cannot choose it',
+			},
 		])
 	})
 })

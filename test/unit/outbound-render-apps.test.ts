@@ -1,12 +1,6 @@
 /** Rendering to Apple bodies: form, iMessage app, Apple Pay and authenticate. */
 import { describe, expect, it } from 'vitest'
-import {
-	type ApplePayContext,
-	appleEndpointFor,
-	type FormMessage,
-	RenderError,
-	renderAppleBody,
-} from '../../src/apple/outbound'
+import { type ApplePayContext, appleEndpointFor, type FormMessage, RenderError, renderAppleBody } from '../../src/apple/outbound'
 import { BID, CTX, ENVELOPE, JPEG_B64, PNG_B64, render } from './outbound-fixtures'
 
 describe('form (§5.8)', () => {
@@ -34,7 +28,17 @@ describe('form (§5.8)', () => {
 				subtitle: 'Enter your email',
 				options: { required: true, inputType: 'singleline', maximumCharacterCount: 250, keyboardType: 'emailAddress', textContentType: 'emailAddress' },
 			},
-			{ id: 'size', type: 'picker', title: 'Size', pickerTitle: 'Size', selectedItemIndex: 1, items: [{ id: 's', title: 'S' }, { id: 'm', title: 'M' }] },
+			{
+				id: 'size',
+				type: 'picker',
+				title: 'Size',
+				pickerTitle: 'Size',
+				selectedItemIndex: 1,
+				items: [
+					{ id: 's', title: 'S' },
+					{ id: 'm', title: 'M' },
+				],
+			},
 			{ id: 'date', type: 'datePicker', title: 'Date', subtitle: 'When?', options: { dateFormat: 'MM/dd/yyyy', minimumDate: '01/01/2030' } },
 		],
 	}
@@ -76,7 +80,13 @@ describe('form (§5.8)', () => {
 									title: 'Email',
 									subtitle: 'Enter your email',
 									nextPageIdentifier: 'size',
-									options: { required: true, inputType: 'singleline', maximumCharacterCount: 250, keyboardType: 'emailAddress', textContentType: 'emailAddress' },
+									options: {
+										required: true,
+										inputType: 'singleline',
+										maximumCharacterCount: 250,
+										keyboardType: 'emailAddress',
+										textContentType: 'emailAddress',
+									},
 								},
 								{
 									pageIdentifier: 'size',

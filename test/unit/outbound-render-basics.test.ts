@@ -1,17 +1,10 @@
 /** Rendering to Apple bodies: text and typing, rich links, and raw Apple payloads. */
 import { describe, expect, it } from 'vitest'
-import {
-	type AppleMessage,
-	appleEndpointFor,
-	RenderError,
-	renderAppleBody,
-	requestIdentifierOf,
-	textBodyWithAttachments,
-} from '../../src/apple/outbound'
+import { type AppleMessage, appleEndpointFor, RenderError, renderAppleBody, requestIdentifierOf, textBodyWithAttachments } from '../../src/apple/outbound'
 import { BID, CTX, ENVELOPE, JPEG_B64, PNG_B64, render } from './outbound-fixtures'
 
 describe('text and typing', () => {
-	it('renders text as body (core §4.3)', () => {
+	it('renders text as body (docs/apple-protocol.md §4.3)', () => {
 		expect(render({ type: 'text', text: 'Hi' })).toEqual({ ...ENVELOPE, type: 'text', body: 'Hi' })
 	})
 
@@ -31,7 +24,7 @@ describe('text and typing', () => {
 		expect(JSON.parse(JSON.stringify(body))).toEqual(body)
 	})
 
-	it('renders typing as typing_start / typing_end with no body (core §4.5)', () => {
+	it('renders typing as typing_start / typing_end with no body (docs/apple-protocol.md §4.5)', () => {
 		expect(render({ type: 'typing', active: true })).toEqual({ ...ENVELOPE, type: 'typing_start' })
 		expect(render({ type: 'typing', active: false })).toEqual({ ...ENVELOPE, type: 'typing_end' })
 	})
@@ -100,9 +93,9 @@ describe('rich link (§5.4)', () => {
 	})
 
 	it('throws a RenderError naming the field when a URL image was not resolved', () => {
-		expect(() =>
-			renderAppleBody({ type: 'richLink', url: 'https://example.com/', imageUrl: 'https://cdn.example.com/missing.png' }, CTX),
-		).toThrow(new RenderError('imageUrl', 'image URL was not resolved before rendering'))
+		expect(() => renderAppleBody({ type: 'richLink', url: 'https://example.com/', imageUrl: 'https://cdn.example.com/missing.png' }, CTX)).toThrow(
+			new RenderError('imageUrl', 'image URL was not resolved before rendering'),
+		)
 	})
 })
 
@@ -115,7 +108,17 @@ describe('raw apple payload', () => {
 				id: 'ignored',
 				interactiveData: {
 					bid: BID,
-					data: { version: '1.0', 'quick-reply': { summaryText: 'Yes?', items: [{ identifier: 'y', title: 'Yes' }, { identifier: 'n', title: 'No' }] }, newAppleKey: 1 },
+					data: {
+						version: '1.0',
+						'quick-reply': {
+							summaryText: 'Yes?',
+							items: [
+								{ identifier: 'y', title: 'Yes' },
+								{ identifier: 'n', title: 'No' },
+							],
+						},
+						newAppleKey: 1,
+					},
 				},
 			},
 		}
@@ -127,7 +130,13 @@ describe('raw apple payload', () => {
 				bid: BID,
 				data: {
 					version: '1.0',
-					'quick-reply': { summaryText: 'Yes?', items: [{ identifier: 'y', title: 'Yes' }, { identifier: 'n', title: 'No' }] },
+					'quick-reply': {
+						summaryText: 'Yes?',
+						items: [
+							{ identifier: 'y', title: 'Yes' },
+							{ identifier: 'n', title: 'No' },
+						],
+					},
 					newAppleKey: 1,
 					requestIdentifier: CTX.requestIdentifier,
 				},

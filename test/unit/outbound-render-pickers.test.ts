@@ -1,8 +1,6 @@
 /** Rendering to Apple bodies: quick reply, list picker and time picker. */
 import { describe, expect, it } from 'vitest'
-import {
-	type ListPickerMessage,
-} from '../../src/apple/outbound'
+import type { ListPickerMessage } from '../../src/apple/outbound'
 import { BID, CTX, ENVELOPE, JPEG_B64, PNG_B64, render } from './outbound-fixtures'
 
 describe('quick reply (§5.1)', () => {

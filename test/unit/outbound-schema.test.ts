@@ -15,14 +15,25 @@ const issuesOf = (schema: { safeParse(v: unknown): { error?: { issues: { path: P
 	(schema.safeParse(v).error?.issues ?? []).map((i) => ({ path: i.path.join('.'), message: i.message }))
 
 describe('business message schema', () => {
-	it('accepts the shapes of PRODUCT.md', () => {
+	it('accepts the shapes of docs/product.md', () => {
 		for (const message of [
 			{ type: 'text', text: '...', attachments: ['att_1'], richLinks: true },
 			{ type: 'typing', active: true },
 			{ type: 'richLink', url: 'https://example.com', title: 't', imageUrl: 'https://cdn.example.com/i.png' },
 			{ type: 'quickReply', prompt: 'p', items: [{ id: '1', title: 'a' }] },
-			{ type: 'listPicker', title: 't', subtitle: 's', sections: [{ title: 's', multipleSelection: false, items: [{ id: '1', title: 'a', subtitle: 'b', image: PNG_B64 }] }] },
-			{ type: 'timePicker', title: 't', timezoneOffset: -420, location: { title: 'HQ', latitude: 1, longitude: 2 }, slots: [{ id: '1', start: '2030-01-01T10:00:00Z', durationSeconds: 1800 }] },
+			{
+				type: 'listPicker',
+				title: 't',
+				subtitle: 's',
+				sections: [{ title: 's', multipleSelection: false, items: [{ id: '1', title: 'a', subtitle: 'b', image: PNG_B64 }] }],
+			},
+			{
+				type: 'timePicker',
+				title: 't',
+				timezoneOffset: -420,
+				location: { title: 'HQ', latitude: 1, longitude: 2 },
+				slots: [{ id: '1', start: '2030-01-01T10:00:00Z', durationSeconds: 1800 }],
+			},
 			{ type: 'authenticate', scope: ['email'], returnToken: false },
 			{ type: 'template', templateId: 'tpl_1', variables: { name: 'Zoë' } },
 			{ type: 'apple', payload: { type: 'typing_start' } },
@@ -112,69 +123,139 @@ describe('image references', () => {
 		}
 		expect(collectImageRefs(message)).toEqual(['https://cdn.example.com/bubble.png', 'https://cdn.example.com/a.png'])
 		expect(collectImageRefs({ type: 'richLink', url: 'https://example.com', imageUrl: 'https://example.com/og.jpg' })).toEqual(['https://example.com/og.jpg'])
-		expect(collectImageRefs({ type: 'iMessageApp', bid: 'b', appId: 1, appName: 'a', appIcon: 'https://cdn.example.com/icon.png', url: '?', receivedMessage: {} })).toEqual([
-			'https://cdn.example.com/icon.png',
-		])
+		expect(
+			collectImageRefs({ type: 'iMessageApp', bid: 'b', appId: 1, appName: 'a', appIcon: 'https://cdn.example.com/icon.png', url: '?', receivedMessage: {} }),
+		).toEqual(['https://cdn.example.com/icon.png'])
 		expect(collectImageRefs({ type: 'text', text: 'https://example.com/a.png' })).toEqual([])
 	})
 })
 
 describe('Apple raw payloads', () => {
 	it.each<[string, unknown]>([
-		['Apple sample 23 (quick reply) without envelope', {
-			type: 'interactive',
-			interactiveData: { bid: BID, data: { 'quick-reply': { summaryText: 'Q', items: [{ identifier: '1', title: 'A' }] }, version: '1.0', requestIdentifier: 'r' } },
-		}],
-		['an mspVersion list picker (Apple samples 06–08)', {
-			type: 'interactive',
-			interactiveData: { bid: BID, data: { mspVersion: '1.0', listPicker: { sections: [{ items: [{ identifier: '1', title: 'A', order: 0, style: 'default' }] }] } }, receivedMessage: { title: 'T', style: 'small' } },
-		}],
-		['a custom extension (Apple sample 22)', {
-			type: 'interactive',
-			attachments: [],
-			interactiveData: { appId: 123456789, appName: 'Package Delivery', bid: 'com.apple.messages.MSMessageExtensionBalloonPlugin:ABCDE12345:com.example.PackageDelivery.MessagesExtension', URL: '?a=1', useLiveLayout: true, receivedMessage: { title: 'Package Delivery' } },
-		}],
-		['a reused interactiveDataRef', { type: 'interactive', interactiveDataRef: { bid: BID, url: 'https://p1.icloud.com/x', owner: 'o', size: 12, 'signature-base64': 'AQ==', title: 'T' } }],
-		['a rich link', { type: 'richLink', richLinkData: { url: 'https://example.com', title: 'T', assets: { image: { data: PNG_B64, mimeType: 'image/png' } } } }],
+		[
+			'Apple sample 23 (quick reply) without envelope',
+			{
+				type: 'interactive',
+				interactiveData: {
+					bid: BID,
+					data: { 'quick-reply': { summaryText: 'Q', items: [{ identifier: '1', title: 'A' }] }, version: '1.0', requestIdentifier: 'r' },
+				},
+			},
+		],
+		[
+			'an mspVersion list picker (Apple samples 06–08)',
+			{
+				type: 'interactive',
+				interactiveData: {
+					bid: BID,
+					data: { mspVersion: '1.0', listPicker: { sections: [{ items: [{ identifier: '1', title: 'A', order: 0, style: 'default' }] }] } },
+					receivedMessage: { title: 'T', style: 'small' },
+				},
+			},
+		],
+		[
+			'a custom extension (Apple sample 22)',
+			{
+				type: 'interactive',
+				attachments: [],
+				interactiveData: {
+					appId: 123456789,
+					appName: 'Package Delivery',
+					bid: 'com.apple.messages.MSMessageExtensionBalloonPlugin:ABCDE12345:com.example.PackageDelivery.MessagesExtension',
+					URL: '?a=1',
+					useLiveLayout: true,
+					receivedMessage: { title: 'Package Delivery' },
+				},
+			},
+		],
+		[
+			'a reused interactiveDataRef',
+			{ type: 'interactive', interactiveDataRef: { bid: BID, url: 'https://p1.icloud.com/x', owner: 'o', size: 12, 'signature-base64': 'AQ==', title: 'T' } },
+		],
+		[
+			'a rich link',
+			{ type: 'richLink', richLinkData: { url: 'https://example.com', title: 'T', assets: { image: { data: PNG_B64, mimeType: 'image/png' } } } },
+		],
 		['typing_end', { type: 'typing_end' }],
-		['text with an uploaded attachment', {
-			type: 'text',
-			body: '\uFFFC',
-			attachments: [{ name: 'a.png', mimeType: 'image/png', size: '67497', 'signature-base64': 'AThQ', url: 'https://p54-content.icloud.com/x', owner: 'M6138', key: `00${'ab'.repeat(32)}` }],
-		}],
+		[
+			'text with an uploaded attachment',
+			{
+				type: 'text',
+				body: '\uFFFC',
+				attachments: [
+					{
+						name: 'a.png',
+						mimeType: 'image/png',
+						size: '67497',
+						'signature-base64': 'AThQ',
+						url: 'https://p54-content.icloud.com/x',
+						owner: 'M6138',
+						key: `00${'ab'.repeat(32)}`,
+					},
+				],
+			},
+		],
 	])('accepts %s', (_, payload) => {
 		expect(issuesOf(AppleRawPayloadSchema, payload)).toEqual([])
 	})
 
 	it.each<[string, unknown, { path: string; message: string }]>([
-		['close, which only Apple sends', { type: 'close' }, { path: 'type', message: "Invalid discriminator value. Expected 'text' | 'typing_start' | 'typing_end' | 'richLink' | 'interactive'" }],
+		[
+			'close, which only Apple sends',
+			{ type: 'close' },
+			{ path: 'type', message: "Invalid discriminator value. Expected 'text' | 'typing_start' | 'typing_end' | 'richLink' | 'interactive'" },
+		],
 		['a typing indicator with a body', { type: 'typing_start', body: 'x' }, { path: '', message: 'Unrecognized key: "body"' }],
-		['both interactiveData and interactiveDataRef', {
-			type: 'interactive',
-			interactiveData: { bid: BID, data: { version: '1.0', event: { timeslots: [{ identifier: '1', startTime: '2030-07-10T17:00+0000', duration: 60 }] } } },
-			interactiveDataRef: { bid: BID, url: 'u', owner: 'o', size: 1 },
-		}, { path: 'interactiveData', message: 'give exactly one of interactiveData and interactiveDataRef' }],
-		['data on a custom extension', {
-			type: 'interactive',
-			interactiveData: { bid: 'com.apple.messages.MSMessageExtensionBalloonPlugin:T:com.example.ext', appId: 1, appName: 'a', URL: '?', data: {} },
-		}, { path: 'interactiveData.data', message: 'custom iMessage extensions must not send data' }],
-		['an Apple-type message without version', {
-			type: 'interactive',
-			interactiveData: { bid: BID, data: { 'quick-reply': { items: [] } } },
-		}, { path: 'interactiveData.data.version', message: 'data needs version "1.0"' }],
-		['two experiences at once', {
-			type: 'interactive',
-			interactiveData: { bid: BID, data: { version: '1.0', 'quick-reply': { items: [] }, listPicker: { sections: [{ items: [] }] } } },
-		}, { path: 'interactiveData.data', message: 'data needs exactly one of listPicker, event, quick-reply, payment, authenticate, dynamic (found 2)' }],
-		['a time slot in another format', {
-			type: 'interactive',
-			interactiveData: { bid: BID, data: { version: '1.0', event: { timeslots: [{ identifier: '1', startTime: '10 July 2030 5pm', duration: 60 }] } } },
-		}, { path: 'interactiveData.data.event.timeslots.0.startTime', message: 'must be yyyy-MM-ddTHH:mm+0000' }],
-		['an attachment size as a number', {
-			type: 'text',
-			body: '\uFFFC',
-			attachments: [{ name: 'a', mimeType: 'image/png', size: 1, 'signature-base64': 'A', url: 'u', owner: 'o', key: `00${'ab'.repeat(32)}` }],
-		}, { path: 'attachments.0.size', message: 'Invalid input: expected string, received number' }],
+		[
+			'both interactiveData and interactiveDataRef',
+			{
+				type: 'interactive',
+				interactiveData: { bid: BID, data: { version: '1.0', event: { timeslots: [{ identifier: '1', startTime: '2030-07-10T17:00+0000', duration: 60 }] } } },
+				interactiveDataRef: { bid: BID, url: 'u', owner: 'o', size: 1 },
+			},
+			{ path: 'interactiveData', message: 'give exactly one of interactiveData and interactiveDataRef' },
+		],
+		[
+			'data on a custom extension',
+			{
+				type: 'interactive',
+				interactiveData: { bid: 'com.apple.messages.MSMessageExtensionBalloonPlugin:T:com.example.ext', appId: 1, appName: 'a', URL: '?', data: {} },
+			},
+			{ path: 'interactiveData.data', message: 'custom iMessage extensions must not send data' },
+		],
+		[
+			'an Apple-type message without version',
+			{
+				type: 'interactive',
+				interactiveData: { bid: BID, data: { 'quick-reply': { items: [] } } },
+			},
+			{ path: 'interactiveData.data.version', message: 'data needs version "1.0"' },
+		],
+		[
+			'two experiences at once',
+			{
+				type: 'interactive',
+				interactiveData: { bid: BID, data: { version: '1.0', 'quick-reply': { items: [] }, listPicker: { sections: [{ items: [] }] } } },
+			},
+			{ path: 'interactiveData.data', message: 'data needs exactly one of listPicker, event, quick-reply, payment, authenticate, dynamic (found 2)' },
+		],
+		[
+			'a time slot in another format',
+			{
+				type: 'interactive',
+				interactiveData: { bid: BID, data: { version: '1.0', event: { timeslots: [{ identifier: '1', startTime: '10 July 2030 5pm', duration: 60 }] } } },
+			},
+			{ path: 'interactiveData.data.event.timeslots.0.startTime', message: 'must be yyyy-MM-ddTHH:mm+0000' },
+		],
+		[
+			'an attachment size as a number',
+			{
+				type: 'text',
+				body: '\uFFFC',
+				attachments: [{ name: 'a', mimeType: 'image/png', size: 1, 'signature-base64': 'A', url: 'u', owner: 'o', key: `00${'ab'.repeat(32)}` }],
+			},
+			{ path: 'attachments.0.size', message: 'Invalid input: expected string, received number' },
+		],
 	])('rejects %s', (_, payload, issue) => {
 		expect(issuesOf(AppleRawPayloadSchema, payload)).toContainEqual(issue)
 	})

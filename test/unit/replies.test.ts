@@ -1,6 +1,6 @@
 /**
- * Interactive replies, one fixture per kind written from the reply examples of spec
- * apple-msp-interactive.md §3.1, §5.1–5.8. The requests they answer are rendered by our own
+ * Interactive replies, one fixture per kind written from the reply examples of
+ * docs/apple-interactive.md §3.1, §5.1–5.8. The requests they answer are rendered by our own
  * outbound renderer, so the matching is tested against exactly what we send.
  */
 import { describe, expect, it } from 'vitest'
@@ -71,7 +71,17 @@ describe('quick reply (§5.1)', () => {
 	})
 
 	it('falls back to the echoed items without the request, and reads a string index', () => {
-		const r = normaliseReply(reply({ 'quick-reply': { items: [{ identifier: '1', title: 'A' }, { identifier: '2', title: 'B' }], selectedIndex: '0' } }))
+		const r = normaliseReply(
+			reply({
+				'quick-reply': {
+					items: [
+						{ identifier: '1', title: 'A' },
+						{ identifier: '2', title: 'B' },
+					],
+					selectedIndex: '0',
+				},
+			}),
+		)
 		expect(r).toMatchObject({ kind: 'quickReply', matchedRequest: false, selected: { index: 0, id: '1', title: 'A' } })
 	})
 
@@ -83,12 +93,32 @@ describe('quick reply (§5.1)', () => {
 	})
 
 	it('ignores a request whose requestIdentifier is another one', () => {
-		const other = sent({ type: 'quickReply', prompt: 'x', items: [{ id: 'x1', title: 'X1' }, { id: 'x2', title: 'X2' }] }, 'another-request')
+		const other = sent(
+			{
+				type: 'quickReply',
+				prompt: 'x',
+				items: [
+					{ id: 'x1', title: 'X1' },
+					{ id: 'x2', title: 'X2' },
+				],
+			},
+			'another-request',
+		)
 		expect(normaliseReply(fixture, other)).toMatchObject({ matchedRequest: false, selected: { index: 1, id: 'agent' } })
 	})
 
 	it('accepts the request as the whole Apple body or its interactiveData', () => {
-		const body = renderAppleBody({ type: 'quickReply', prompt: 'p', items: [{ id: 'a', title: 'A' }, { id: 'b', title: 'B' }] }, ctx())
+		const body = renderAppleBody(
+			{
+				type: 'quickReply',
+				prompt: 'p',
+				items: [
+					{ id: 'a', title: 'A' },
+					{ id: 'b', title: 'B' },
+				],
+			},
+			ctx(),
+		)
 		const r1 = normaliseReply(fixture, body)
 		const r2 = normaliseReply(fixture, (body as { interactiveData: unknown }).interactiveData)
 		expect(r1).toMatchObject({ matchedRequest: true, selected: { id: 'b', title: 'B' } })
@@ -101,8 +131,21 @@ describe('list picker (§5.2)', () => {
 		type: 'listPicker',
 		title: 'Groceries',
 		sections: [
-			{ title: 'Fruit', multipleSelection: true, items: [{ id: 'apple', title: 'Apple', subtitle: 'Red and delicious' }, { id: 'pear', title: 'Pear' }] },
-			{ title: 'Vegetables', items: [{ id: 'carrot', title: 'Carrot' }, { id: 'leek', title: 'Leek' }] },
+			{
+				title: 'Fruit',
+				multipleSelection: true,
+				items: [
+					{ id: 'apple', title: 'Apple', subtitle: 'Red and delicious' },
+					{ id: 'pear', title: 'Pear' },
+				],
+			},
+			{
+				title: 'Vegetables',
+				items: [
+					{ id: 'carrot', title: 'Carrot' },
+					{ id: 'leek', title: 'Leek' },
+				],
+			},
 		],
 	})
 	// The reply is the chosen subset of sections and items, same identifiers (A-TUT-LP; SPASIU),
@@ -110,7 +153,15 @@ describe('list picker (§5.2)', () => {
 	const fixture = reply({
 		listPicker: {
 			sections: [
-				{ title: 'Fruit', order: 0, multipleSelection: true, items: [{ identifier: 'apple', order: 0, style: 'default', title: 'Apple' }, { identifier: 'pear', order: 1, style: 'default', title: 'Pear' }] },
+				{
+					title: 'Fruit',
+					order: 0,
+					multipleSelection: true,
+					items: [
+						{ identifier: 'apple', order: 0, style: 'default', title: 'Apple' },
+						{ identifier: 'pear', order: 1, style: 'default', title: 'Pear' },
+					],
+				},
 				{ title: 'Vegetables', order: 1, multipleSelection: false, items: [{ identifier: 'leek', order: 1, style: 'default', title: 'Leek' }] },
 			],
 		},
@@ -138,7 +189,9 @@ describe('list picker (§5.2)', () => {
 			selected: [{ sectionIndex: 1, sectionTitle: 'Vegetables', id: 'carrot', title: 'Carrot' }],
 		})
 		// Without the request, the section's `order` is the best index there is.
-		expect(normaliseReply(reply({ listPicker: { sections: [{ title: 'Vegetables', order: 1, items: [{ identifier: 'carrot', title: 'Carrot' }] }] } }))).toMatchObject({
+		expect(
+			normaliseReply(reply({ listPicker: { sections: [{ title: 'Vegetables', order: 1, items: [{ identifier: 'carrot', title: 'Carrot' }] }] } })),
+		).toMatchObject({
 			selected: [{ sectionIndex: 1, sectionTitle: 'Vegetables', id: 'carrot', title: 'Carrot' }],
 		})
 	})
@@ -202,7 +255,9 @@ describe('time picker (§5.3)', () => {
 		expect(normaliseReply(reply({ event: { timeslots: [{ identifier: '0' }] } }), request)).toMatchObject({
 			slot: { id: '0', start: '2022-07-10T10:00:00-07:00', durationSeconds: 3600 },
 		})
-		expect(normaliseReply(reply({ timePicker: { event: { timeslots: [{ identifier: '0', startTime: '2020-03-20T06:30+0000', duration: 60 }] } } }))).toMatchObject({
+		expect(
+			normaliseReply(reply({ timePicker: { event: { timeslots: [{ identifier: '0', startTime: '2020-03-20T06:30+0000', duration: 60 }] } } })),
+		).toMatchObject({
 			kind: 'timePicker',
 			slot: { start: '2020-03-20T06:30:00Z', durationSeconds: 60 },
 		})
@@ -222,10 +277,28 @@ describe('form (§5.8)', () => {
 		type: 'form',
 		title: 'Sign up',
 		pages: [
-			{ id: '0', type: 'select', title: 'City', subtitle: 'Select your city', items: [{ id: '001', title: 'Berlin', value: 'berlin' }, { id: '002', title: 'Paris', value: 'paris' }] },
+			{
+				id: '0',
+				type: 'select',
+				title: 'City',
+				subtitle: 'Select your city',
+				items: [
+					{ id: '001', title: 'Berlin', value: 'berlin' },
+					{ id: '002', title: 'Paris', value: 'paris' },
+				],
+			},
 			{ id: '1', type: 'input', title: 'Email', subtitle: 'Enter your email', options: { required: true, keyboardType: 'emailAddress' } },
 			{ id: '2', type: 'datePicker', title: 'Date', subtitle: 'When?', options: { dateFormat: 'dd.MM.yyyy' } },
-			{ id: '3', type: 'select', title: 'Extras', multipleSelection: true, items: [{ id: 'a', title: 'Wifi' }, { id: 'b', title: 'Parking' }] },
+			{
+				id: '3',
+				type: 'select',
+				title: 'Extras',
+				multipleSelection: true,
+				items: [
+					{ id: 'a', title: 'Wifi' },
+					{ id: 'b', title: 'Parking' },
+				],
+			},
 		],
 	})
 	// `data.dynamic.selections` (WEBEX reply sample; CW-FORK parser), "Tap to view your response."
@@ -236,9 +309,21 @@ describe('form (§5.8)', () => {
 			private: false,
 			selections: [
 				{ pageIdentifier: '0', title: 'City', subtitle: 'Select your city', items: [{ identifier: '001', type: 'select', title: 'Berlin', value: 'berlin' }] },
-				{ pageIdentifier: '1', title: 'Email', subtitle: 'Enter your email', items: [{ identifier: '1', type: 'input', title: 'Email', value: 'ada@example.com' }] },
+				{
+					pageIdentifier: '1',
+					title: 'Email',
+					subtitle: 'Enter your email',
+					items: [{ identifier: '1', type: 'input', title: 'Email', value: 'ada@example.com' }],
+				},
 				{ pageIdentifier: '2', title: 'Date', items: [{ identifier: '2', type: 'datePicker', title: 'Date', value: '28.12.2023' }] },
-				{ pageIdentifier: '3', title: 'Extras', items: [{ identifier: 'a', type: 'select', title: 'Wifi', value: 'Wifi' }, { identifier: 'b', type: 'select', title: 'Parking', value: 'Parking' }] },
+				{
+					pageIdentifier: '3',
+					title: 'Extras',
+					items: [
+						{ identifier: 'a', type: 'select', title: 'Wifi', value: 'Wifi' },
+						{ identifier: 'b', type: 'select', title: 'Parking', value: 'Parking' },
+					],
+				},
 			],
 		},
 		replyMessage: { title: 'Tap to view your response.' },
@@ -270,7 +355,14 @@ describe('form (§5.8)', () => {
 
 	it('types answers by the page we sent when the item has no type, and keeps odd values', () => {
 		const r = normaliseReply(
-			reply({ dynamic: { selections: [{ pageIdentifier: '1', items: [{ value: 42 }] }, { pageIdentifier: 'x', items: [{ identifier: 'q', value: { nested: true } }] }] } }),
+			reply({
+				dynamic: {
+					selections: [
+						{ pageIdentifier: '1', items: [{ value: 42 }] },
+						{ pageIdentifier: 'x', items: [{ identifier: 'q', value: { nested: true } }] },
+					],
+				},
+			}),
 			request,
 		)
 		expect(r).toMatchObject({
@@ -318,7 +410,12 @@ describe('iMessage app (§5.7)', () => {
 
 	it('reads the query string from an NSKeyedArchiver blob, with the bubble from its base64 replyMessage', () => {
 		const bubble = btoa(JSON.stringify({ title: 'Delivered', subtitle: 'Front door' }))
-		const blob = { $archiver: 'NSKeyedArchiver', $version: 100000, $top: { root: { 'CF$UID': 1 } }, $objects: ['$null', `?status=delivered&replyMessage=${encodeURIComponent(bubble)}`] }
+		const blob = {
+			$archiver: 'NSKeyedArchiver',
+			$version: 100000,
+			$top: { root: { CF$UID: 1 } },
+			$objects: ['$null', `?status=delivered&replyMessage=${encodeURIComponent(bubble)}`],
+		}
 		expect(normaliseReply(blob)).toMatchObject({ kind: 'iMessageApp', displayText: 'Delivered', query: { status: 'delivered' } })
 	})
 })
@@ -326,7 +423,10 @@ describe('iMessage app (§5.7)', () => {
 describe('authentication (§5.6) and Apple Pay (§5.5): placeholders until the hosted flows', () => {
 	it('authentication: status and the raw answer', () => {
 		// A-PY/19: data.authenticate = { status: "authenticated", token } with "You Signed In".
-		const fixture = reply({ authenticate: { status: 'authenticated', token: 'BPrmJ0e…' }, replyMessage: { title: 'You Signed In', style: 'icon', alternateTitle: 'You Signed In' } })
+		const fixture = reply({
+			authenticate: { status: 'authenticated', token: 'BPrmJ0e…' },
+			replyMessage: { title: 'You Signed In', style: 'icon', alternateTitle: 'You Signed In' },
+		})
 		expect(normaliseReply(fixture)).toEqual({
 			kind: 'authenticate',
 			requestId: REQ,
@@ -337,7 +437,11 @@ describe('authentication (§5.6) and Apple Pay (§5.5): placeholders until the h
 			status: 'authenticated',
 			raw: { status: 'authenticated', token: 'BPrmJ0e…' },
 		})
-		expect(normaliseReply(reply({ authenticate: { errors: [{ message: 'denied' }] } }))).toMatchObject({ kind: 'authenticate', status: null, raw: { errors: [{ message: 'denied' }] } })
+		expect(normaliseReply(reply({ authenticate: { errors: [{ message: 'denied' }] } }))).toMatchObject({
+			kind: 'authenticate',
+			status: null,
+			raw: { errors: [{ message: 'denied' }] },
+		})
 	})
 
 	it('Apple Pay: the payment object as it came', () => {
@@ -377,7 +481,7 @@ describe('odd payloads never throw', () => {
 	})
 })
 
-describe('duplicate replies (core §1.6): a new id, the same session and request', () => {
+describe('duplicate replies (docs/apple-protocol.md §1.6): a new id, the same session and request', () => {
 	it('share one dedupe key, so the conversation emits one event', () => {
 		const message = (id: string) =>
 			InboundMessageSchema.parse({
@@ -401,7 +505,18 @@ describe('requestForMatching', () => {
 			{
 				type: 'listPicker',
 				title: 'Pick',
-				sections: [{ title: 'S', items: [{ id: 'a', title: 'A', image: 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==' }] }],
+				sections: [
+					{
+						title: 'S',
+						items: [
+							{
+								id: 'a',
+								title: 'A',
+								image: 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+							},
+						],
+					},
+				],
 			},
 			ctx(),
 		)

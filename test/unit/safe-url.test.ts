@@ -10,7 +10,7 @@ const refused = (url: string, env: 'production' | 'development' = 'production') 
 	}
 }
 
-describe('checkOutboundUrl (webhooks-security.md §7)', () => {
+describe('checkOutboundUrl (docs/webhooks.md "Security")', () => {
 	it('accepts public https URLs', () => {
 		expect(checkOutboundUrl('https://hooks.example.com/amb?x=1', 'production').hostname).toBe('hooks.example.com')
 	})

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseTapback } from '../../src/apple/tapback'
 
-describe('parseTapback (spec core §4.9)', () => {
+describe('parseTapback (docs/apple-protocol.md §4.9)', () => {
 	it.each([
 		['Liked “See you at 5”', { reaction: 'liked', targetText: 'See you at 5' }],
 		['Loved “Your order shipped 📦”', { reaction: 'loved', targetText: 'Your order shipped 📦' }],
@@ -18,10 +18,7 @@ describe('parseTapback (spec core §4.9)', () => {
 	])('%s', (text, expected) => {
 		expect(parseTapback(text)).toEqual(expected)
 	})
-	it.each(['I liked “that”', 'Liked it', 'Loved', 'Reacted to “x”', 'Liked “unterminated', 'hello'])(
-		'leaves ordinary text alone: %s',
-		(text) => {
-			expect(parseTapback(text)).toBeNull()
-		},
-	)
+	it.each(['I liked “that”', 'Liked it', 'Loved', 'Reacted to “x”', 'Liked “unterminated', 'hello'])('leaves ordinary text alone: %s', (text) => {
+		expect(parseTapback(text)).toBeNull()
+	})
 })

@@ -60,7 +60,12 @@ describe('the client outside vitest', () => {
 			}`,
 		)
 		expect(status).toBe(200)
-		const result = JSON.parse(text) as { sent: { id: string; idempotencyKey: string }; size: number; event: string; seen: { method: string; path: string; key: string | null; bytes: number }[] }
+		const result = JSON.parse(text) as {
+			sent: { id: string; idempotencyKey: string }
+			size: number
+			event: string
+			seen: { method: string; path: string; key: string | null; bytes: number }[]
+		}
 		expect(result.sent.id).toBe('msg_1')
 		expect(result.seen.slice(0, 2).map((s) => s.key)).toEqual([result.sent.idempotencyKey, result.sent.idempotencyKey])
 		expect(result.size).toBe(8)

@@ -1,5 +1,5 @@
 /**
- * Download an attachment of a thread message, decrypted, for the device page (spec core §5.1:
+ * Download an attachment of a thread message, decrypted, for the device page (docs/apple-protocol.md §5.1:
  * AES-256-CTR with the message's `key`). Streams: R2 → decrypt → response.
  */
 import type { SimEnv } from '../env'

@@ -11,15 +11,24 @@ export const CreateCustomer = z.object({
 		.optional(),
 	name: z.string().min(1).max(60).optional(),
 	device: z.enum(DEVICE_KINDS).default('iphone'),
-	locale: z.string().regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'locale like en_US').default('en_US'),
+	locale: z
+		.string()
+		.regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'locale like en_US')
+		.default('en_US'),
 	/** The customer's number in the phone directory (invitations); one is assigned when left out. */
-	phoneNumber: z.string().regex(/^\+[1-9]\d{6,14}$/, 'phoneNumber must be E.164, e.g. +15551234567').optional(),
+	phoneNumber: z
+		.string()
+		.regex(/^\+[1-9]\d{6,14}$/, 'phoneNumber must be E.164, e.g. +15551234567')
+		.optional(),
 })
 
 export const UpdateCustomer = z.object({
 	name: z.string().min(1).max(60).optional(),
 	device: z.enum(DEVICE_KINDS).optional(),
-	locale: z.string().regex(/^[a-z]{2,3}(_[A-Z]{2})?$/).optional(),
+	locale: z
+		.string()
+		.regex(/^[a-z]{2,3}(_[A-Z]{2})?$/)
+		.optional(),
 })
 
 const businessId = z.string().min(1, 'businessId is required')
@@ -60,7 +69,10 @@ export const SendAttachmentJson = z.object({
 export const SendAttachmentQuery = z.object({
 	businessId,
 	name: z.string().min(1).max(255),
-	mimeType: z.string().regex(/^[^/\s]+\/[^/\s]+$/).default('application/octet-stream'),
+	mimeType: z
+		.string()
+		.regex(/^[^/\s]+\/[^/\s]+$/)
+		.default('application/octet-stream'),
 	text: z.string().optional(),
 })
 
@@ -74,7 +86,10 @@ export const SendClose = z.object({ businessId, block: z.boolean().default(false
 /** `PUT /sim/api/businesses/:id`: the name customers see, and where its webhooks go. */
 export const PutBusiness = z.object({
 	name: z.string().trim().min(1, 'name is required').max(100),
-	webhookUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
+	webhookUrl: z
+		.url({ protocol: /^https?$/ })
+		.nullable()
+		.default(null),
 })
 
 export const SwitchesPatch = z

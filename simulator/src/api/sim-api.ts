@@ -7,15 +7,7 @@
 import { Hono, type Context } from 'hono'
 import type { SimBindings, SimEnv } from '../env'
 import { simState } from '../env'
-import {
-	ActionError,
-	sendAttachment,
-	sendClose,
-	sendReply,
-	sendTapback,
-	sendText,
-	sendTyping,
-} from '../device/customer-actions'
+import { ActionError, sendAttachment, sendClose, sendReply, sendTapback, sendText, sendTyping } from '../device/customer-actions'
 import { DEVICES } from '../device/devices'
 import { renderThread } from '../device/render'
 import { decodeBase64Strict, randomHex } from '../lib/bytes'
@@ -56,8 +48,11 @@ async function customerOr404(env: SimEnv, id: string): Promise<Customer> {
 
 const withProfile = (c: Customer) => ({ ...c, capabilities: DEVICES[c.device].capabilities, deviceAgent: DEVICES[c.device].deviceAgent })
 
-/** An opaque `urn:mbid:` id like Apple's (`urn:mbid:AQAAY…`, spec core §4.3). */
-const newCustomerId = () => `urn:mbid:AQAAY${btoa(randomHex(24)).replace(/[^A-Za-z0-9]/g, '').slice(0, 40)}`
+/** An opaque `urn:mbid:` id like Apple's (`urn:mbid:AQAAY…`, docs/apple-protocol.md §4.3). */
+const newCustomerId = () =>
+	`urn:mbid:AQAAY${btoa(randomHex(24))
+		.replace(/[^A-Za-z0-9]/g, '')
+		.slice(0, 40)}`
 
 // ── customers & conversations ─────────────────────────────────────────────────────────────
 
@@ -66,7 +61,8 @@ simApi.post('/customers', async (c) => {
 	const state = simState(c.env)
 	const id = input.id ?? newCustomerId()
 	if (await state.getCustomer(id)) throw new ApiError(409, 'conflict', `customer ${id} exists`)
-	if (input.phoneNumber && (await state.getCustomerByPhone(input.phoneNumber))) throw new ApiError(409, 'conflict', `phone number ${input.phoneNumber} is taken`)
+	if (input.phoneNumber && (await state.getCustomerByPhone(input.phoneNumber)))
+		throw new ApiError(409, 'conflict', `phone number ${input.phoneNumber} is taken`)
 	const n = (await state.listCustomers()).length + 1
 	const phoneNumber = input.phoneNumber ?? (await freePhoneNumber(c.env))
 	const customer = await state.createCustomer({ id, name: input.name ?? `Customer ${n}`, device: input.device, locale: input.locale, phoneNumber })
@@ -172,7 +168,7 @@ simApi.post('/customers/:id/attachments', async (c) => {
 	const q = parseApi(SendAttachmentQuery, c.req.query())
 	const size = Number(c.req.header('content-length'))
 	if (!Number.isSafeInteger(size) || size < 1) throw new ApiError(411, 'length_required', 'send the file with a Content-Length')
-	if (size > 100 * 1024 * 1024) throw new ApiError(413, 'too_large', 'attachments are limited to 100 MB (spec core §1.5)')
+	if (size > 100 * 1024 * 1024) throw new ApiError(413, 'too_large', 'attachments are limited to 100 MB (docs/apple-protocol.md §1.5)')
 	if (!c.req.raw.body) throw new ApiError(400, 'bad_request', 'empty body')
 	const sent = await sendAttachment(c.env, customer, q.businessId, {
 		name: q.name,

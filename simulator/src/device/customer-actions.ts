@@ -1,8 +1,8 @@
 /**
  * What a customer can do on the simulated device, each turned into the Apple → MSP messages
- * Apple would send (spec apple-msp-core.md §1.3, §3.1, §4): texts preceded by `typing_start`
+ * Apple would send (docs/apple-protocol.md §1.3, §3.1, §4): texts preceded by `typing_start`
  * (§1.3), typing indicators, tapbacks as text (§4.9), attachments encrypted and stored in
- * MMCS (§5), interactive replies inline or, above 10 KB, by reference (interactive §3.2),
+ * MMCS (§5), interactive replies inline or, above 10 KB, by reference (docs/apple-interactive.md §3.2),
  * `close` (§4.6). The first message after a start link carries `intent`/`group` (§3.1).
  * Every message is recorded, posted, and the MSP's answer recorded with it.
  */
@@ -54,7 +54,7 @@ export async function dispatch(
 	const state = simState(env)
 	const conv =
 		(await state.getConversation(customer.id, businessId)) ??
-		// Typing urn:biz:<id> as a recipient opens a chat without a link (spec core §3.1).
+		// Typing urn:biz:<id> as a recipient opens a chat without a link (docs/apple-protocol.md §3.1).
 		(await state.startConversation({ customerId: customer.id, businessId }))
 	const first = conv && !conv.firstSent && type !== 'close'
 	const body: Fields = {
@@ -78,7 +78,7 @@ export async function dispatch(
 
 export async function sendText(env: SimEnv, customer: Customer, businessId: string, text: string, typing = true): Promise<SentMessage[]> {
 	const out: SentMessage[] = []
-	// "by default you will receive at least two messages": typing_start, then the text (spec core §1.3).
+	// "by default you will receive at least two messages": typing_start, then the text (docs/apple-protocol.md §1.3).
 	if (typing) out.push(await dispatch(env, customer, businessId, 'typing_start', {}))
 	out.push(await dispatch(env, customer, businessId, 'text', { body: text }))
 	return out
@@ -121,7 +121,7 @@ function tapbackTargetOf(msg: StoredMessage): TapbackTarget {
 /**
  * Encrypt (fresh AES-256-CTR key, zero IV) and store the file as the device's upload, then send
  * a text with one U+FFFC and the inbound attachment dictionary: `size` a number, `key` and
- * `signature` hex (spec core §4.4, §5.3) in upper case, as Apple sends them — Apple's own
+ * `signature` hex (docs/apple-protocol.md §4.4, §5.3) in upper case, as Apple sends them — Apple's own
  * download sample depends on it (Python's b16decode takes upper case only), so the MSP must too.
  */
 export async function sendAttachment(
@@ -169,7 +169,7 @@ export function interactiveOf(msg: StoredMessage): Record<string, unknown> | nul
  * Answer an interactive message. Apple Pay first posts the payment to the business's
  * `paymentGatewayUrl` (§5.5); the new authentication flow first sends the browser to the
  * `redirectURI` with `code` and `state` (§5.6). Replies above the IDR threshold go as
- * `interactiveDataRef`; the duplicate switch sends each reply twice (spec core §1.6).
+ * `interactiveDataRef`; the duplicate switch sends each reply twice (docs/apple-protocol.md §1.6).
  */
 export async function sendReply(
 	env: SimEnv,
@@ -252,7 +252,7 @@ export async function sendReply(
 	return { sent, sideEffects }
 }
 
-/** interactiveDataRef fields as Apple sends them (spec interactive §3.2; core §4.8). */
+/** interactiveDataRef fields as Apple sends them (docs/apple-interactive.md §3.2; docs/apple-protocol.md §4.8). */
 async function storeReplyAsRef(env: SimEnv, businessId: string, request: Record<string, unknown>, reply: Record<string, unknown>) {
 	const { ciphertext, key } = await encryptFresh(await encodeIdrPayload(reply))
 	const blob = await storeBlob(env, { businessId, origin: 'device-upload', body: ciphertext, size: ciphertext.byteLength, meta: { key, idr: true } })

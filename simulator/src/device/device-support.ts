@@ -1,6 +1,6 @@
 /**
  * Which business messages a device cannot show. The MSP picks what to send from the
- * `capability-list` of the customer's latest message (spec apple-msp-core.md §6.1), so after the
+ * `capability-list` of the customer's latest message (docs/apple-protocol.md §6.1), so after the
  * customer switches to an older iPhone or a Mac it may still send what only the old device
  * could show, until the customer writes again. The device then shows a placeholder bubble
  * instead of the picker or form (wording is the simulator's own; Apple documents none).

@@ -1,6 +1,6 @@
 /**
  * What each simulated device tells the MSP in the `capability-list` and `device-agent`
- * headers (spec apple-msp-core.md §3, §6.1): forms and iMessage apps exist only on iPhone and
+ * headers (docs/apple-protocol.md §3, §6.1): forms and iMessage apps exist only on iPhone and
  * iPad; AUTH2 came with iOS 16 / macOS 13; old iOS knows only list and time pickers.
  */
 import type { DeviceKind } from '../state/types'

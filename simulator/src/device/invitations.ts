@@ -39,7 +39,13 @@ export function invitationOf(msg: StoredMessage): InvitationContent | null {
 	}
 }
 
-export async function answerInvitation(env: SimEnv, customer: Customer, messageId: string, answer: 'accept' | 'decline', title = ACCEPT_TITLE): Promise<SentMessage> {
+export async function answerInvitation(
+	env: SimEnv,
+	customer: Customer,
+	messageId: string,
+	answer: 'accept' | 'decline',
+	title = ACCEPT_TITLE,
+): Promise<SentMessage> {
 	const state = simState(env)
 	const msg = await state.getMessage(customer.id, messageId)
 	const inv = msg ? invitationOf(msg) : null

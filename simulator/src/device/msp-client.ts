@@ -1,5 +1,5 @@
 /**
- * Posts customer events to the MSP exactly as Apple does (spec apple-msp-core.md §1.3, §1.4,
+ * Posts customer events to the MSP exactly as Apple does (docs/apple-protocol.md §1.3, §1.4,
  * §2.3, §3): `POST ${MSP_URL}/message`, `Authorization: Bearer` HS256 JWT with `aud` = MSP ID
  * and `iat`, gzip-compressed JSON with `Content-Encoding: gzip`, headers `id`, `source-id`
  * (the customer), `destination-id` (the business), `capability-list`, `device-agent`.

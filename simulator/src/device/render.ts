@@ -307,7 +307,11 @@ export function renderThread(customerId: string, messages: StoredMessage[], devi
 		const requestIdentifier = m.type === 'interactive' ? requestIdOf(m) : undefined
 		const inv = m.sender === 'business' ? invitationOf(m) : null
 		const declinedBy = inv ? declined.get(inv.referenceId) : undefined
-		const answered = declinedBy ? { title: 'Declined', messageId: declinedBy } : m.sender === 'business' && requestIdentifier ? answers.get(requestIdentifier) : undefined
+		const answered = declinedBy
+			? { title: 'Declined', messageId: declinedBy }
+			: m.sender === 'business' && requestIdentifier
+				? answers.get(requestIdentifier)
+				: undefined
 		const view: View =
 			m.sender === 'business'
 				? renderBusiness(customerId, m)

@@ -1,6 +1,6 @@
 /**
  * The customer's answer to an interactive message, shaped as Apple delivers it to the MSP
- * (spec apple-msp-interactive.md §3.1): `interactiveData` with the request's `bid`, `data`
+ * (docs/apple-interactive.md §3.1): `interactiveData` with the request's `bid`, `data`
  * holding `requestIdentifier`, `version`, `replyMessage` (inside `data` in replies, with the
  * device's `alternateTitle`) and the type key with the answer; `sessionIdentifier` echoed or
  * generated. Per type: quick reply `selectedIndex` (§5.1), list picker the chosen subset of
@@ -135,11 +135,7 @@ export async function buildReply(ctx: ReplyContext): Promise<Dict> {
 		const ok = status === 'STATUS_SUCCESS'
 		const total = asDict(asDict(asDict(reqData.payment).paymentRequest).total)
 		const title = ok ? `Paid ${String(total.amount ?? '')}`.trim() : 'Payment failed'
-		return base(
-			'payment',
-			{ status, paymentMethod: SIMULATED_CARD, transactionIdentifier: crypto.randomUUID() },
-			{ title, alternateTitle: title },
-		)
+		return base('payment', { status, paymentMethod: SIMULATED_CARD, transactionIdentifier: crypto.randomUUID() }, { title, alternateTitle: title })
 	}
 	// iMessage app (custom extension): the extension answers with its URL query (§5.7 [U]).
 	return {
@@ -150,12 +146,7 @@ export async function buildReply(ctx: ReplyContext): Promise<Dict> {
 	}
 }
 
-function buildFormReply(
-	reqData: Dict,
-	sel: ReplySelection,
-	bubble: Dict,
-	base: (typeKey: string, answer: unknown, replyMessage: Dict) => Dict,
-): Dict {
+function buildFormReply(reqData: Dict, sel: ReplySelection, bubble: Dict, base: (typeKey: string, answer: unknown, replyMessage: Dict) => Dict): Dict {
 	const dyn = asDict(reqData.dynamic)
 	const pages = asArray(asDict(dyn.data).pages)
 	const answers = sel.answers ?? {}

@@ -1,6 +1,6 @@
 /**
- * Tapbacks reach the MSP as ordinary text in the device's localized system wording (spec
- * apple-msp-core.md §4.9 [C1: T-AMB]): `Loved “…”`, `Reacted 😀 to “…”`, `Liked an image`.
+ * Tapbacks reach the MSP as ordinary text in the device's localized system wording (see
+ * docs/apple-protocol.md §4.9 [C1: T-AMB]): `Loved “…”`, `Reacted 😀 to “…”`, `Liked an image`.
  * The simulator writes the English (en_US) forms.
  */
 export const TAPBACKS = ['love', 'like', 'dislike', 'laugh', 'emphasize', 'question', 'emoji', 'sticker'] as const

@@ -1,5 +1,5 @@
 /**
- * Apple Pay's merchant-session endpoint (spec apple-msp-interactive.md §5.5):
+ * Apple Pay's merchant-session endpoint (docs/apple-interactive.md §5.5):
  * `POST /paymentservices/paymentSession` with `{merchantIdentifier, domainName (no scheme),
  * displayName (≤ 64 UTF-8 characters), initiative: "messaging", initiativeContext: <the
  * paymentGatewayUrl>}` → an opaque session object placed verbatim in `payment.merchantSession`.

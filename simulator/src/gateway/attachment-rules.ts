@@ -1,5 +1,5 @@
 /**
- * Text messages and their attachment dictionaries (spec apple-msp-core.md §4.3, §4.4, §5.2):
+ * Text messages and their attachment dictionaries (docs/apple-protocol.md §4.3, §4.4, §5.2):
  * a non-empty `body`; per attachment the current short keys `name`, `mimeType`, `size` as a
  * STRING, `signature-base64` (the upload's fileChecksum), `url` (mmcs-url), `owner`
  * (mmcs-owner), `key` ("00" + 64 hex); one U+FFFC in `body` per attachment. The referenced
@@ -12,7 +12,7 @@ import { isObject } from './zod-check'
 
 const OBJECT_REPLACEMENT = '\uFFFC'
 const REQUIRED_KEYS = ['name', 'mimeType', 'size', 'signature-base64', 'url', 'owner', 'key'] as const
-/** Legacy "Adding Attachment Metadata" names (spec core §4.4 conflict): Apple's current sample sends the short ones. */
+/** Legacy "Adding Attachment Metadata" names (docs/apple-protocol.md §4.4 conflict): Apple's current sample sends the short ones. */
 const LEGACY_KEYS: Record<string, string> = {
 	'file-size': 'size',
 	'mime-type': 'mimeType',
@@ -31,7 +31,7 @@ export async function checkText(body: Record<string, unknown>, sourceId: string,
 		fail(
 			400,
 			'attachment_placeholder_missing',
-			`body has ${placeholders} U+FFFC placeholder(s) for ${body.attachments.length} attachment(s): put one \\uFFFC per attachment where it should render (spec core §4.4)`,
+			`body has ${placeholders} U+FFFC placeholder(s) for ${body.attachments.length} attachment(s): put one \\uFFFC per attachment where it should render (docs/apple-protocol.md §4.4)`,
 		)
 	}
 	for (const [i, a] of body.attachments.entries()) await checkAttachment(a, `attachments[${i}]`, sourceId, lookups)
@@ -41,14 +41,18 @@ async function checkAttachment(a: unknown, where: string, sourceId: string, look
 	if (!isObject(a)) return fail(400, 'attachment_schema', `${where} must be an object`)
 	for (const [legacy, current] of Object.entries(LEGACY_KEYS)) {
 		if (legacy in a && !(current in a)) {
-			fail(400, 'attachment_legacy_keys', `${where}: uses legacy key "${legacy}"; send "${current}" (spec core §4.4)`)
+			fail(400, 'attachment_legacy_keys', `${where}: uses legacy key "${legacy}"; send "${current}" (docs/apple-protocol.md §4.4)`)
 		}
 	}
 	for (const k of REQUIRED_KEYS) {
 		if (a[k] === undefined || a[k] === null || a[k] === '') fail(400, 'attachment_field_missing', `${where}.${k} is required`)
 	}
 	if (typeof a.size === 'number') {
-		fail(400, 'attachment_size_not_string', `${where}.size must be a string ("has to be of type string", spec core §4.4), got the number ${a.size}`)
+		fail(
+			400,
+			'attachment_size_not_string',
+			`${where}.size must be a string ("has to be of type string", docs/apple-protocol.md §4.4), got the number ${a.size}`,
+		)
 	}
 	if (typeof a.size !== 'string' || !/^\d+$/.test(a.size)) {
 		fail(400, 'attachment_size_format', `${where}.size must be a decimal string of bytes`)
@@ -58,12 +62,12 @@ async function checkAttachment(a: unknown, where: string, sourceId: string, look
 	}
 	if (!/^[^/\s]+\/[^/\s]+$/.test(a.mimeType as string)) fail(400, 'attachment_schema', `${where}.mimeType is not a MIME type`)
 	if (!/^00[0-9a-fA-F]{64}$/.test(a.key as string)) {
-		fail(400, 'attachment_key_format', `${where}.key must be "00" followed by 64 hex characters (spec core §5.1)`)
+		fail(400, 'attachment_key_format', `${where}.key must be "00" followed by 64 hex characters (docs/apple-protocol.md §5.1)`)
 	}
 	const sig = a['signature-base64'] as string
-	// 21 checksum bytes are 42 hex characters but 28 base64 ones (spec core §7: hex is the #1 pitfall).
+	// 21 checksum bytes are 42 hex characters but 28 base64 ones (docs/apple-protocol.md §7: hex is the #1 pitfall).
 	if (sig.length === 42 && isHex(sig)) {
-		fail(400, 'attachment_signature_hex', `${where}.signature-base64 is hex; send the upload's fileChecksum (base64) as is (spec core §7)`)
+		fail(400, 'attachment_signature_hex', `${where}.signature-base64 is hex; send the upload's fileChecksum (base64) as is (docs/apple-protocol.md §7)`)
 	}
 	try {
 		decodeBase64Strict(sig)

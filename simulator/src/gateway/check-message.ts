@@ -28,7 +28,7 @@ export async function checkMessage(
 			return { ...env, interactive: null }
 		case 'typing_start':
 		case 'typing_end':
-			// Typing indicators carry only the envelope (spec core §4.5).
+			// Typing indicators carry only the envelope (docs/apple-protocol.md §4.5).
 			return { ...env, interactive: null }
 		case 'richLink':
 			checkRichLink(body)

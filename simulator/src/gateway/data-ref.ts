@@ -1,5 +1,5 @@
 /**
- * `include-data-ref: true` (spec apple-msp-core.md §4.8, interactive §4): Apple stores the
+ * `include-data-ref: true` (docs/apple-protocol.md §4.8, docs/apple-interactive.md §4): Apple stores the
  * interactive payload and answers `{"dataRef": {bid, owner, url, size, signature,
  * "signature-base64", title, dataRefSig}}`; posting `{type: "interactive", interactiveDataRef:
  * <that>}` later shows the same content. Apple keeps the key, so the ref carries none;
@@ -13,11 +13,7 @@ import { storeBlob } from '../mmcs/blob-store'
 import { encodeIdrPayload, encryptFresh } from '../mmcs/idr-payload'
 import { simulatorHmacKey } from './jwt-check'
 
-export async function createDataRef(
-	env: SimEnv,
-	businessId: string,
-	interactiveData: Record<string, unknown>,
-): Promise<Record<string, unknown>> {
+export async function createDataRef(env: SimEnv, businessId: string, interactiveData: Record<string, unknown>): Promise<Record<string, unknown>> {
 	const { ciphertext, key } = await encryptFresh(await encodeIdrPayload(interactiveData))
 	const blob = await storeBlob(env, {
 		businessId,

@@ -1,5 +1,5 @@
 /**
- * `POST /v1/decodePayload` (spec apple-msp-interactive.md §3.2 step 4, core §4.8): JWT,
+ * `POST /v1/decodePayload` (docs/apple-interactive.md §3.2 step 4, docs/apple-protocol.md §4.8): JWT,
  * `source-id`, `bid`; body = the interactiveDataRef blob exactly as decrypted → the
  * interactive JSON. The answer's root is the interactiveData dictionary (SPASIU/TOCK); the
  * `decodePayloadWrapped` switch answers `{interactiveData: …}` instead (PYX1), so the MSP can

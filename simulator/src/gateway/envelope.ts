@@ -1,5 +1,5 @@
 /**
- * The common envelope of every MSP → Apple message (spec apple-msp-core.md §1.2, §3, §4.1,
+ * The common envelope of every MSP → Apple message (docs/apple-protocol.md §1.2, §3, §4.1,
  * §4.2): headers `id`, `Source-Id`, `Destination-Id`, `Content-Type: application/json`, each
  * equal to the body's `id`, `sourceId`, `destinationId`; `v` = 1; a send-able `type`.
  */
@@ -20,7 +20,7 @@ export interface Envelope {
 
 const nonEmpty = z.string().trim().min(1)
 
-/** Parse the raw body text as JSON (Apple reads plain JSON from MSPs, spec core §1.4). */
+/** Parse the raw body text as JSON (Apple reads plain JSON from MSPs, docs/apple-protocol.md §1.4). */
 export function parseJsonBody(contentType: string | undefined, text: string): Record<string, unknown> {
 	if (!contentType || !/^application\/json\b/i.test(contentType.trim())) {
 		fail(400, 'content_type', `Content-Type must be application/json, got ${JSON.stringify(contentType ?? null)}`)
@@ -52,7 +52,7 @@ export function checkEnvelope(
 	for (const [header, key, value] of pairs) {
 		const b = body[key]
 		if (typeof b !== 'string' || b.length === 0) fail(400, 'body_field_missing', `body ${key} is required`)
-		// Apple's samples reuse the header values in the body (spec core §7 "keep id identical").
+		// Apple's samples reuse the header values in the body (docs/apple-protocol.md §7 "keep id identical").
 		if (b !== value) {
 			fail(400, 'header_body_mismatch', `header ${header} (${JSON.stringify(value)}) differs from body ${key} (${JSON.stringify(b)})`)
 		}
@@ -61,9 +61,9 @@ export function checkEnvelope(
 
 	const sourceId = headers.sourceId as string
 	const destinationId = headers.destinationId as string
-	// Spec core §7: Source-Id outbound is the business ID, never the MSP ID.
+	// docs/apple-protocol.md §7: Source-Id outbound is the business ID, never the MSP ID.
 	if (sourceId === opts.mspId) fail(400, 'source_is_msp_id', 'Source-Id must be the business ID, not the MSP ID')
-	// Spec core §4.3: customers are opaque urn:mbid: ids; only a notification goes to a phone
+	// docs/apple-protocol.md §4.3: customers are opaque urn:mbid: ids; only a notification goes to a phone
 	// number (docs/invitations.md; gateway/notification-rules.ts checks it).
 	if (!opts.notification && destinationId.startsWith('tel:')) {
 		fail(400, 'destination_format', 'a tel: Destination-Id is only for notifications: send the header message-type: notification')
@@ -74,7 +74,7 @@ export function checkEnvelope(
 
 	const type = body.type
 	if (type === 'close') {
-		fail(400, 'type_receive_only', 'type "close" is receive-only: only a customer can close a conversation (spec core §4.6)')
+		fail(400, 'type_receive_only', 'type "close" is receive-only: only a customer can close a conversation (docs/apple-protocol.md §4.6)')
 	}
 	if (typeof type !== 'string' || !(SENDABLE_TYPES as readonly string[]).includes(type)) {
 		fail(400, 'type_unknown', `type must be one of ${SENDABLE_TYPES.join(', ')}, got ${JSON.stringify(type ?? null)}`)

@@ -1,5 +1,5 @@
 /**
- * How Apple's gateway judges the MSP's bearer token (spec apple-msp-core.md §2):
+ * How Apple's gateway judges the MSP's bearer token (docs/apple-protocol.md §2):
  * HS256, key = base64-DEcoded Messaging API secret (§2.1, the #1 FAQ pitfall in §7),
  * `iss` = MSP ID, `iat` integer seconds (§2.4: not milliseconds) issued within the last hour
  * and not more than 60 s ahead. No header → 401; anything wrong with the token → 403
@@ -19,10 +19,7 @@ const keys = new Map<string, Promise<CryptoKey>>()
 function hmacKey(secretB64: string): Promise<CryptoKey> {
 	let k = keys.get(secretB64)
 	if (!k) {
-		k = crypto.subtle.importKey('raw', decodeBase64Strict(secretB64.trim()), { name: 'HMAC', hash: 'SHA-256' }, false, [
-			'verify',
-			'sign',
-		])
+		k = crypto.subtle.importKey('raw', decodeBase64Strict(secretB64.trim()), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify', 'sign'])
 		keys.set(secretB64, k)
 	}
 	return k
@@ -65,11 +62,7 @@ export async function checkMspToken(
 	}
 	const now = opts.nowSeconds ?? Math.floor(Date.now() / 1000)
 	if (iat - now > MAX_IAT_SKEW_SECONDS) {
-		return reject(
-			403,
-			'auth_invalid',
-			`JWT iat is ${iat - now} s in the future${iat > now * 100 ? ' (milliseconds instead of seconds?)' : ''}`,
-		)
+		return reject(403, 'auth_invalid', `JWT iat is ${iat - now} s in the future${iat > now * 100 ? ' (milliseconds instead of seconds?)' : ''}`)
 	}
 	if (now - iat > MAX_IAT_AGE_SECONDS) {
 		return reject(403, 'auth_invalid', `JWT iat is ${now - iat} s old; tokens older than one hour are refused`)

@@ -1,6 +1,6 @@
 /**
- * `POST /v1/message` and `POST /v1/authenticate` as Apple's gateway answers them (spec
- * apple-msp-core.md §1.2, §1.6; interactive §5.6): token, envelope and type rules; a message
+ * `POST /v1/message` and `POST /v1/authenticate` as Apple's gateway answers them (see
+ * docs/apple-protocol.md §1.2, §1.6; docs/apple-interactive.md §5.6): token, envelope and type rules; a message
  * to an unknown or blocking customer → 404; success → 200 with an empty body, or
  * `{"dataRef": …}` for an interactive message sent with `include-data-ref: true` (§4.8).
  * A refused request is logged and nothing is stored. What Apple accepts but hurts the customer
@@ -26,17 +26,26 @@ import { stateLookups } from './state-lookups'
  */
 async function notify(c: Context<SimBindings>, body: Record<string, unknown>, text: string): Promise<Response> {
 	const config = simConfig(c.env)
-	const env = checkEnvelope({ id: c.req.header('id'), sourceId: c.req.header('source-id'), destinationId: c.req.header('destination-id') }, body, { mspId: config.MSP_ID, notification: true })
+	const env = checkEnvelope({ id: c.req.header('id'), sourceId: c.req.header('source-id'), destinationId: c.req.header('destination-id') }, body, {
+		mspId: config.MSP_ID,
+		notification: true,
+	})
 	const n = checkNotification(body, env.destinationId)
-	const stored = await simState(c.env).storeNotification({ id: env.id, businessId: env.sourceId, phoneNumber: n.phoneNumber, body, headers: { 'message-type': 'notification' } })
+	const stored = await simState(c.env).storeNotification({
+		id: env.id,
+		businessId: env.sourceId,
+		phoneNumber: n.phoneNumber,
+		body,
+		headers: { 'message-type': 'notification' },
+	})
 	if (!stored.ok) return respondRejected(c, stored.rejection, text)
 	return c.body(null, 200, { 'cache-control': 'no-cache, no-store' })
 }
 
-/** No documented cap (spec core §8 q14); 10 MB keeps inline images possible and memory bounded. */
+/** No documented cap (docs/apple-protocol.md §8 q14); 10 MB keeps inline images possible and memory bounded. */
 export const MESSAGE_MAX_BYTES = 10 * 1024 * 1024
 
-/** Optional headers kept with each business message, so tests can see what the MSP sent (spec core §3). */
+/** Optional headers kept with each business message, so tests can see what the MSP sent (docs/apple-protocol.md §3). */
 const OPTIONAL_HEADERS = ['auto-reply', 'msp-agent', 'include-data-ref'] as const
 
 export const messageRoutes = new Hono<SimBindings>()
@@ -62,21 +71,25 @@ async function handle(c: Context<SimBindings>, endpoint: 'message' | 'authentica
 		const messageType = c.req.header('message-type')
 		if (messageType !== undefined) {
 			if (messageType !== 'notification' || endpoint !== 'message') {
-				return respondRejected(c, reject(400, 'header_message_type', `message-type ${JSON.stringify(messageType)} is not known here; only "notification" on /v1/message`), text)
+				return respondRejected(
+					c,
+					reject(400, 'header_message_type', `message-type ${JSON.stringify(messageType)} is not known here; only "notification" on /v1/message`),
+					text,
+				)
 			}
 			return await notify(c, body, text)
 		}
-		const msg = await checkMessage(
-			{ id: c.req.header('id'), sourceId: c.req.header('source-id'), destinationId: c.req.header('destination-id') },
-			body,
-			{ mspId: config.MSP_ID, lookups: stateLookups(c.env), endpoint },
-		)
+		const msg = await checkMessage({ id: c.req.header('id'), sourceId: c.req.header('source-id'), destinationId: c.req.header('destination-id') }, body, {
+			mspId: config.MSP_ID,
+			lookups: stateLookups(c.env),
+			endpoint,
+		})
 		const optional: Record<string, string> = {}
 		for (const name of OPTIONAL_HEADERS) {
 			const value = c.req.header(name)
 			if (value !== undefined) optional[name] = value
 		}
-		// Spec core §3: `auto-reply` is "true"/"false" (true when a bot answers).
+		// docs/apple-protocol.md §3: `auto-reply` is "true"/"false" (true when a bot answers).
 		if (optional['auto-reply'] !== undefined && !/^(true|false)$/i.test(optional['auto-reply'])) {
 			return respondRejected(c, reject(400, 'header_auto_reply', 'auto-reply must be "true" or "false"'), text)
 		}
@@ -98,7 +111,7 @@ async function handle(c: Context<SimBindings>, endpoint: 'message' | 'authentica
 			const dataRef = await createDataRef(c.env, msg.sourceId, msg.interactive.interactiveData)
 			return c.json({ dataRef })
 		}
-		// Apple answers 200 with an empty body (spec core §1.6).
+		// Apple answers 200 with an empty body (docs/apple-protocol.md §1.6).
 		return c.body(null, 200, { 'cache-control': 'no-cache, no-store' })
 	} catch (err) {
 		if (err instanceof RejectionError) return respondRejected(c, err.rejection, text)

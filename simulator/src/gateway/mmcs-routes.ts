@@ -1,5 +1,5 @@
 /**
- * The attachment transport (spec apple-msp-core.md §5.2, §5.3):
+ * The attachment transport (docs/apple-protocol.md §5.2, §5.3):
  * - `GET /v1/preUpload` (JWT, `Source-Id`, `MMCS-Size`) → `{upload-url, mmcs-url, mmcs-owner}`
  * - `POST <upload-url>` (no JWT) streams exactly MMCS-Size bytes → `{singleFile: {fileChecksum, size, receipt}}`
  * - `GET /v1/preDownload` (JWT, `source-id`, `MMCS-Url`/`MMCS-Signature`/`MMCS-Owner`, or the
@@ -17,7 +17,7 @@ import { mmcsUrl, newBlobId, newOwner, signedUrl, verifySignedUrl } from '../mmc
 import { checkMspToken } from './jwt-check'
 import { respondRejected } from './request-log'
 
-/** 100 MB per file (spec core §1.5) read generously as 100 MiB, plus 1 MiB of slack. */
+/** 100 MB per file (docs/apple-protocol.md §1.5) read generously as 100 MiB, plus 1 MiB of slack. */
 export const MAX_BLOB_BYTES = 100 * 1024 * 1024 + 1024 * 1024
 
 export const gatewayMmcsRoutes = new Hono<SimBindings>()
@@ -82,12 +82,7 @@ mmcsHostRoutes.post('/upload/:id', async (c) => {
 		stored = await putBlobStream(c.env, id, c.req.raw.body, blob.expectedSize)
 	} catch (err) {
 		if (!(err instanceof BlobSizeError)) throw err
-		return respondRejected(
-			c,
-			reject(400, 'upload_size_mismatch', `upload sent ${err.message}; MMCS-Size was ${blob.expectedSize}`),
-			null,
-			owner,
-		)
+		return respondRejected(c, reject(400, 'upload_size_mismatch', `upload sent ${err.message}; MMCS-Size was ${blob.expectedSize}`), null, owner)
 	}
 	if (!(await state.completeBlob(id, stored.size, stored.checksumBase64))) {
 		return respondRejected(c, reject(409, 'upload_already_done', 'this upload-url was already used'), null, owner)
@@ -100,7 +95,7 @@ gatewayMmcsRoutes.get('/preDownload', async (c) => {
 	if (denied) return respondRejected(c, denied, null)
 	const sourceId = c.req.header('source-id')
 	if (!sourceId) return respondRejected(c, reject(400, 'header_missing', 'header source-id is required'), null)
-	// Apple's samples send MMCS-*; three implementations send bare names (spec core §5.3): both accepted.
+	// Apple's samples send MMCS-*; three implementations send bare names (docs/apple-protocol.md §5.3): both accepted.
 	const url = c.req.header('mmcs-url') ?? c.req.header('url')
 	const signature = c.req.header('mmcs-signature') ?? c.req.header('signature')
 	const owner = c.req.header('mmcs-owner') ?? c.req.header('owner')
@@ -113,7 +108,7 @@ gatewayMmcsRoutes.get('/preDownload', async (c) => {
 			reject(
 				400,
 				'predownload_signature_hex',
-				'MMCS-Signature is hex; convert the hex signature to bytes and send them base64-encoded (spec core §5.3, §7)',
+				'MMCS-Signature is hex; convert the hex signature to bytes and send them base64-encoded (docs/apple-protocol.md §5.3, §7)',
 			),
 			null,
 		)
@@ -148,10 +143,5 @@ mmcsHostRoutes.get('/download/:id', async (c) => {
 })
 
 mmcsHostRoutes.get('/object/:id', (c) =>
-	respondRejected(
-		c,
-		reject(403, 'mmcs_url_direct', 'an mmcs url is not downloadable as such: call GET /v1/preDownload for a download-url'),
-		null,
-		{},
-	),
+	respondRejected(c, reject(403, 'mmcs_url_direct', 'an mmcs url is not downloadable as such: call GET /v1/preDownload for a download-url'), null, {}),
 )

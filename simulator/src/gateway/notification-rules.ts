@@ -45,7 +45,8 @@ export function checkNotification(body: Record<string, unknown>, destinationId: 
 	const idata = isObject(body.interactiveData) ? body.interactiveData : fail(400, 'notification_schema', 'interactiveData is required')
 	if (idata.bid !== APPLE_BID) fail(400, 'notification_bid', `interactiveData.bid must be Apple's business extension (${APPLE_BID})`)
 	const data = isObject(idata.data) ? idata.data : fail(400, 'notification_schema', 'interactiveData.data is required')
-	if (typeof data.requestIdentifier !== 'string' || data.requestIdentifier === '') fail(400, 'notification_schema', 'interactiveData.data.requestIdentifier is required')
+	if (typeof data.requestIdentifier !== 'string' || data.requestIdentifier === '')
+		fail(400, 'notification_schema', 'interactiveData.data.requestIdentifier is required')
 	const n = parseRule(Notification, data.notification, 'notification_schema', 'interactiveData.data.notification')
 	const logo = n.parameters?.brandLogo
 	if (logo !== undefined) {

@@ -1,5 +1,5 @@
 /**
- * Rich links (spec apple-msp-interactive.md §5.4, core §4.7): `richLinkData` with `url`
+ * Rich links (docs/apple-interactive.md §5.4, docs/apple-protocol.md §4.7): `richLinkData` with `url`
  * (http/https; custom schemes do not work), `title`, and `assets` with an image (base64
  * `data` ≤ 200 kB + `mimeType`) and/or a video (`url` + `mimeType`). The App Clip variant
  * carries a `richLinkDataRef` from /constructPayload instead.
@@ -47,23 +47,27 @@ export function checkRichLink(body: Record<string, unknown>): void {
 		parseRule(RichLinkDataRef, body.richLinkDataRef, 'richlink_schema', 'richLinkDataRef')
 		return
 	}
-	if (!isObject(body.richLinkData)) return fail(400, 'richlink_schema', 'richLink needs richLinkData')
+	if (!isObject(body.richLinkData)) {
+		fail(400, 'richlink_schema', 'richLink needs richLinkData')
+		return
+	}
 	const data = parseRule(RichLinkData, body.richLinkData, 'richlink_schema', 'richLinkData')
 	if (!data.assets.image && !data.assets.video) {
-		fail(400, 'richlink_assets_missing', 'richLinkData.assets needs an image and/or a video (spec interactive §5.4)')
+		fail(400, 'richlink_assets_missing', 'richLinkData.assets needs an image and/or a video (docs/apple-interactive.md §5.4)')
 	}
 	if (data.assets.video && !data.assets.image) {
-		fail(400, 'richlink_assets_missing', 'a video rich link must carry an image too (spec interactive §5.4)')
+		fail(400, 'richlink_assets_missing', 'a video rich link must carry an image too (docs/apple-interactive.md §5.4)')
 	}
 	if (data.assets.image) {
 		let bytes: Uint8Array
 		try {
 			bytes = decodeBase64Strict(data.assets.image.data)
 		} catch {
-			return fail(400, 'richlink_image_format', 'richLinkData.assets.image.data must be base64 bytes')
+			fail(400, 'richlink_image_format', 'richLinkData.assets.image.data must be base64 bytes')
+			return
 		}
 		if (bytes.length > RICH_LINK_IMAGE_MAX_BYTES) {
-			fail(400, 'richlink_image_size', `rich link image is ${bytes.length} bytes; the limit is 200 kB (spec interactive §5.4)`)
+			fail(400, 'richlink_image_size', `rich link image is ${bytes.length} bytes; the limit is 200 kB (docs/apple-interactive.md §5.4)`)
 		}
 	}
 }

@@ -10,5 +10,4 @@ export function parseRule<S extends z.ZodType>(schema: S, value: unknown, rule: 
 	return fail(400, rule, `${path}: ${issue?.message ?? 'invalid'}`)
 }
 
-export const isObject = (v: unknown): v is Record<string, unknown> =>
-	typeof v === 'object' && v !== null && !Array.isArray(v)
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)

@@ -1,5 +1,5 @@
 /**
- * Standard Webhooks signature check (PRODUCT.md "Webhooks"; reference/webhooks-security.md):
+ * Standard Webhooks signature check (docs/product.md "Webhooks"; docs/webhooks.md):
  * `webhook-signature` holds space-separated `v1,<base64 HMAC-SHA256>` entries over
  * `${webhook-id}.${webhook-timestamp}.${body}`, keyed with the base64 bytes after `whsec_`;
  * the timestamp must be within 5 minutes. Written here from the spec, not with the

@@ -20,6 +20,6 @@ export async function readCapped(req: Request, maxBytes: number, what = 'request
 	}
 	const out = new Uint8Array(total)
 	let off = 0
-	for (const c of chunks) (out.set(c, off), (off += c.byteLength))
+	for (const c of chunks) out.set(c, off), (off += c.byteLength)
 	return out
 }

@@ -1,7 +1,7 @@
 /**
  * Writes MMCS blobs to R2 as a stream, computing on the way the checksum Apple's upload
  * answers with: `fileChecksum` = base64(0x01 ‖ SHA-1(ciphertext)) — observed checksums are 21
- * bytes starting 0x01 (spec apple-msp-core.md §5.2; "1-byte type + SHA-1" is [U] but harmless).
+ * bytes starting 0x01 (docs/apple-protocol.md §5.2; "1-byte type + SHA-1" is [U] but harmless).
  * The exact byte count is enforced while streaming (FixedLengthStream also gives R2 the length
  * it needs), so a 100 MB upload never sits in memory.
  */
@@ -14,7 +14,11 @@ import { mmcsUrl, newBlobId, newOwner } from './urls'
 export const r2Key = (blobId: string) => `mmcs/${blobId}`
 
 export class BlobSizeError extends Error {
-	constructor(readonly expected: number, readonly seen: number, readonly tooLong: boolean) {
+	constructor(
+		readonly expected: number,
+		readonly seen: number,
+		readonly tooLong: boolean,
+	) {
 		super(tooLong ? `more than the ${expected} bytes announced` : `${seen} bytes instead of the ${expected} announced`)
 		this.name = 'BlobSizeError'
 	}
@@ -24,7 +28,7 @@ export interface StoredBlob {
 	size: number
 	/** base64 of 0x01 ‖ SHA-1 — the upload's fileChecksum, an outbound attachment's `signature-base64`. */
 	checksumBase64: string
-	/** hex of the same 21 bytes — an inbound attachment's `signature` (spec core §5.3). */
+	/** hex of the same 21 bytes — an inbound attachment's `signature` (docs/apple-protocol.md §5.3). */
 	checksumHex: string
 }
 
@@ -65,7 +69,10 @@ export async function putBlobStream(env: SimEnv, blobId: string, body: ReadableS
 		},
 	})
 	const fixed = new FixedLengthStream(size)
-	const piping = body.pipeThrough(meter).pipeTo(fixed.writable).catch(() => {})
+	const piping = body
+		.pipeThrough(meter)
+		.pipeTo(fixed.writable)
+		.catch(() => {})
 	await Promise.all([piping, env.BLOBS.put(r2Key(blobId), fixed.readable)])
 	if (failure) {
 		await env.BLOBS.delete(r2Key(blobId))

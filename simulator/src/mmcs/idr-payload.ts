@@ -1,6 +1,6 @@
 /**
  * The plaintext of an interactiveDataRef blob. Apple's is opaque (CW-FORK saw a gzip'd binary
- * plist) and only `/v1/decodePayload` turns it into JSON (spec apple-msp-interactive.md §3.2);
+ * plist) and only `/v1/decodePayload` turns it into JSON (docs/apple-interactive.md §3.2);
  * the simulator uses gzip'd JSON of the interactiveData dictionary, and its decodePayload
  * accepts exactly those bytes, so an MSP that posts ciphertext or re-encodes the blob fails.
  */
@@ -19,7 +19,7 @@ export async function decodeIdrPayload(bytes: Uint8Array): Promise<Record<string
 	}
 }
 
-/** Encrypt a payload the way Apple's clients do (AES-256-CTR, fresh key, zero IV; spec core §5.1). */
+/** Encrypt a payload the way Apple's clients do (AES-256-CTR, fresh key, zero IV; docs/apple-protocol.md §5.1). */
 export async function encryptFresh(plaintext: Uint8Array): Promise<{ ciphertext: Uint8Array; key: string }> {
 	const raw = newAttachmentKey()
 	return { ciphertext: await aesCtrOneShot(raw, plaintext), key: formatAttachmentKey(raw) }

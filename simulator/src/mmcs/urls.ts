@@ -1,6 +1,6 @@
 /**
  * The simulated MMCS (iCloud blob storage) addresses. `mmcs-url` names a blob but cannot be
- * fetched (Apple's is an iCloud URL that needs preDownload first, spec apple-msp-core.md §5.3);
+ * fetched (Apple's is an iCloud URL that needs preDownload first, docs/apple-protocol.md §5.3);
  * upload and download URLs are capability URLs signed with a key derived from the shared
  * secret and expire, like Apple's temporary ones.
  */

@@ -24,12 +24,17 @@ export interface CustomerWithConversations extends Customer {
 export function sidebarList(customers: CustomerWithConversations[], current: string, business: string, names: BusinessNames): Raw {
 	if (customers.length === 0) return h`<p class="muted" data-testid="no-customers">No customers yet.</p>`
 	return h`<ul>${customers.map(
-		(c) => h`<li><a href="/device?customer=${encodeURIComponent(c.id)}" class="${c.id === current && !business ? 'active' : ''}" data-testid="customer-link" data-customer-id="${c.id}">${c.name} <span class="muted">· ${DEVICES[c.device].label}${c.phoneNumber ? ` · ${c.phoneNumber}` : ''}</span></a>
-			${c.conversations.length
-				? h`<ul>${c.conversations.map(
-						(cv) => h`<li><a href="/device?customer=${encodeURIComponent(c.id)}&business=${encodeURIComponent(cv.businessId)}" class="${c.id === current && cv.businessId === business ? 'active' : ''}" data-testid="conversation-link" data-business-id="${cv.businessId}">${nameOf(names, cv.businessId)}${cv.closed ? ' (deleted)' : ''}</a></li>`,
-					)}</ul>`
-				: ''}
+		(
+			c,
+		) => h`<li><a href="/device?customer=${encodeURIComponent(c.id)}" class="${c.id === current && !business ? 'active' : ''}" data-testid="customer-link" data-customer-id="${c.id}">${c.name} <span class="muted">· ${DEVICES[c.device].label}${c.phoneNumber ? ` · ${c.phoneNumber}` : ''}</span></a>
+			${
+				c.conversations.length
+					? h`<ul>${c.conversations.map(
+							(cv) =>
+								h`<li><a href="/device?customer=${encodeURIComponent(c.id)}&business=${encodeURIComponent(cv.businessId)}" class="${c.id === current && cv.businessId === business ? 'active' : ''}" data-testid="conversation-link" data-business-id="${cv.businessId}">${nameOf(names, cv.businessId)}${cv.closed ? ' (deleted)' : ''}</a></li>`,
+						)}</ul>`
+					: ''
+			}
 		</li>`,
 	)}</ul>`
 }
@@ -39,11 +44,12 @@ export function rejectionLog(rejections: RejectionRecord[]): Raw {
 	const latest = rejections.slice(-8).reverse()
 	if (latest.length === 0) return h`<p class="muted" data-testid="rejection-log-empty">Nothing refused yet.</p>`
 	return h`${latest.map(
-		(r) => h`<div class="notice" data-testid="rejection-log-entry" data-rule="${r.rule}" style="align-self:stretch">${r.method} ${r.path} → ${r.status} <span class="rule">${r.rule}</span><br>${r.message}</div>`,
+		(r) =>
+			h`<div class="notice" data-testid="rejection-log-entry" data-rule="${r.rule}" style="align-self:stretch">${r.method} ${r.path} → ${r.status} <span class="rule">${r.rule}</span><br>${r.message}</div>`,
 	)}`
 }
 
-/** Deleting asks first, and says what blocking does (spec core §4.6: Apple refuses a blocked business). */
+/** Deleting asks first, and says what blocking does (docs/apple-protocol.md §4.6: Apple refuses a blocked business). */
 function closeDialog(name: string): Raw {
 	return h`<dialog id="close-dialog" data-testid="close-dialog">
 		<header><span>Delete this conversation?</span><button type="button" class="secondary" data-action="close-dialog" data-testid="dialog-cancel">Cancel</button></header>
@@ -65,7 +71,7 @@ function switchesPanel(s: Switches): Raw {
 }
 
 /**
- * The MSP learns the device from the headers of each customer message (spec core §6.1): after
+ * The MSP learns the device from the headers of each customer message (docs/apple-protocol.md §6.1): after
  * a switch it keeps the old list until the customer writes, and may send what this device
  * cannot show (the thread then shows a placeholder bubble).
  */
@@ -101,7 +107,8 @@ export function devicePage(o: {
 			<button data-testid="new-customer-submit">Create customer</button>
 		</form>
 	</aside>`
-	if (!c) return h`${sidebar}<main><div class="panel"><h3>Create a customer to start</h3><p class="muted">Each simulated customer has an opaque urn:mbid: id and a device.</p></div></main>`
+	if (!c)
+		return h`${sidebar}<main><div class="panel"><h3>Create a customer to start</h3><p class="muted">Each simulated customer has an opaque urn:mbid: id and a device.</p></div></main>`
 
 	const profile = DEVICES[c.device]
 	const phone = o.business

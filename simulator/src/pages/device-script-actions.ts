@@ -122,7 +122,7 @@ export const ACTIONS_SCRIPT = String.raw`
 			input.value = ''
 			$('#emoji-palette').classList.remove('open')
 			try {
-				// The typing_start already went out when typing began (spec core §1.3).
+				// The typing_start already went out when typing began (docs/apple-protocol.md §1.3).
 				await api('POST', cpath + '/messages', { businessId: business, text, typing: !typingSent })
 				typingSent = false
 				refresh()

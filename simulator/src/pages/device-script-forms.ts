@@ -1,10 +1,10 @@
 /**
- * Device page script fragment: multi-page forms in their dialog (spec interactive §5.8) —
+ * Device page script fragment: multi-page forms in their dialog (docs/apple-interactive.md §5.8) —
  * splash, pages chosen by `nextPageIdentifier`, back, summary, submit. Runs inside the IIFE of
  * device-script.ts and uses its helpers ($, $$, toast, reply).
  */
 export const FORMS_SCRIPT = String.raw`
-	// ── forms (spec interactive §5.8) ───────────────────────────────────────
+	// ── forms (docs/apple-interactive.md §5.8) ───────────────────────────────────────
 	const forms = new WeakMap()
 	function formSections(dlg) {
 		return $$('.form-splash, .form-page, .form-summary', dlg)

@@ -82,7 +82,7 @@ const CORE_SCRIPT = String.raw`
 			if (!t.dataset.iso) return
 			const d = new Date(t.dataset.iso)
 			if (t.dataset.offset !== '') {
-				// timezoneOffset set: shown in the event's zone wherever the customer is (spec interactive §5.3).
+				// timezoneOffset set: shown in the event's zone wherever the customer is (docs/apple-interactive.md §5.3).
 				const shifted = new Date(d.getTime() + Number(t.dataset.offset) * 60000)
 				t.textContent = shifted.toLocaleString(undefined, { timeZone: 'UTC', dateStyle: 'medium', timeStyle: 'short' }) + ' (event time)'
 			} else {

@@ -1,2 +1,2 @@
-/** The composer's emoji palette (outside the BMP on purpose: spec core §4.1 demands emoji survive). */
+/** The composer's emoji palette (outside the BMP on purpose: docs/apple-protocol.md §4.1 demands emoji survive). */
 export const EMOJI = ['😀', '😂', '😍', '👍', '🙏', '🎉', '❤️', '😢', '🤔', '👋', '🚚', '📦', '✅', '❌', '🍕', '☕️'] as const

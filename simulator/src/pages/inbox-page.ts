@@ -13,7 +13,9 @@ function pretty(body: string): string {
 export function inboxEvents(events: InboxEvent[]): Raw {
 	if (events.length === 0) return h`<p class="muted" data-testid="inbox-empty">No webhook received yet.</p>`
 	return h`${[...events].reverse().map(
-		(e) => h`<div class="panel inbox-event ${e.verified ? 'ok' : 'bad'}" data-testid="inbox-event" data-verified="${String(e.verified)}" data-event-type="${e.eventType ?? ''}">
+		(
+			e,
+		) => h`<div class="panel inbox-event ${e.verified ? 'ok' : 'bad'}" data-testid="inbox-event" data-verified="${String(e.verified)}" data-event-type="${e.eventType ?? ''}">
 			<div><strong data-testid="inbox-event-type">${e.eventType ?? '(no type)'}</strong>
 				<span class="${e.verified ? '' : 'status failed'}" data-testid="inbox-signature">${e.verified ? '✓ signature valid' : `✗ ${e.detail}`}</span>
 				<span class="muted">· answered ${e.status} · ${new Date(e.at).toISOString()}</span></div>

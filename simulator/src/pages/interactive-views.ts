@@ -1,6 +1,6 @@
 /**
  * How Messages shows each interactive message: a bubble (image, title, subtitle — the
- * `receivedMessage`, spec apple-msp-interactive.md §2.4) that opens the picker, sheet or form
+ * `receivedMessage`, docs/apple-interactive.md §2.4) that opens the picker, sheet or form
  * in a <dialog>. Actions are `data-action` attributes handled by device-script.ts; every
  * control has a `data-testid` for browser tests.
  */
@@ -81,7 +81,8 @@ function formPage(p: Record<string, unknown>): Raw {
 	let control: Raw
 	if (type === 'select') {
 		control = h`${items.map(
-			(i) => h`<label class="item" data-testid="form-item"><input type="${p.multipleSelection ? 'checkbox' : 'radio'}" name="page-${id}" value="${String(i.identifier)}" data-next="${String(i.nextPageIdentifier ?? '')}"> ${String(i.title)}</label>`,
+			(i) =>
+				h`<label class="item" data-testid="form-item"><input type="${p.multipleSelection ? 'checkbox' : 'radio'}" name="page-${id}" value="${String(i.identifier)}" data-next="${String(i.nextPageIdentifier ?? '')}"> ${String(i.title)}</label>`,
 		)}`
 	} else if (type === 'picker') {
 		control = h`<label>${String(p.pickerTitle ?? '')}<select name="page-${id}" data-testid="form-picker">${items.map(
@@ -164,9 +165,11 @@ export function invitationView(m: RenderedMessage, v: V<'invitation'>): Raw {
 		<div class="icon">${v.logoDataUrl ? h`<img src="${v.logoDataUrl}" alt="" data-testid="invitation-logo">` : ''}
 			<div><div class="title" data-testid="invitation-brand">${v.brandName ?? 'A business'}</div><div class="subtitle">would like to message you</div></div>
 		</div>
-		${m.answered
-			? h`<div class="answered" data-testid="answered">${m.answered.title === 'Declined' ? '✕ Declined' : h`✓ ${m.answered.title}`}</div>`
-			: h`<div class="quick"><button type="button" data-action="invitation-accept" data-message-id="${m.id}" data-testid="invitation-accept">Accept</button>
-				<button type="button" class="secondary" data-action="invitation-decline" data-message-id="${m.id}" data-testid="invitation-decline">Decline</button></div>`}
+		${
+			m.answered
+				? h`<div class="answered" data-testid="answered">${m.answered.title === 'Declined' ? '✕ Declined' : h`✓ ${m.answered.title}`}</div>`
+				: h`<div class="quick"><button type="button" data-action="invitation-accept" data-message-id="${m.id}" data-testid="invitation-accept">Accept</button>
+				<button type="button" class="secondary" data-action="invitation-decline" data-message-id="${m.id}" data-testid="invitation-decline">Decline</button></div>`
+		}
 	</div>`
 }

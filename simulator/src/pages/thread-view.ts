@@ -7,16 +7,7 @@ import type { RenderedAttachment, RenderedMessage } from '../device/render'
 import type { RejectionRecord } from '../state/types'
 import { h, type Raw } from './html'
 import { linkify } from './linkify'
-import {
-	applePayView,
-	authenticateView,
-	formView,
-	iMessageAppView,
-	invitationView,
-	listPickerView,
-	quickReplyView,
-	timePickerView,
-} from './interactive-views'
+import { applePayView, authenticateView, formView, iMessageAppView, invitationView, listPickerView, quickReplyView, timePickerView } from './interactive-views'
 
 const REACTIONS: Array<[string, string]> = [
 	['love', '❤️'],
@@ -34,7 +25,7 @@ function attachmentView(a: RenderedAttachment): Raw {
 	return h`<a class="file" href="${a.downloadPath}" download="${a.name}" data-testid="attachment-link">📎 ${a.name} (${Math.ceil(a.size / 1024)} KB)</a>`
 }
 
-/** Text with each U+FFFC replaced by its attachment, in order (spec core §4.4). */
+/** Text with each U+FFFC replaced by its attachment, in order (docs/apple-protocol.md §4.4). */
 function textWithAttachments(text: string, attachments: RenderedAttachment[]): Raw {
 	const parts = text.split('\uFFFC')
 	const out: Array<Raw | string> = []
@@ -50,7 +41,8 @@ function textWithAttachments(text: string, attachments: RenderedAttachment[]): R
 function tapbackMenu(m: RenderedMessage): Raw {
 	return h`<details class="tapbacks" data-testid="tapback-menu"><summary data-testid="tapback-open" title="Tapback">☺︎</summary>
 		<div class="menu">${REACTIONS.map(
-			([r, icon]) => h`<button type="button" data-action="tapback" data-reaction="${r}" data-message-id="${m.id}" data-testid="tapback-${r}" title="${r}">${icon}</button>`,
+			([r, icon]) =>
+				h`<button type="button" data-action="tapback" data-reaction="${r}" data-message-id="${m.id}" data-testid="tapback-${r}" title="${r}">${icon}</button>`,
 		)}<button type="button" data-action="tapback" data-reaction="emoji" data-emoji="🎉" data-message-id="${m.id}" data-testid="tapback-emoji">🎉</button></div>
 	</details>`
 }
@@ -141,7 +133,7 @@ function rejectionView(r: RejectionRecord): Raw {
 
 export function threadView(messages: RenderedMessage[], rejections: RejectionRecord[]): Raw {
 	// Typing bubbles are state, not messages: show the business as typing if its last
-	// indicator was typing_start and nothing else came after it (spec core §4.5).
+	// indicator was typing_start and nothing else came after it (docs/apple-protocol.md §4.5).
 	let businessTyping = false
 	const items: Array<{ at: number; seq: number; html: Raw }> = []
 	for (const m of messages) {
@@ -151,7 +143,11 @@ export function threadView(messages: RenderedMessage[], rejections: RejectionRec
 		}
 		if (m.sender === 'business') businessTyping = false
 		if (m.type === 'close' && m.view.kind === 'declined') {
-			items.push({ at: m.at, seq: m.seq, html: h`<div class="notice" data-testid="invitation-declined">You declined the invitation: this business cannot invite you again.</div>` })
+			items.push({
+				at: m.at,
+				seq: m.seq,
+				html: h`<div class="notice" data-testid="invitation-declined">You declined the invitation: this business cannot invite you again.</div>`,
+			})
 			continue
 		}
 		if (m.type === 'close') {

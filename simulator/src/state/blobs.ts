@@ -1,4 +1,4 @@
-/** MMCS blob metadata (the bytes live in R2) and data refs (include-data-ref, spec core §4.8). */
+/** MMCS blob metadata (the bytes live in R2) and data refs (include-data-ref, docs/apple-protocol.md §4.8). */
 import { blobFromRow, json, type Row } from './rows'
 import type { BlobOrigin, BlobRecord, DataRefRecord } from './types'
 
@@ -24,12 +24,7 @@ export function reserveBlob(
 
 /** Seal an upload exactly once; false if it was already sealed (a second POST). */
 export function completeBlob(sql: SqlStorage, id: string, size: number, checksum: string): boolean {
-	const res = sql.exec(
-		"UPDATE blobs SET state = 'uploaded', size = ?, checksum = ? WHERE id = ? AND state = 'reserved'",
-		size,
-		checksum,
-		id,
-	)
+	const res = sql.exec("UPDATE blobs SET state = 'uploaded', size = ?, checksum = ? WHERE id = ? AND state = 'reserved'", size, checksum, id)
 	return res.rowsWritten > 0
 }
 
@@ -47,7 +42,7 @@ export function listBlobs(sql: SqlStorage): BlobRecord[] {
 	return sql.exec<Row>('SELECT * FROM blobs ORDER BY created_at').toArray().map(blobFromRow)
 }
 
-// ── data refs (include-data-ref, spec core §4.8) ────────────────────────────────────
+// ── data refs (include-data-ref, docs/apple-protocol.md §4.8) ────────────────────────────────────
 
 export function storeDataRef(sql: SqlStorage, r: Omit<DataRefRecord, 'createdAt'>): void {
 	sql.exec(

@@ -4,7 +4,7 @@ import type { Notify } from './notice'
 import { conversationFromRow, type Row } from './rows'
 import type { Conversation } from './types'
 
-/** Opening a chat from a link: stores intent/group for the first message (spec core §3.1). */
+/** Opening a chat from a link: stores intent/group for the first message (docs/apple-protocol.md §3.1). */
 export function startConversation(
 	sql: SqlStorage,
 	notify: Notify,
@@ -27,27 +27,15 @@ export function startConversation(
 }
 
 export function getConversation(sql: SqlStorage, customerId: string, businessId: string): Conversation | null {
-	const row = sql
-		.exec<Row>('SELECT * FROM conversations WHERE customer_id = ? AND business_id = ?', customerId, businessId)
-		.toArray()[0]
+	const row = sql.exec<Row>('SELECT * FROM conversations WHERE customer_id = ? AND business_id = ?', customerId, businessId).toArray()[0]
 	return row ? conversationFromRow(row) : null
 }
 
 export function listConversations(sql: SqlStorage, customerId: string): Conversation[] {
-	return sql
-		.exec<Row>('SELECT * FROM conversations WHERE customer_id = ? ORDER BY created_at', customerId)
-		.toArray()
-		.map(conversationFromRow)
+	return sql.exec<Row>('SELECT * FROM conversations WHERE customer_id = ? ORDER BY created_at', customerId).toArray().map(conversationFromRow)
 }
 
-export function setConversationClosed(
-	sql: SqlStorage,
-	notify: Notify,
-	customerId: string,
-	businessId: string,
-	closed: boolean,
-	blocked: boolean,
-): void {
+export function setConversationClosed(sql: SqlStorage, notify: Notify, customerId: string, businessId: string, closed: boolean, blocked: boolean): void {
 	sql.exec(
 		'UPDATE conversations SET closed = ?, blocked = ? WHERE customer_id = ? AND business_id = ?',
 		closed ? 1 : 0,

@@ -29,12 +29,7 @@ export function getCustomerByPhone(sql: SqlStorage, phoneNumber: string): Custom
 	return row ? customerFromRow(row) : null
 }
 
-export function updateCustomer(
-	sql: SqlStorage,
-	notify: Notify,
-	id: string,
-	patch: { device?: DeviceKind; locale?: string; name?: string },
-): Customer | null {
+export function updateCustomer(sql: SqlStorage, notify: Notify, id: string, patch: { device?: DeviceKind; locale?: string; name?: string }): Customer | null {
 	const cur = getCustomer(sql, id)
 	if (!cur) return null
 	const next = { ...cur, ...patch }

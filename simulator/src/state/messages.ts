@@ -52,14 +52,25 @@ export function storeNotification(
 		return { ok: false, rejection: reject(404, 'destination_unknown', `no simulated customer has the phone number ${m.phoneNumber}`) }
 	}
 	if (!getConversation(sql, customer.id, m.businessId)) startConversation(sql, notify, { customerId: customer.id, businessId: m.businessId })
-	const seq = insertMessage(sql, { id: m.id, customerId: customer.id, businessId: m.businessId, type: 'interactive', endpoint: '/v1/message', body: m.body, headers: m.headers, sender: 'business', mspStatus: null, mspResponse: null })
+	const seq = insertMessage(sql, {
+		id: m.id,
+		customerId: customer.id,
+		businessId: m.businessId,
+		type: 'interactive',
+		endpoint: '/v1/message',
+		body: m.body,
+		headers: m.headers,
+		sender: 'business',
+		mspStatus: null,
+		mspResponse: null,
+	})
 	notify({ kind: 'messages', customerId: customer.id })
 	return { ok: true, seq }
 }
 
 /**
  * Accept a business → customer message if Apple could deliver it: the customer exists
- * and has written to this business (only users start conversations, spec core §1.6),
+ * and has written to this business (only users start conversations, docs/apple-protocol.md §1.6),
  * and has not blocked it (§4.6). Otherwise a 404 rejection, and nothing stored.
  */
 export function storeBusinessMessage(sql: SqlStorage, notify: Notify, m: NewBusinessMessage): Stored {
@@ -95,20 +106,12 @@ export function storeBusinessMessage(sql: SqlStorage, notify: Notify, m: NewBusi
 }
 
 /** Record a customer → MSP message before it is posted (status filled in afterwards). */
-export function storeCustomerMessage(
-	sql: SqlStorage,
-	notify: Notify,
-	m: NewCustomerMessage,
-): { seq: number; conversation: Conversation | null } {
+export function storeCustomerMessage(sql: SqlStorage, notify: Notify, m: NewCustomerMessage): { seq: number; conversation: Conversation | null } {
 	const seq = insertMessage(sql, { ...m, sender: 'customer', endpoint: 'msp', mspStatus: null, mspResponse: null })
-	// Writing again reopens a deleted conversation (spec core §4.6); close itself is recorded
+	// Writing again reopens a deleted conversation (docs/apple-protocol.md §4.6); close itself is recorded
 	// by setConversationClosed, and typing indicators change nothing.
 	if (m.type !== 'close' && m.type !== 'typing_start' && m.type !== 'typing_end') {
-		sql.exec(
-			'UPDATE conversations SET first_sent = 1, closed = 0, blocked = 0 WHERE customer_id = ? AND business_id = ?',
-			m.customerId,
-			m.businessId,
-		)
+		sql.exec('UPDATE conversations SET first_sent = 1, closed = 0, blocked = 0 WHERE customer_id = ? AND business_id = ?', m.customerId, m.businessId)
 	}
 	notify({ kind: 'messages', customerId: m.customerId })
 	return { seq, conversation: getConversation(sql, m.customerId, m.businessId) }
@@ -120,10 +123,7 @@ export function recordMspResult(sql: SqlStorage, notify: Notify, seq: number, st
 	if (row) notify({ kind: 'messages', customerId: String(row.customer_id) })
 }
 
-function insertMessage(
-	sql: SqlStorage,
-	m: NewBusinessMessage & { sender: Sender; mspStatus: number | null; mspResponse: string | null },
-): number {
+function insertMessage(sql: SqlStorage, m: NewBusinessMessage & { sender: Sender; mspStatus: number | null; mspResponse: string | null }): number {
 	return sql
 		.exec<{ seq: number }>(
 			`INSERT INTO messages (id, customer_id, business_id, sender, type, endpoint, body, resolved_interactive, msp_status, msp_response, at, headers, warnings)
@@ -145,15 +145,12 @@ function insertMessage(
 		.one().seq
 }
 
-export function listMessages(
-	sql: SqlStorage,
-	q: { customerId?: string; businessId?: string; sender?: Sender; sinceSeq?: number },
-): StoredMessage[] {
+export function listMessages(sql: SqlStorage, q: { customerId?: string; businessId?: string; sender?: Sender; sinceSeq?: number }): StoredMessage[] {
 	const where: string[] = ['seq > ?']
 	const args: SqlStorageValue[] = [q.sinceSeq ?? 0]
-	if (q.customerId) (where.push('customer_id = ?'), args.push(q.customerId))
-	if (q.businessId) (where.push('business_id = ?'), args.push(q.businessId))
-	if (q.sender) (where.push('sender = ?'), args.push(q.sender))
+	if (q.customerId) where.push('customer_id = ?'), args.push(q.customerId)
+	if (q.businessId) where.push('business_id = ?'), args.push(q.businessId)
+	if (q.sender) where.push('sender = ?'), args.push(q.sender)
 	return sql
 		.exec<Row>(`SELECT * FROM messages WHERE ${where.join(' AND ')} ORDER BY seq`, ...args)
 		.toArray()
@@ -161,8 +158,6 @@ export function listMessages(
 }
 
 export function getMessage(sql: SqlStorage, customerId: string, id: string): StoredMessage | null {
-	const row = sql
-		.exec<Row>('SELECT * FROM messages WHERE customer_id = ? AND id = ? ORDER BY seq DESC LIMIT 1', customerId, id)
-		.toArray()[0]
+	const row = sql.exec<Row>('SELECT * FROM messages WHERE customer_id = ? AND id = ? ORDER BY seq DESC LIMIT 1', customerId, id).toArray()[0]
 	return row ? messageFromRow(row) : null
 }

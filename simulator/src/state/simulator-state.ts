@@ -104,7 +104,13 @@ export class SimulatorState extends DurableObject<SimEnv> {
 	 * A notification (invitation) Apple delivers to the customer with this phone number: shown
 	 * in that customer's thread with the business (opened for it), Accept / Decline on the device.
 	 */
-	storeNotification(m: { id: string; businessId: string; phoneNumber: string; body: Record<string, unknown>; headers: Record<string, string> }): { ok: true; seq: number } | { ok: false; rejection: Rejection } {
+	storeNotification(m: {
+		id: string
+		businessId: string
+		phoneNumber: string
+		body: Record<string, unknown>
+		headers: Record<string, string>
+	}): { ok: true; seq: number } | { ok: false; rejection: Rejection } {
 		return messages.storeNotification(this.sql, this.announce, m)
 	}
 
@@ -120,7 +126,7 @@ export class SimulatorState extends DurableObject<SimEnv> {
 		return customers.listCustomers(this.sql)
 	}
 
-	/** Opening a chat from a link: stores intent/group for the first message (spec core §3.1). */
+	/** Opening a chat from a link: stores intent/group for the first message (docs/apple-protocol.md §3.1). */
 	startConversation(c: { customerId: string; businessId: string; intent?: string; group?: string }): Conversation | null {
 		return conversations.startConversation(this.sql, this.announce, c)
 	}
@@ -141,7 +147,7 @@ export class SimulatorState extends DurableObject<SimEnv> {
 
 	/**
 	 * Accept a business → customer message if Apple could deliver it: the customer exists
-	 * and has written to this business (only users start conversations, spec core §1.6),
+	 * and has written to this business (only users start conversations, docs/apple-protocol.md §1.6),
 	 * and has not blocked it (§4.6). Otherwise a 404 rejection, and nothing stored.
 	 */
 	storeBusinessMessage(m: NewBusinessMessage): { ok: true; seq: number } | { ok: false; rejection: Rejection } {
@@ -167,7 +173,15 @@ export class SimulatorState extends DurableObject<SimEnv> {
 
 	// ── MMCS blobs (blobs.ts) ───────────────────────────────────────────────────────────
 
-	reserveBlob(b: { id: string; url: string; owner: string; businessId: string | null; origin: BlobOrigin; expectedSize: number; meta?: Record<string, unknown> }): BlobRecord {
+	reserveBlob(b: {
+		id: string
+		url: string
+		owner: string
+		businessId: string | null
+		origin: BlobOrigin
+		expectedSize: number
+		meta?: Record<string, unknown>
+	}): BlobRecord {
 		return blobs.reserveBlob(this.sql, b)
 	}
 
@@ -188,7 +202,7 @@ export class SimulatorState extends DurableObject<SimEnv> {
 		return blobs.listBlobs(this.sql)
 	}
 
-	// ── data refs (include-data-ref, spec core §4.8; blobs.ts) ──────────────────────────
+	// ── data refs (include-data-ref, docs/apple-protocol.md §4.8; blobs.ts) ──────────────────────────
 
 	storeDataRef(r: Omit<DataRefRecord, 'createdAt'>): void {
 		blobs.storeDataRef(this.sql, r)

@@ -13,11 +13,7 @@ export function getSwitches(sql: SqlStorage): Switches {
 export function setSwitches(sql: SqlStorage, patch: Partial<Switches>): Switches {
 	for (const [name, value] of Object.entries(patch)) {
 		if (value === undefined) continue
-		sql.exec(
-			'INSERT INTO switches (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
-			name,
-			JSON.stringify(value),
-		)
+		sql.exec('INSERT INTO switches (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value', name, JSON.stringify(value))
 	}
 	return getSwitches(sql)
 }

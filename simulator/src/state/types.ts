@@ -21,7 +21,7 @@ export interface Conversation {
 	/** Whether the first customer message (the one carrying intent/group) went out. */
 	firstSent: boolean
 	closed: boolean
-	/** Closed with "block": the business can no longer write (spec core §4.6). */
+	/** Closed with "block": the business can no longer write (docs/apple-protocol.md §4.6). */
 	blocked: boolean
 	createdAt: number
 }
@@ -136,11 +136,11 @@ export interface MerchantSession {
 }
 
 export interface Switches {
-	/** Send every interactive reply twice: new id, same sessionIdentifier + requestIdentifier (spec core §1.6). */
+	/** Send every interactive reply twice: new id, same sessionIdentifier + requestIdentifier (docs/apple-protocol.md §1.6). */
 	duplicateInteractiveReplies: boolean
-	/** Replies whose JSON exceeds this many bytes go as interactiveDataRef (spec interactive §3.2: 10 KB). */
+	/** Replies whose JSON exceeds this many bytes go as interactiveDataRef (docs/apple-interactive.md §3.2: 10 KB). */
 	idrThresholdBytes: number
-	/** `/v1/decodePayload` answers `{interactiveData: …}` instead of the bare dict (spec interactive §3.2 [U]). */
+	/** `/v1/decodePayload` answers `{interactiveData: …}` instead of the bare dict (docs/apple-interactive.md §3.2 [U]). */
 	decodePayloadWrapped: boolean
 	/** Accept business messages to customers the simulator never created. */
 	acceptUnknownDestinations: boolean
@@ -150,7 +150,7 @@ export interface Switches {
 	inboxWebhookSecret: string | null
 	/** Fault injection: the next N `/v1/message`/`/v1/authenticate` calls with a valid token fail. */
 	failNextMessages: number
-	/** Status those injected failures answer (Apple documents 500 for server errors, spec core §1.6). */
+	/** Status those injected failures answer (Apple documents 500 for server errors, docs/apple-protocol.md §1.6). */
 	failureStatus: number
 }
 

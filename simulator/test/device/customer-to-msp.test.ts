@@ -32,7 +32,7 @@ describe('customers and devices', () => {
 	})
 })
 
-describe('messages to the MSP, as Apple sends them (spec core §1.3, §1.4, §2.3, §3)', () => {
+describe('messages to the MSP, as Apple sends them (docs/apple-protocol.md §1.3, §1.4, §2.3, §3)', () => {
 	it('posts typing_start then the text, gzip with Content-Encoding, JWT aud = MSP ID, Apple headers', async () => {
 		const c = await newCustomer('iphone', 'de_DE')
 		const { sent } = await api<{ conversation: unknown; sent: Sent[] }>(
@@ -101,7 +101,7 @@ describe('messages to the MSP, as Apple sends them (spec core §1.3, §1.4, §2.
 	})
 })
 
-describe('tapbacks (spec core §4.9)', () => {
+describe('tapbacks (docs/apple-protocol.md §4.9)', () => {
 	it('sends Loved “…” for a business text, and emoji reactions', async () => {
 		const c = await newCustomer()
 		await api('POST', `/customers/${enc(c.id)}/conversations`, { businessId: BUSINESS_ID }, 201)
@@ -118,7 +118,7 @@ describe('tapbacks (spec core §4.9)', () => {
 	})
 })
 
-describe('close (spec core §4.6)', () => {
+describe('close (docs/apple-protocol.md §4.6)', () => {
 	it('sends close; with block the business can no longer write; writing again reopens', async () => {
 		const c = await newCustomer()
 		await api('POST', `/customers/${enc(c.id)}/conversations`, { businessId: BUSINESS_ID }, 201)
@@ -136,10 +136,7 @@ describe('rendered thread', () => {
 		const customer = await knownCustomer()
 		await expectAccepted(await send(envelope(customer, 'text', { body: 'Hello from the business' })))
 		await api('POST', `/customers/${enc(customer)}/messages`, { businessId: BUSINESS_ID, text: 'Hi!', typing: false })
-		const { messages } = await api<{ messages: Array<{ sender: string; view: Record<string, unknown> }> }>(
-			'GET',
-			`/customers/${enc(customer)}/messages`,
-		)
+		const { messages } = await api<{ messages: Array<{ sender: string; view: Record<string, unknown> }> }>('GET', `/customers/${enc(customer)}/messages`)
 		expect(messages.map((m) => [m.sender, m.view])).toEqual([
 			['business', { kind: 'text', text: 'Hello from the business', attachments: [] }],
 			['customer', { kind: 'customer', text: 'Hi!', attachments: [], viaDataRef: false }],

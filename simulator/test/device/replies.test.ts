@@ -26,7 +26,7 @@ async function reply(customer: string, toMessageId: string, selection: Dict) {
 	})
 }
 
-/** Act as the MSP: preDownload (base64 signature), download, decrypt (spec core §5.3). */
+/** Act as the MSP: preDownload (base64 signature), download, decrypt (docs/apple-protocol.md §5.3). */
 async function fetchAsMsp(ref: { url: string; owner: string; key: string; signature?: string; 'signature-base64'?: string; size: number }) {
 	const signatureB64 = ref['signature-base64'] ?? bytesToBase64(hexToBytes(ref.signature as string))
 	const pre = await gatewayGet('/v1/preDownload', {
@@ -45,7 +45,7 @@ async function fetchAsMsp(ref: { url: string; owner: string; key: string; signat
 const lastMessage = () => msp.messages().at(-1) as Dict
 const dataOf = (m: Dict) => (m.interactiveData as { data: Dict }).data
 
-describe('interactive replies inline (spec interactive §3.1)', () => {
+describe('interactive replies inline (docs/apple-interactive.md §3.1)', () => {
 	it('quick reply: selectedIndex, replyMessage inside data, same requestIdentifier and bid', async () => {
 		const customer = await knownCustomer()
 		const qr = quickReply(3)
@@ -122,7 +122,7 @@ describe('interactive replies inline (spec interactive §3.1)', () => {
 	})
 })
 
-describe('replies by reference above 10 KB (spec interactive §3.2)', () => {
+describe('replies by reference above 10 KB (docs/apple-interactive.md §3.2)', () => {
 	it('list picker reply echoing big images arrives as interactiveDataRef that preDownload + decrypt + decodePayload resolve', async () => {
 		const customer = await knownCustomer()
 		const lp = listPicker()
@@ -133,7 +133,16 @@ describe('replies by reference above 10 KB (spec interactive §3.2)', () => {
 		expect(sent[0]?.viaDataRef).toBe(true)
 		const m = lastMessage()
 		expect(m.interactiveData).toBeUndefined()
-		const ref = m.interactiveDataRef as { bid: string; url: string; owner: string; key: string; size: number; signature: string; 'signature-base64': string; title: string }
+		const ref = m.interactiveDataRef as {
+			bid: string
+			url: string
+			owner: string
+			key: string
+			size: number
+			signature: string
+			'signature-base64': string
+			title: string
+		}
 		expect(ref).toMatchObject({ bid: lp.bid, title: 'Pick a fruit' })
 		expect(ref.key).toMatch(/^00[0-9a-f]{64}$/)
 		expect(ref.signature).toMatch(/^01[0-9a-f]{40}$/)
@@ -168,7 +177,7 @@ describe('replies by reference above 10 KB (spec interactive §3.2)', () => {
 	})
 })
 
-describe('customer attachments (spec core §4.4, §5.3)', () => {
+describe('customer attachments (docs/apple-protocol.md §4.4, §5.3)', () => {
 	it('sends a text with U+FFFC and the inbound dictionary; the MSP can download and decrypt it', async () => {
 		const customer = await knownCustomer()
 		const file = new TextEncoder().encode('%PDF-1.4 simulated receipt '.repeat(300))
@@ -210,7 +219,7 @@ describe('customer attachments (spec core §4.4, §5.3)', () => {
 	})
 })
 
-describe('authentication replies (spec interactive §5.6)', () => {
+describe('authentication replies (docs/apple-interactive.md §5.6)', () => {
 	it('new flow: calls the redirectURI with code and state, then replies authenticated', async () => {
 		const customer = await knownCustomer()
 		const auth = authenticate()
@@ -244,8 +253,7 @@ describe('authentication replies (spec interactive §5.6)', () => {
 		const z = new Uint8Array(
 			await crypto.subtle.deriveBits({ name: 'ECDH', public: ephKey } as unknown as SubtleCryptoDeriveKeyAlgorithm, pair.privateKey, 384),
 		)
-		const kdf = async (counter: number) =>
-			new Uint8Array(await crypto.subtle.digest('SHA-256', Uint8Array.from([...z, 0, 0, 0, counter, ...eph])))
+		const kdf = async (counter: number) => new Uint8Array(await crypto.subtle.digest('SHA-256', Uint8Array.from([...z, 0, 0, 0, counter, ...eph])))
 		const k = Uint8Array.from([...(await kdf(1)), ...(await kdf(2))]).subarray(0, 48)
 		const aes = await crypto.subtle.importKey('raw', k.subarray(0, 32), 'AES-GCM', false, ['decrypt'])
 		const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: k.subarray(32, 48) }, aes, token.subarray(97))
@@ -261,12 +269,10 @@ describe('authentication replies (spec interactive §5.6)', () => {
 	})
 })
 
-describe('Apple Pay (spec interactive §5.5)', () => {
+describe('Apple Pay (docs/apple-interactive.md §5.5)', () => {
 	it('posts the payment token to paymentGatewayUrl, then replies with the gateway status', async () => {
 		msp.restore()
-		msp = mockOutside((req) =>
-			new URL(req.url).pathname === '/applepay/gateway' ? Response.json({ status: 'STATUS_SUCCESS' }) : new Response('ok'),
-		)
+		msp = mockOutside((req) => (new URL(req.url).pathname === '/applepay/gateway' ? Response.json({ status: 'STATUS_SUCCESS' }) : new Response('ok')))
 		const gatewayUrl = 'https://msp.example/applepay/gateway'
 		const s = await fetchSim('/paymentservices/paymentSession', {
 			method: 'POST',
@@ -285,7 +291,11 @@ describe('Apple Pay (spec interactive §5.5)', () => {
 		expect(sideEffects).toEqual([{ url: gatewayUrl, status: 200 }])
 		const gatewayCall = msp.calls.find((c) => c.url === gatewayUrl)
 		const posted = JSON.parse(new TextDecoder().decode(gatewayCall?.raw)) as Dict
-		expect(posted).toMatchObject({ requestIdentifier: (p.data as Dict).requestIdentifier, version: 1, payment: { paymentToken: { paymentMethod: { network: 'Visa', type: 'Credit' } } } })
+		expect(posted).toMatchObject({
+			requestIdentifier: (p.data as Dict).requestIdentifier,
+			version: 1,
+			payment: { paymentToken: { paymentMethod: { network: 'Visa', type: 'Credit' } } },
+		})
 		expect(dataOf(lastMessage()).payment).toMatchObject({ status: 'STATUS_SUCCESS', paymentMethod: { type: 'Credit' } })
 	})
 })

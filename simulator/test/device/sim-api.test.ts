@@ -49,7 +49,10 @@ describe('/sim/api gateway state', () => {
 		const plain = new TextEncoder().encode('invoice body')
 		const key = newAttachmentKey()
 		const cipher = await aesCtrOneShot(key, plain)
-		const slot = (await (await gatewayGet('/v1/preUpload', { 'Source-Id': BUSINESS_ID, 'MMCS-Size': String(cipher.byteLength) })).json()) as Record<string, string>
+		const slot = (await (await gatewayGet('/v1/preUpload', { 'Source-Id': BUSINESS_ID, 'MMCS-Size': String(cipher.byteLength) })).json()) as Record<
+			string,
+			string
+		>
 		const up = (await (await fetchSim(slot['upload-url'] as string, { method: 'POST', body: cipher })).json()) as { singleFile: { fileChecksum: string } }
 		const customer = await knownCustomer()
 		const msg = envelope(customer, 'text', {

@@ -12,7 +12,7 @@ async function decode(body: Uint8Array, headers: Record<string, string>) {
 	})
 }
 
-describe('POST /v1/decodePayload (spec interactive §3.2)', () => {
+describe('POST /v1/decodePayload (docs/apple-interactive.md §3.2)', () => {
 	it('turns the decrypted blob into the interactiveData JSON', async () => {
 		const lp = listPicker()
 		const res = await decode(await encodeIdrPayload(lp), { bid: lp.bid as string })

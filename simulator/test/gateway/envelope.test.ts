@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { BUSINESS_ID, envelope, expectAccepted, expectRejected, knownCustomer, MSP_ID, send, state } from '../helpers/gateway'
 
-describe('message envelope (spec core §3, §4.1, §4.2)', () => {
+describe('message envelope (docs/apple-protocol.md §3, §4.1, §4.2)', () => {
 	it('400 when the id header differs from body id', async () => {
 		const customer = await knownCustomer()
 		const res = await send(envelope(customer, 'text', { body: 'hi' }), { headers: { id: crypto.randomUUID() } })
@@ -46,7 +46,7 @@ describe('message envelope (spec core §3, §4.1, §4.2)', () => {
 		await expectRejected(await send(envelope(customer, 'text', { body: 'hi', v: '1' })), 400, 'version', customer)
 	})
 
-	it('400 when the MSP sends close (receive-only, spec core §4.6)', async () => {
+	it('400 when the MSP sends close (receive-only, docs/apple-protocol.md §4.6)', async () => {
 		const customer = await knownCustomer()
 		await expectRejected(await send(envelope(customer, 'close')), 400, 'type_receive_only', customer)
 	})
@@ -56,7 +56,7 @@ describe('message envelope (spec core §3, §4.1, §4.2)', () => {
 		await expectRejected(await send(envelope(customer, 'sticker')), 400, 'type_unknown', customer)
 	})
 
-	it('400 when Source-Id is the MSP ID instead of the business ID (spec core §7)', async () => {
+	it('400 when Source-Id is the MSP ID instead of the business ID (docs/apple-protocol.md §7)', async () => {
 		const customer = await knownCustomer()
 		await expectRejected(await send(envelope(customer, 'text', { body: 'hi', sourceId: MSP_ID })), 400, 'source_is_msp_id', customer)
 	})

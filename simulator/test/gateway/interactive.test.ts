@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { authenticate, customApp, form, listPicker, payment, quickReply, timePicker } from '../helpers/fixtures'
 import { envelope, expectAccepted, expectRejected, fetchSim, knownCustomer, send, state } from '../helpers/gateway'
 
-const interactive = (customer: string, interactiveData: Record<string, unknown>) =>
-	envelope(customer, 'interactive', { interactiveData })
+const interactive = (customer: string, interactiveData: Record<string, unknown>) => envelope(customer, 'interactive', { interactiveData })
 
-describe('quick reply (spec interactive §5.1)', () => {
+describe('quick reply (docs/apple-interactive.md §5.1)', () => {
 	it('accepts 2 to 5 items', async () => {
 		const customer = await knownCustomer()
 		await expectAccepted(await send(interactive(customer, quickReply(2))))
@@ -31,7 +30,7 @@ describe('quick reply (spec interactive §5.1)', () => {
 	})
 })
 
-describe('list picker (spec interactive §5.2)', () => {
+describe('list picker (docs/apple-interactive.md §5.2)', () => {
 	it('accepts sections with multi-select and images', async () => {
 		const customer = await knownCustomer()
 		await expectAccepted(await send(interactive(customer, listPicker())))
@@ -43,7 +42,7 @@ describe('list picker (spec interactive §5.2)', () => {
 	it('400 with an Apple-like message on the wrong key listPickerItem', async () => {
 		const customer = await knownCustomer()
 		const lp = listPicker()
-		const section = ((lp.data as { listPicker: { sections: Array<Record<string, unknown>> } }).listPicker.sections[0]) as Record<string, unknown>
+		const section = (lp.data as { listPicker: { sections: Array<Record<string, unknown>> } }).listPicker.sections[0] as Record<string, unknown>
 		section.listPickerItem = section.items
 		delete section.items
 		const res = await send(interactive(customer, lp))
@@ -74,7 +73,7 @@ describe('list picker (spec interactive §5.2)', () => {
 	})
 })
 
-describe('time picker (spec interactive §5.3)', () => {
+describe('time picker (docs/apple-interactive.md §5.3)', () => {
 	it('accepts future slots formatted yyyy-MM-ddTHH:mm+0000', async () => {
 		const customer = await knownCustomer()
 		await expectAccepted(await send(interactive(customer, timePicker())))
@@ -103,7 +102,7 @@ describe('time picker (spec interactive §5.3)', () => {
 	})
 })
 
-describe('forms (spec interactive §5.8)', () => {
+describe('forms (docs/apple-interactive.md §5.8)', () => {
 	it('accepts a messageForms template', async () => {
 		const customer = await knownCustomer()
 		await expectAccepted(await send(interactive(customer, form())))
@@ -117,7 +116,7 @@ describe('forms (spec interactive §5.8)', () => {
 	})
 })
 
-describe('Apple Pay (spec interactive §5.5)', () => {
+describe('Apple Pay (docs/apple-interactive.md §5.5)', () => {
 	const gatewayUrl = 'https://msp.example/applepay/gateway'
 	async function session(context = gatewayUrl) {
 		const res = await fetchSim('/paymentservices/paymentSession', {
@@ -155,7 +154,7 @@ describe('Apple Pay (spec interactive §5.5)', () => {
 		const s = await session()
 		const customer = await knownCustomer()
 		const p = payment(s, gatewayUrl)
-		;((p.data as { payment: { paymentRequest: { total: Record<string, unknown> } } }).payment.paymentRequest.total).amount = 3.5
+		;(p.data as { payment: { paymentRequest: { total: Record<string, unknown> } } }).payment.paymentRequest.total.amount = 3.5
 		await expectRejected(await send(interactive(customer, p)), 400, 'payment_schema', customer)
 	})
 	it('400 on a session request with a scheme in domainName', async () => {
@@ -174,7 +173,7 @@ describe('Apple Pay (spec interactive §5.5)', () => {
 	})
 })
 
-describe('authentication (spec interactive §5.6)', () => {
+describe('authentication (docs/apple-interactive.md §5.6)', () => {
 	it('accepts a new-flow request on /v1/authenticate and stores it', async () => {
 		const customer = await knownCustomer()
 		await expectAccepted(await send(interactive(customer, authenticate()), { path: '/v1/authenticate' }))
@@ -187,7 +186,7 @@ describe('authentication (spec interactive §5.6)', () => {
 	it('400 on /v1/authenticate without redirectURI or legacy key', async () => {
 		const customer = await knownCustomer()
 		const a = authenticate()
-		delete ((a.data as { authenticate: { oauth2: Record<string, unknown> } }).authenticate.oauth2).redirectURI
+		delete (a.data as { authenticate: { oauth2: Record<string, unknown> } }).authenticate.oauth2.redirectURI
 		await expectRejected(await send(interactive(customer, a), { path: '/v1/authenticate' }), 400, 'authenticate_schema', customer)
 	})
 	it('400 when something else than authenticate is sent to /v1/authenticate', async () => {
@@ -196,12 +195,12 @@ describe('authentication (spec interactive §5.6)', () => {
 	})
 })
 
-describe('iMessage apps (spec interactive §5.7)', () => {
+describe('iMessage apps (docs/apple-interactive.md §5.7)', () => {
 	it('accepts a custom extension message', async () => {
 		const customer = await knownCustomer()
 		await expectAccepted(await send(interactive(customer, customApp())))
 	})
-	it("400 \"Third party interactive data disallows use of 'data'\"", async () => {
+	it('400 "Third party interactive data disallows use of \'data\'"', async () => {
 		const customer = await knownCustomer()
 		const res = await send(interactive(customer, { ...customApp(), data: { version: '1.0' } }))
 		expect(((await res.clone().json()) as { message: string }).message).toBe("Third party interactive data disallows use of 'data'")
@@ -241,7 +240,7 @@ describe('interactive envelope', () => {
 	})
 })
 
-describe('include-data-ref (spec core §4.8)', () => {
+describe('include-data-ref (docs/apple-protocol.md §4.8)', () => {
 	it('answers a dataRef, stores the blob, and accepts the ref later for another customer', async () => {
 		const first = await knownCustomer()
 		const lp = listPicker()

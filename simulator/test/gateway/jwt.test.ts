@@ -3,7 +3,7 @@ import { envelope, expectAccepted, expectRejected, knownCustomer, mspToken, send
 
 const now = () => Math.floor(Date.now() / 1000)
 
-describe('gateway JWT (spec core §2)', () => {
+describe('gateway JWT (docs/apple-protocol.md §2)', () => {
 	it('accepts HS256 with iss = MSP ID and a fresh integer iat', async () => {
 		const customer = await knownCustomer()
 		await expectAccepted(await send(envelope(customer, 'text', { body: 'hi' })))
@@ -25,7 +25,7 @@ describe('gateway JWT (spec core §2)', () => {
 		await expectRejected(await send(envelope(customer, 'text', { body: 'hi' }), { token: 'not.a.jwt' }), 403, 'auth_invalid', customer)
 	})
 
-	it('403 when signed with the secret text instead of its base64-decoded bytes (spec core §7)', async () => {
+	it('403 when signed with the secret text instead of its base64-decoded bytes (docs/apple-protocol.md §7)', async () => {
 		const customer = await knownCustomer()
 		const { env } = await import('cloudflare:workers')
 		const token = await mspToken({ key: new TextEncoder().encode(env.APPLE_API_SECRET) })

@@ -1,17 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { aesCtrOneShot, bytesToBase64, bytesToHex, formatAttachmentKey, newAttachmentKey } from '../../src/lib/platform-primitives'
-import {
-	BUSINESS_ID,
-	envelope,
-	expectAccepted,
-	expectRejected,
-	fetchSim,
-	gatewayGet,
-	knownCustomer,
-	send,
-	state,
-} from '../helpers/gateway'
+import { BUSINESS_ID, envelope, expectAccepted, expectRejected, fetchSim, gatewayGet, knownCustomer, send, state } from '../helpers/gateway'
 
 async function checksumOf(ciphertext: Uint8Array): Promise<Uint8Array> {
 	const sha1 = new Uint8Array(await crypto.subtle.digest('SHA-1', ciphertext))
@@ -45,7 +35,7 @@ function attachment(e: { key: string }, slot: { 'mmcs-url': string; 'mmcs-owner'
 	return { name: 'photo.png', mimeType: 'image/png', size, 'signature-base64': sig, url: slot['mmcs-url'], owner: slot['mmcs-owner'], key: e.key }
 }
 
-describe('preUpload → upload → message → preDownload → download (spec core §5.2, §5.3)', () => {
+describe('preUpload → upload → message → preDownload → download (docs/apple-protocol.md §5.2, §5.3)', () => {
 	it('round-trips the ciphertext and answers the 0x01 ‖ SHA-1 checksum', async () => {
 		const e = await encrypted(70_000)
 		const { slot, answer } = await upload(e.ciphertext)
@@ -104,7 +94,7 @@ describe('preUpload → upload → message → preDownload → download (spec co
 		expect(blob).toMatchObject({ state: 'uploaded', size })
 	})
 
-	it('400 when MMCS-Signature is the hex signature (spec core §7 pitfall)', async () => {
+	it('400 when MMCS-Signature is the hex signature (docs/apple-protocol.md §7 pitfall)', async () => {
 		const e = await encrypted(500)
 		const { slot } = await upload(e.ciphertext)
 		const pre = await gatewayGet('/v1/preDownload', {
@@ -191,7 +181,7 @@ describe('upload size must match MMCS-Size', () => {
 	})
 })
 
-describe('attachment dictionaries (spec core §4.4)', () => {
+describe('attachment dictionaries (docs/apple-protocol.md §4.4)', () => {
 	async function uploaded() {
 		const e = await encrypted(2048)
 		const { slot, answer } = await upload(e.ciphertext)

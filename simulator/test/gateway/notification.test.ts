@@ -17,7 +17,10 @@ afterEach(() => msp.restore())
 let n = 0
 const freshPhone = () => `+1555${String(Date.now() % 1_000_000).padStart(6, '0')}${++n % 10}`
 
-function notification(phone: string, o: { templateId?: string; referenceId?: string; parameters?: Record<string, unknown>; bid?: string; notification?: unknown } = {}) {
+function notification(
+	phone: string,
+	o: { templateId?: string; referenceId?: string; parameters?: Record<string, unknown>; bid?: string; notification?: unknown } = {},
+) {
 	return {
 		v: 1,
 		id: crypto.randomUUID(),
@@ -52,7 +55,10 @@ describe('gateway: notification checks (docs/invitations.md)', () => {
 		const c = await customerWithPhone()
 		const body = notification(c.phoneNumber)
 		await expectAccepted(await send(body, { headers: NOTIFY }))
-		const thread = await api<{ messages: { id: string; view: { kind: string; brandName?: string; referenceId?: string; logoDataUrl?: string } }[] }>('GET', `/customers/${enc(c.id)}/messages`)
+		const thread = await api<{ messages: { id: string; view: { kind: string; brandName?: string; referenceId?: string; logoDataUrl?: string } }[] }>(
+			'GET',
+			`/customers/${enc(c.id)}/messages`,
+		)
 		expect(thread.messages).toHaveLength(1)
 		expect(thread.messages[0]).toMatchObject({ id: body.id, view: { kind: 'invitation', brandName: 'Acme Dental', referenceId: 'order-12345' } })
 		expect(thread.messages[0]!.view.logoDataUrl).toMatch(/^data:image\/png;base64,/)
@@ -71,15 +77,58 @@ describe('gateway: notification checks (docs/invitations.md)', () => {
 	})
 
 	const cases: [string, () => Promise<{ body: Record<string, unknown>; headers: Record<string, string> }>, number, string][] = [
-		['a tel: destination without message-type', async () => ({ body: notification((await customerWithPhone()).phoneNumber), headers: {} }), 400, 'destination_format'],
-		['an unknown message-type', async () => ({ body: notification((await customerWithPhone()).phoneNumber), headers: { 'message-type': 'broadcast' } }), 400, 'header_message_type'],
-		['a urn:mbid: destination', async () => ({ body: { ...notification('+15550000000'), destinationId: 'urn:mbid:AQAAY-x' }, headers: NOTIFY }), 400, 'notification_destination'],
+		[
+			'a tel: destination without message-type',
+			async () => ({ body: notification((await customerWithPhone()).phoneNumber), headers: {} }),
+			400,
+			'destination_format',
+		],
+		[
+			'an unknown message-type',
+			async () => ({ body: notification((await customerWithPhone()).phoneNumber), headers: { 'message-type': 'broadcast' } }),
+			400,
+			'header_message_type',
+		],
+		[
+			'a urn:mbid: destination',
+			async () => ({ body: { ...notification('+15550000000'), destinationId: 'urn:mbid:AQAAY-x' }, headers: NOTIFY }),
+			400,
+			'notification_destination',
+		],
 		['a number that is not E.164', async () => ({ body: notification('5551234567'), headers: NOTIFY }), 400, 'notification_destination'],
-		['no templateId', async () => ({ body: notification((await customerWithPhone()).phoneNumber, { notification: { referenceId: 'r' } }), headers: NOTIFY }), 400, 'notification_schema'],
-		['no referenceId', async () => ({ body: notification((await customerWithPhone()).phoneNumber, { notification: { templateId: 't' } }), headers: NOTIFY }), 400, 'notification_schema'],
-		['another bid', async () => ({ body: notification((await customerWithPhone()).phoneNumber, { bid: 'com.apple.messages.MSMessageExtensionBalloonPlugin:TEAM:com.example.app' }), headers: NOTIFY }), 400, 'notification_bid'],
-		['a logo on a template without an image', async () => ({ body: notification((await customerWithPhone()).phoneNumber, { templateId: 'binaryChoice.engage.noImage' }), headers: NOTIFY }), 400, 'notification_template_no_image'],
-		['a logo that is not a PNG', async () => ({ body: notification((await customerWithPhone()).phoneNumber, { parameters: { brandLogo: btoa('GIF89a') } }), headers: NOTIFY }), 400, 'notification_logo'],
+		[
+			'no templateId',
+			async () => ({ body: notification((await customerWithPhone()).phoneNumber, { notification: { referenceId: 'r' } }), headers: NOTIFY }),
+			400,
+			'notification_schema',
+		],
+		[
+			'no referenceId',
+			async () => ({ body: notification((await customerWithPhone()).phoneNumber, { notification: { templateId: 't' } }), headers: NOTIFY }),
+			400,
+			'notification_schema',
+		],
+		[
+			'another bid',
+			async () => ({
+				body: notification((await customerWithPhone()).phoneNumber, { bid: 'com.apple.messages.MSMessageExtensionBalloonPlugin:TEAM:com.example.app' }),
+				headers: NOTIFY,
+			}),
+			400,
+			'notification_bid',
+		],
+		[
+			'a logo on a template without an image',
+			async () => ({ body: notification((await customerWithPhone()).phoneNumber, { templateId: 'binaryChoice.engage.noImage' }), headers: NOTIFY }),
+			400,
+			'notification_template_no_image',
+		],
+		[
+			'a logo that is not a PNG',
+			async () => ({ body: notification((await customerWithPhone()).phoneNumber, { parameters: { brandLogo: btoa('GIF89a') } }), headers: NOTIFY }),
+			400,
+			'notification_logo',
+		],
 		['a number nobody in the directory has', async () => ({ body: notification('+15559999999'), headers: NOTIFY }), 404, 'destination_unknown'],
 	]
 	for (const [name, make, status, rule] of cases) {
@@ -113,7 +162,11 @@ describe('device: Accept and Decline', () => {
 				bid: appleBid,
 				data: {
 					requestIdentifier: body.interactiveData.data.requestIdentifier,
-					notification: { templateId: 'binaryChoice.engage.withImage', referenceId, displayContent: { determinateResponse: { title: 'Accept', subtitle: 'Acme Dental' } } },
+					notification: {
+						templateId: 'binaryChoice.engage.withImage',
+						referenceId,
+						displayContent: { determinateResponse: { title: 'Accept', subtitle: 'Acme Dental' } },
+					},
 				},
 			},
 		})

@@ -3,7 +3,7 @@ import { envelope, expectAccepted, expectRejected, knownCustomer, PNG_B64, send 
 
 const link = (customer: string, richLinkData: Record<string, unknown>) => envelope(customer, 'richLink', { richLinkData })
 
-describe('rich link (spec interactive §5.4)', () => {
+describe('rich link (docs/apple-interactive.md §5.4)', () => {
 	it('accepts url, title and an image asset', async () => {
 		const customer = await knownCustomer()
 		const res = await send(link(customer, { url: 'https://example.com/p', title: 'iPad Pro', assets: { image: { data: PNG_B64, mimeType: 'image/png' } } }))

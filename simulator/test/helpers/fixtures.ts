@@ -1,4 +1,4 @@
-/** Well-formed MSP → Apple interactive payloads, per spec apple-msp-interactive.md §5. */
+/** Well-formed MSP → Apple interactive payloads, per docs/apple-interactive.md §5. */
 import { appleBid, PNG_B64, slotTime } from './gateway'
 
 export function quickReply(items = 3): Record<string, unknown> {

@@ -74,8 +74,7 @@ export async function gatewayGet(path: string, headers: Record<string, string>, 
 	return exports.default.fetch(`${SIM}${path}`, { headers: h })
 }
 
-export const fetchSim = (input: string, init?: RequestInit) =>
-	exports.default.fetch(input.startsWith('http') ? input : `${SIM}${input}`, init)
+export const fetchSim = (input: string, init?: RequestInit) => exports.default.fetch(input.startsWith('http') ? input : `${SIM}${input}`, init)
 
 /** The response is the refusal `rule`, it is in the log, and nothing reached the customer. */
 export async function expectRejected(res: Response, status: number, rule: string, customer?: string): Promise<void> {
@@ -91,8 +90,7 @@ export async function expectAccepted(res: Response): Promise<void> {
 	if (res.status !== 200) expect.fail(`expected 200, got ${res.status}: ${await res.text()}`)
 }
 
-export const appleBid =
-	'com.apple.messages.MSMessageExtensionBalloonPlugin:0000000000:com.apple.icloud.apps.messages.business.extension'
+export const appleBid = 'com.apple.messages.MSMessageExtensionBalloonPlugin:0000000000:com.apple.icloud.apps.messages.business.extension'
 
 /** 1×1 transparent PNG. */
 export const PNG_B64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII='

@@ -29,7 +29,9 @@ export function mockOutside(responder: Responder = () => new Response('ok')) {
 		const req = new Request(input as RequestInfo, init)
 		const raw = new Uint8Array(await req.clone().arrayBuffer())
 		const headers: Record<string, string> = {}
-		req.headers.forEach((v, k) => (headers[k] = v))
+		req.headers.forEach((v, k) => {
+			headers[k] = v
+		})
 		let json: Record<string, unknown> | null = null
 		let claims: Record<string, unknown> | null = null
 		let tokenVerifies: boolean | null = null

@@ -26,7 +26,11 @@ describe('device page', () => {
 		const customer = await knownCustomer()
 		await expectAccepted(await send(envelope(customer, 'text', { body: 'Hello <b>there</b>' })))
 		await expectAccepted(
-			await send(envelope(customer, 'richLink', { richLinkData: { url: 'https://example.com/p', title: 'iPad Pro', assets: { image: { data: PNG_B64, mimeType: 'image/png' } } } })),
+			await send(
+				envelope(customer, 'richLink', {
+					richLinkData: { url: 'https://example.com/p', title: 'iPad Pro', assets: { image: { data: PNG_B64, mimeType: 'image/png' } } },
+				}),
+			),
 		)
 		await expectAccepted(await interactive(customer, quickReply(3)))
 		await expectAccepted(await interactive(customer, listPicker()))
@@ -36,7 +40,13 @@ describe('device page', () => {
 		await expectAccepted(await interactive(customer, customApp()))
 		const s = await fetchSim('/paymentservices/paymentSession', {
 			method: 'POST',
-			body: JSON.stringify({ merchantIdentifier: 'm', domainName: 'msp.example', displayName: 'Shop', initiative: 'messaging', initiativeContext: 'https://msp.example/gw' }),
+			body: JSON.stringify({
+				merchantIdentifier: 'm',
+				domainName: 'msp.example',
+				displayName: 'Shop',
+				initiative: 'messaging',
+				initiativeContext: 'https://msp.example/gw',
+			}),
 		})
 		await expectAccepted(await interactive(customer, payment((await s.json()) as Record<string, unknown>, 'https://msp.example/gw')))
 		await expectAccepted(await send(envelope(customer, 'typing_start')))
@@ -105,7 +115,9 @@ describe('device page', () => {
 		await expectAccepted(await interactive(customer, form()))
 		await expectAccepted(await interactive(customer, quickReply(2)))
 		const page = await html(path)
-		expect(page).toMatch(/data-testid="device-change-pending"[^>]*>The MSP still has this customer's previous capability-list \(<span class="mono">AUTH,AUTH2,FORM,LIST,QUICK,TIME<\/span>\): it learns about the Mac \(macOS 15\) with the customer's next message/)
+		expect(page).toMatch(
+			/data-testid="device-change-pending"[^>]*>The MSP still has this customer's previous capability-list \(<span class="mono">AUTH,AUTH2,FORM,LIST,QUICK,TIME<\/span>\): it learns about the Mac \(macOS 15\) with the customer's next message/,
+		)
 		expect([...page.matchAll(/data-testid="unsupported-bubble" data-needs="([^"]+)"/g)].map((m) => m[1])).toEqual(['FORM'])
 		expect(page).toContain('Tell us about you')
 		expect(page).not.toContain('data-testid="open-form"')
@@ -145,7 +157,7 @@ describe('device page', () => {
 		expect(await html(`/device?customer=${enc(other.id)}`)).toContain('value="demo-business" data-testid="start-business-id"')
 	})
 
-	it('time picker: the title once in its dialog, and the chosen time in the customer\'s answer', async () => {
+	it("time picker: the title once in its dialog, and the chosen time in the customer's answer", async () => {
 		const customer = await knownCustomer()
 		await expectAccepted(await interactive(customer, timePicker({ startTime: '2099-03-01T17:00+0000' })))
 		const { messages } = await api<{ messages: Array<{ id: string; sender: string }> }>('GET', `/customers/${enc(customer)}/messages`)

@@ -61,8 +61,9 @@ describe('webhook inbox (Standard Webhooks)', () => {
 		await api('PUT', '/businesses/demo-business', { name: 'Demo <Coffee>', webhookUrl: 'http://sim.test/inbox/webhook' })
 		const page = await (await fetchSim('/inbox')).text()
 		expect(page).not.toContain('inbox-unwired')
-		expect(page).toMatch(/data-testid="inbox-wired">Already wired: <strong>Demo &lt;Coffee&gt;<\/strong> \(<span class="mono">demo-business<\/span>\) sends its webhooks to <span class="mono" data-testid="inbox-url">http:\/\/sim\.test\/inbox\/webhook<\/span>\. Nothing to set up\./)
+		expect(page).toMatch(
+			/data-testid="inbox-wired">Already wired: <strong>Demo &lt;Coffee&gt;<\/strong> \(<span class="mono">demo-business<\/span>\) sends its webhooks to <span class="mono" data-testid="inbox-url">http:\/\/sim\.test\/inbox\/webhook<\/span>\. Nothing to set up\./,
+		)
 		await api('PUT', '/businesses/bad', { name: 'x', webhookUrl: 'javascript:alert(1)' }, 400)
 	})
 })
-

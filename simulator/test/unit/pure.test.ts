@@ -7,7 +7,7 @@ import { verifyStandardWebhook } from '../../src/inbox/standard-webhooks'
 import { h, raw } from '../../src/pages/html'
 import { linkify } from '../../src/pages/linkify'
 
-describe('tapback wording (spec core §4.9)', () => {
+describe('tapback wording (docs/apple-protocol.md §4.9)', () => {
 	it('writes the English system strings', () => {
 		expect(tapbackText('like', { kind: 'text', text: 'Order #1' })).toBe('Liked “Order #1”')
 		expect(tapbackText('laugh', { kind: 'text', text: 'lol' })).toBe('Laughed at “lol”')
@@ -18,7 +18,7 @@ describe('tapback wording (spec core §4.9)', () => {
 	})
 })
 
-describe('time formats (spec interactive §5.3)', () => {
+describe('time formats (docs/apple-interactive.md §5.3)', () => {
 	it('parses only yyyy-MM-ddTHH:mm+0000', () => {
 		expect(parseStartTime('2026-07-10T17:00+0000')).toBe(Date.UTC(2026, 6, 10, 17, 0))
 		expect(parseStartTime('2026-07-10T17:00Z')).toBeNull()
@@ -38,7 +38,9 @@ describe('time formats (spec interactive §5.3)', () => {
 describe('Standard Webhooks check', () => {
 	const secret = 'whsec_' + btoa('0123456789abcdef0123456789abcdef')
 	async function sign(id: string, ts: string, body: string) {
-		const key = await crypto.subtle.importKey('raw', new TextEncoder().encode('0123456789abcdef0123456789abcdef'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+		const key = await crypto.subtle.importKey('raw', new TextEncoder().encode('0123456789abcdef0123456789abcdef'), { name: 'HMAC', hash: 'SHA-256' }, false, [
+			'sign',
+		])
 		const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${id}.${ts}.${body}`)))
 		return btoa(String.fromCharCode(...mac))
 	}

@@ -1,37 +1,29 @@
 /**
  * What Apple accepts on `POST /v1/message` (and `/v1/authenticate`), as zod schemas: text,
  * typing_start/typing_end (no body), richLink, interactive with `interactiveData` or
- * `interactiveDataRef` (spec apple-msp-core.md §4, apple-msp-interactive.md §2, §4, §5).
+ * `interactiveDataRef` (docs/apple-protocol.md §4, docs/apple-interactive.md §2, §4, §5).
  *
  * Two uses: validating a business's raw `apple` payload, and checking the renderer's own
  * output in tests. Objects are loose — keys Apple may add later pass through — because raw
  * payloads are meant for what the typed API does not cover; near-miss spellings of known keys
- * are caught by preflight (raw-payload-keys.ts), not here. `close` is receive-only (core §4.2)
+ * are caught by preflight (raw-payload-keys.ts), not here. `close` is receive-only (docs/apple-protocol.md §4.2)
  * and is not accepted.
  */
 import { z } from 'zod'
 
-/** Apple's own extension, used by every Apple-provided interactive type (interactive §2.2, [C2]). */
-export const APPLE_BUSINESS_EXTENSION_BID =
-	'com.apple.messages.MSMessageExtensionBalloonPlugin:0000000000:com.apple.icloud.apps.messages.business.extension'
+/** Apple's own extension, used by every Apple-provided interactive type (docs/apple-interactive.md §2.2, [C2]). */
+export const APPLE_BUSINESS_EXTENSION_BID = 'com.apple.messages.MSMessageExtensionBalloonPlugin:0000000000:com.apple.icloud.apps.messages.business.extension'
 
 /** `com.apple.messages.MSMessageExtensionBalloonPlugin:<team id>:<extension bundle id>` (§2.2). */
 export const BID_PATTERN = /^com\.apple\.messages\.MSMessageExtensionBalloonPlugin:[A-Za-z0-9]+:[A-Za-z0-9.-]+$/
 
-/** The keys inside `interactiveData.data` that select the experience (interactive §2.1). */
-export const INTERACTIVE_DATA_KEYS = [
-	'listPicker',
-	'event',
-	'quick-reply',
-	'payment',
-	'authenticate',
-	'dynamic',
-] as const
+/** The keys inside `interactiveData.data` that select the experience (docs/apple-interactive.md §2.1). */
+export const INTERACTIVE_DATA_KEYS = ['listPicker', 'event', 'quick-reply', 'payment', 'authenticate', 'dynamic'] as const
 export type InteractiveDataKey = (typeof INTERACTIVE_DATA_KEYS)[number]
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be standard base64')
 
-/** Bubble shown on arrival / after the reply (interactive §2.4). */
+/** Bubble shown on arrival / after the reply (docs/apple-interactive.md §2.4). */
 export const AppleBubbleSchema = z.looseObject({
 	title: z.string().optional(),
 	subtitle: z.string().optional(),
@@ -94,9 +86,7 @@ export const AppleEventSchema = z.looseObject({
 		.array(
 			z.looseObject({
 				identifier: z.string().min(1),
-				startTime: z
-					.string()
-					.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})$/, 'must be yyyy-MM-ddTHH:mm+0000'),
+				startTime: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})$/, 'must be yyyy-MM-ddTHH:mm+0000'),
 				duration: z.number().int().positive(),
 			}),
 		)
@@ -122,9 +112,7 @@ export const ApplePaymentSchema = z.looseObject({
 		currencyCode: z.string().length(3),
 		total: paymentItem,
 		lineItems: z.array(paymentItem).optional(),
-		shippingMethods: z
-			.array(paymentItem.extend({ identifier: z.string(), detail: z.string().optional() }))
-			.optional(),
+		shippingMethods: z.array(paymentItem.extend({ identifier: z.string(), detail: z.string().optional() })).optional(),
 		requiredBillingContactFields: z.array(z.string()).optional(),
 		requiredShippingContactFields: z.array(z.string()).optional(),
 	}),
@@ -204,7 +192,7 @@ function interactiveDataSchema<R extends z.ZodType<string | undefined>>(requestI
 			bid: z.string().regex(BID_PATTERN, 'must be com.apple.messages.MSMessageExtensionBalloonPlugin:<team>:<bundle>'),
 			data: z
 				.looseObject({
-					// Apple's list/time-picker samples send `mspVersion` instead ([U], interactive §2.3).
+					// Apple's list/time-picker samples send `mspVersion` instead ([U], docs/apple-interactive.md §2.3).
 					version: z.string().optional(),
 					mspVersion: z.string().optional(),
 					requestIdentifier,
@@ -250,7 +238,7 @@ function interactiveDataSchema<R extends z.ZodType<string | undefined>>(requestI
 					}
 				}
 			} else {
-				// Apple answers 400 "Third party interactive data disallows use of 'data'" (core §1.6).
+				// Apple answers 400 "Third party interactive data disallows use of 'data'" (docs/apple-protocol.md §1.6).
 				if (d.data !== undefined) {
 					ctx.addIssue({ code: 'custom', path: ['data'], message: 'custom iMessage extensions must not send data' })
 				}
@@ -263,7 +251,7 @@ function interactiveDataSchema<R extends z.ZodType<string | undefined>>(requestI
 		})
 }
 
-/** A reusable reference returned for a large interactive message (interactive §4, core §4.8). */
+/** A reusable reference returned for a large interactive message (docs/apple-interactive.md §4, docs/apple-protocol.md §4.8). */
 export const AppleInteractiveDataRefSchema = z.looseObject({
 	bid: z.string().min(1),
 	url: z.string().min(1),
@@ -276,7 +264,7 @@ export const AppleInteractiveDataRefSchema = z.looseObject({
 	dataRefSig: z.string().optional(),
 })
 
-/** Outbound attachment dictionary, short key names, `size` a string (core §4.4, §5.2). */
+/** Outbound attachment dictionary, short key names, `size` a string (docs/apple-protocol.md §4.4, §5.2). */
 export const AppleOutboundAttachmentSchema = z.looseObject({
 	name: z.string().min(1),
 	mimeType: z.string().min(1),
@@ -324,10 +312,7 @@ const rawEnvelope = {
  * Builds the union twice: with the envelope required (what we send) and optional (a raw
  * payload, whose envelope the platform fills in).
  */
-function appleBodySchema<E extends typeof envelope | typeof rawEnvelope, R extends z.ZodType<string | undefined>>(
-	envelope: E,
-	requestIdentifier: R,
-) {
+function appleBodySchema<E extends typeof envelope | typeof rawEnvelope, R extends z.ZodType<string | undefined>>(envelope: E, requestIdentifier: R) {
 	return z.discriminatedUnion('type', [
 		z.looseObject({
 			...envelope,
@@ -335,7 +320,7 @@ function appleBodySchema<E extends typeof envelope | typeof rawEnvelope, R exten
 			body: z.string(),
 			attachments: z.array(AppleOutboundAttachmentSchema).optional(),
 		}),
-		// Typing indicators carry no body (core §4.5), so nothing else is allowed.
+		// Typing indicators carry no body (docs/apple-protocol.md §4.5), so nothing else is allowed.
 		z.strictObject({ ...envelope, type: z.enum(['typing_start', 'typing_end']) }),
 		z
 			.looseObject({
@@ -365,6 +350,7 @@ export type AppleMessageBody = z.infer<typeof AppleMessageBodySchema>
 /** A business's raw `apple` payload: the same without the envelope (the platform sets it). */
 export const AppleRawPayloadSchema = appleBodySchema(rawEnvelope, z.string().min(1).optional()).meta({
 	id: 'AppleRawPayload',
-	description: "An Apple Messages for Business body in Apple's own field names (`text`, `richLink` or `interactive`); `v`, `id`, `sourceId` and `destinationId` are set by the platform.",
+	description:
+		"An Apple Messages for Business body in Apple's own field names (`text`, `richLink` or `interactive`); `v`, `id`, `sourceId` and `destinationId` are set by the platform.",
 })
 export type AppleRawPayload = z.infer<typeof AppleRawPayloadSchema>

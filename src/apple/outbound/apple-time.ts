@@ -1,5 +1,5 @@
 /**
- * Time-picker times (spec apple-msp-interactive.md §5.3, PRODUCT.md "Protocol decisions"):
+ * Time-picker times (docs/apple-interactive.md §5.3, docs/product.md "Protocol decisions"):
  * businesses give RFC 3339 with any offset; Apple gets UTC as `yyyy-MM-dd'T'HH:mm+0000`
  * (Apple's sample A-PY/10, COREZOID, WEBEX replies, CW-FORK). One WEBEX send example uses `Z`
  * and RingCentral sends other offsets ([U]); we always send `+0000` as Apple's sample does.
@@ -7,21 +7,13 @@
  */
 
 // RFC 3339 §5.6 date-time; `t`/`z` in lower case and a space separator are allowed by its notes.
-const RFC3339 =
-	/^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/
 
 /** Epoch milliseconds of an RFC 3339 date-time, or null when it is not one (bad field values included). */
 export function parseRfc3339(value: string): number | null {
 	const m = RFC3339.exec(value)
 	if (!m) return null
-	const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
-		number,
-		number,
-		number,
-		number,
-		number,
-		number,
-	]
+	const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
 	if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) return null
 	// Date.UTC rolls 31 February over into March; reject instead of guessing.
 	if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return null
@@ -42,10 +34,7 @@ const pad = (n: number, width = 2) => String(n).padStart(width, '0')
 /** Apple's outbound time-slot format: UTC, minute precision, `+0000`. */
 export function toAppleTime(epochMs: number): string {
 	const d = new Date(epochMs)
-	return (
-		`${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}` +
-		`T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}+0000`
-	)
+	return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}` + `T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}+0000`
 }
 
 /** RFC 3339 (any offset) → Apple's `yyyy-MM-dd'T'HH:mm+0000`; null when the input is not RFC 3339. */

@@ -1,5 +1,5 @@
 /**
- * The `form` message (spec apple-msp-interactive.md §5.8): Apple's `dynamic` / `messageForms`.
+ * The `form` message (docs/apple-interactive.md §5.8): Apple's `dynamic` / `messageForms`.
  * Page and item ids are Apple's `pageIdentifier` / `identifier`; a page without `id` gets its
  * index. Split from business-message.ts for size; the same rules apply (shape only, strict
  * objects, no zod defaults). `.meta({ id })` names the OpenAPI components (docs/api.md).
@@ -75,7 +75,7 @@ const FormInputPage = z
 				placeholder: z.string().optional(),
 				labelText: z.string().optional(),
 				prefixText: z.string().optional(),
-				keyboardType: z.string().optional().meta({ description: "An iOS keyboard type name, e.g. `emailAddress`, `numberPad`." }),
+				keyboardType: z.string().optional().meta({ description: 'An iOS keyboard type name, e.g. `emailAddress`, `numberPad`.' }),
 				textContentType: z.string().optional().meta({ description: 'An iOS text content type, for autofill, e.g. `emailAddress`.' }),
 			})
 			.optional(),

@@ -1,7 +1,7 @@
 /**
- * The business API's `message` object (PRODUCT.md "Business API": these shapes are the
+ * The business API's `message` object (docs/product.md "Business API": these shapes are the
  * contract), as zod schemas discriminated on `type`. Names mirror Apple's in camelCase
- * (spec apple-msp-interactive.md §5); `id` stands for Apple's `identifier`.
+ * (docs/apple-interactive.md §5); `id` stands for Apple's `identifier`.
  *
  * Schemas check shape only. Rules about content and Apple's known rejections (titles, counts,
  * past time slots, image sizes, duplicate ids…) live in preflight.ts so that each one can be
@@ -31,7 +31,11 @@ export const BubbleSchema = z
 		imageTitle: z.string().optional().meta({ description: 'Custom iMessage extensions only.' }),
 		imageSubtitle: z.string().optional().meta({ description: 'Custom iMessage extensions only.' }),
 	})
-	.meta({ id: 'Bubble', description: 'The bubble shown in the transcript when the message arrives (`receivedMessage`) or once the customer replied (`replyMessage`). Defaults are derived from the message.' })
+	.meta({
+		id: 'Bubble',
+		description:
+			'The bubble shown in the transcript when the message arrives (`receivedMessage`) or once the customer replied (`replyMessage`). Defaults are derived from the message.',
+	})
 export type Bubble = z.infer<typeof BubbleSchema>
 
 const bubbles = { receivedMessage: BubbleSchema.optional(), replyMessage: BubbleSchema.optional() }
@@ -39,7 +43,11 @@ const bubbles = { receivedMessage: BubbleSchema.optional(), replyMessage: Bubble
 const TextShape = {
 	type: z.literal('text'),
 	text: z.string(),
-	attachments: z.array(Id).max(100).optional().meta({ description: 'Attachment ids from `POST /v1/attachments`; the platform encrypts and uploads them for Apple at send time.' }),
+	attachments: z
+		.array(Id)
+		.max(100)
+		.optional()
+		.meta({ description: 'Attachment ids from `POST /v1/attachments`; the platform encrypts and uploads them for Apple at send time.' }),
 	richLinks: z.boolean().optional().meta({ description: 'Default true: each URL in `text` is also sent as a rich link right after the text.' }),
 }
 
@@ -50,7 +58,9 @@ const RichLinkShape = {
 	type: z.literal('richLink'),
 	url: HttpUrl,
 	title: z.string().optional().meta({ description: "Apple requires a title; without one the page's title is used, or the URL's host name." }),
-	imageUrl: ImageRefSchema.optional().meta({ description: 'The preview image; without one the page\'s own image is used. `image` is an alias: give one of them.' }),
+	imageUrl: ImageRefSchema.optional().meta({
+		description: "The preview image; without one the page's own image is used. `image` is an alias: give one of them.",
+	}),
 	image: ImageRefSchema.optional(),
 	mimeType: z.string().optional().meta({ description: "Overrides the image's type (otherwise from the data URI, the fetch, or its magic bytes)." }),
 	video: z.strictObject({ url: HttpUrl, mimeType: z.string().min(1) }).optional(),
@@ -103,7 +113,13 @@ const TimePickerShape = {
 	type: z.literal('timePicker'),
 	title: z.string(),
 	subtitle: z.string().optional(),
-	timezoneOffset: z.number().int().min(-720).max(840).optional().meta({ description: "Minutes from UTC of the event's place; when set, slots show in that zone on every device." }),
+	timezoneOffset: z
+		.number()
+		.int()
+		.min(-720)
+		.max(840)
+		.optional()
+		.meta({ description: "Minutes from UTC of the event's place; when set, slots show in that zone on every device." }),
 	location: z
 		.strictObject({
 			title: z.string(),
@@ -132,7 +148,10 @@ const FormShape = {
 /** §5.7: a custom (the business's own) iMessage extension. */
 const IMessageAppShape = {
 	type: z.literal('iMessageApp'),
-	bid: z.string().min(1).meta({ description: "The extension's bundle id, e.g. `com.apple.messages.MSMessageExtensionBalloonPlugin:TEAMID:com.example.app.ext`." }),
+	bid: z
+		.string()
+		.min(1)
+		.meta({ description: "The extension's bundle id, e.g. `com.apple.messages.MSMessageExtensionBalloonPlugin:TEAMID:com.example.app.ext`." }),
 	appId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]).meta({ description: 'App Store id.' }),
 	appName: z.string().min(1),
 	appIcon: ImageRefSchema.optional().meta({ description: 'Shown when the extension is not installed; custom extensions need it.' }),
@@ -142,7 +161,10 @@ const IMessageAppShape = {
 	replyMessage: BubbleSchema.optional(),
 }
 
-const Amount = z.string().regex(/^-?\d+(\.\d{1,})?$/, 'must be a decimal string such as "3.50"').meta({ description: 'A decimal string such as `"3.50"`.' })
+const Amount = z
+	.string()
+	.regex(/^-?\d+(\.\d{1,})?$/, 'must be a decimal string such as "3.50"')
+	.meta({ description: 'A decimal string such as `"3.50"`.' })
 const PaymentItemSchema = z
 	.strictObject({
 		label: z.string().min(1),
@@ -200,7 +222,7 @@ const TemplateShape = {
 /** A raw Apple body for what the typed API does not cover; the platform sets the envelope. */
 const AppleShape = { type: z.literal('apple'), payload: AppleRawPayloadSchema }
 
-/** Sets Apple's `auto-reply` header (core §3). */
+/** Sets Apple's `auto-reply` header (docs/apple-protocol.md §3). */
 const common = { bot: z.boolean().optional().meta({ description: "Sent by a bot: sets Apple's `auto-reply` header." }) }
 
 const TYPES = {
@@ -215,7 +237,7 @@ const TYPES = {
 	applePay: ['ApplePay', ApplePayShape, "An Apple Pay request; the merchant half comes from the business's settings."],
 	authenticate: ['Authenticate', AuthenticateShape, "Sign-in with the business's identity provider (OAuth)."],
 	template: ['Template', TemplateShape, 'A stored template with its variables filled.'],
-	apple: ['Apple', AppleShape, "A raw Apple message body, validated, for what the typed API does not cover; the platform sets the envelope."],
+	apple: ['Apple', AppleShape, 'A raw Apple message body, validated, for what the typed API does not cover; the platform sets the envelope.'],
 } as const
 
 const content = <S extends z.ZodRawShape>(name: string, shape: S, description: string) =>

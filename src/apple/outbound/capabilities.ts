@@ -1,13 +1,13 @@
 /**
- * Device fitting (spec apple-msp-core.md §6.1): which capabilities a message needs, whether the
+ * Device fitting (docs/apple-protocol.md §6.1): which capabilities a message needs, whether the
  * customer's device has them, and what to send instead when it does not.
  *
  * - Quick reply, list picker, time picker and forms need QUICK, LIST, TIME and FORM;
- *   authentication needs AUTH2 (new flow, preferred) or AUTH (legacy) (§6.1, interactive §5.6).
+ *   authentication needs AUTH2 (new flow, preferred) or AUTH (legacy) (§6.1, docs/apple-interactive.md §5.6).
  * - Forms and iMessage apps work only on iPhone and iPad (§6.1, [C1] A-CS); Apple Pay and rich
  *   links work everywhere.
  * - When no capability list was ever received (null) we assume a current iPhone, which has
- *   every capability: Apple marks the header REQUIRED (core §3), so null means a conversation
+ *   every capability: Apple marks the header REQUIRED (docs/apple-protocol.md §3), so null means a conversation
  *   we know nothing about yet, and refusing every interactive type there would punish the
  *   common case. An empty list, by contrast, means "none".
  * - An unknown `device-agent` string counts as not iPhone/iPad, so forms and apps fall back to

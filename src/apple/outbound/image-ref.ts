@@ -1,7 +1,7 @@
 /**
  * Image references in business messages (`image`, `imageUrl`, `appIcon`, bubble and form
  * images): an http(s) URL that the platform fetches, or inline base64 — a `data:` URI or raw
- * base64. Apple's wire format carries only base64 bytes (spec apple-msp-interactive.md §2.3,
+ * base64. Apple's wire format carries only base64 bytes (docs/apple-interactive.md §2.3,
  * §5.4), so URLs are resolved before rendering and the renderer stays synchronous and pure.
  * This module classifies and measures references; it fetches nothing.
  */
@@ -92,7 +92,7 @@ export function resolveImage(ref: string, images: ResolvedImages): ResolvedImage
 
 /**
  * Plain http is accepted here because development deployments may serve images over it;
- * the platform's fetch guard decides what it will actually fetch (PRODUCT.md "Configuration").
+ * the platform's fetch guard decides what it will actually fetch (docs/product.md "Configuration").
  */
 export const ImageRefSchema = z
 	.string()

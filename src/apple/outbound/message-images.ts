@@ -31,13 +31,11 @@ export function imageFieldsOf(message: ContentMessage): ImageField[] {
 		case 'listPicker':
 			bubbleImages(out, 'receivedMessage', message.receivedMessage)
 			bubbleImages(out, 'replyMessage', message.replyMessage)
-			message.sections.forEach((section, s) =>
-				section.items.forEach((item, i) => {
-					if (item.image !== undefined) {
-						out.push({ path: `sections[${s}].items[${i}].image`, ref: item.image, use: 'listItem' })
-					}
-				}),
-			)
+			for (const [s, section] of message.sections.entries()) {
+				for (const [i, item] of section.items.entries()) {
+					if (item.image !== undefined) out.push({ path: `sections[${s}].items[${i}].image`, ref: item.image, use: 'listItem' })
+				}
+			}
 			break
 		case 'form':
 			bubbleImages(out, 'receivedMessage', message.receivedMessage)

@@ -9,7 +9,7 @@
  * are checked too.
  *
  * Caps are the most conservative documented values; where sources conflict the choice is
- * noted next to the constant (spec apple-msp-interactive.md §6 "Limits summary").
+ * noted next to the constant (docs/apple-interactive.md §6 "Limits summary").
  */
 import { APPLE_BUSINESS_EXTENSION_BID, type AppleRawPayload, BID_PATTERN } from './apple-body'
 import { parseAppleTime, parseRfc3339 } from './apple-time'
@@ -98,7 +98,12 @@ function quickReply(m: QuickReplyMessage, add: Add) {
 	m.items.forEach((item, i) => {
 		if (blank(item.title)) add(`items[${i}].title`, 'item title is empty')
 	})
-	checkUnique(add, m.items.map((i) => i.id), (i) => `items[${i}].id`, 'item id')
+	checkUnique(
+		add,
+		m.items.map((i) => i.id),
+		(i) => `items[${i}].id`,
+		'item id',
+	)
 }
 
 function listPicker(m: ListPickerMessage, add: Add) {
@@ -128,7 +133,12 @@ function timePicker(m: TimePickerMessage, add: Add, warn: Warn, now: number) {
 		// Apple's startTime has minute precision (apple-time.ts); seconds would be silently dropped.
 		if (start % 60_000 !== 0) add(`slots[${i}].start`, 'Apple time slots have minute precision; use a start with 0 seconds')
 	})
-	checkUnique(add, m.slots.map((s, i) => s.id ?? String(i)), (i) => `slots[${i}].id`, 'slot id')
+	checkUnique(
+		add,
+		m.slots.map((s, i) => s.id ?? String(i)),
+		(i) => `slots[${i}].id`,
+		'slot id',
+	)
 }
 
 function form(m: FormMessage, add: Add) {
@@ -152,7 +162,12 @@ function form(m: FormMessage, add: Add) {
 		}
 		if (page.type !== 'select' && page.type !== 'picker') return
 		if (page.items.length === 0) add(`pages[${p}].items`, `a ${page.type} page needs at least one item`)
-		checkUnique(add, page.items.map((i) => i.id), (i) => `pages[${p}].items[${i}].id`, 'item id')
+		checkUnique(
+			add,
+			page.items.map((i) => i.id),
+			(i) => `pages[${p}].items[${i}].id`,
+			'item id',
+		)
 		if (page.type === 'picker') {
 			if (page.selectedItemIndex !== undefined && page.selectedItemIndex >= page.items.length) {
 				add(`pages[${p}].selectedItemIndex`, `there are only ${page.items.length} items`)
@@ -183,7 +198,12 @@ function iMessageApp(m: IMessageAppMessage, add: Add, warn: Warn) {
 
 function applePay(m: ApplePayMessage, add: Add) {
 	if (m.total.amount.startsWith('-')) add('total.amount', 'the total must not be negative')
-	checkUnique(add, (m.shippingMethods ?? []).map((s) => s.identifier), (i) => `shippingMethods[${i}].identifier`, 'shipping method identifier')
+	checkUnique(
+		add,
+		(m.shippingMethods ?? []).map((s) => s.identifier),
+		(i) => `shippingMethods[${i}].identifier`,
+		'shipping method identifier',
+	)
 }
 
 /** Raw payloads: near-miss keys plus the content rules that apply to Apple's own keys. */
@@ -290,8 +310,14 @@ function run(message: BusinessMessage | ContentMessage, options: PreflightOption
 	const errors: PreflightIssue[] = []
 	const warnings: PreflightWarning[] = []
 	const now = typeof options.now === 'number' ? options.now : options.now.getTime()
-	const add = (prefix: string): Add => (path, msg) => errors.push({ path: prefix + path, message: msg })
-	const warn = (prefix: string): Warn => (path, code, msg) => warnings.push({ path: prefix + path, code, message: msg })
+	const add =
+		(prefix: string): Add =>
+		(path, msg) =>
+			errors.push({ path: prefix + path, message: msg })
+	const warn =
+		(prefix: string): Warn =>
+		(path, code, msg) =>
+			warnings.push({ path: prefix + path, code, message: msg })
 	content(message, add(''), warn(''), now, options.images)
 	if ('fallback' in message && message.fallback) {
 		fallbackFits(message.fallback, add(''))

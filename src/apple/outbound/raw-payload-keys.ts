@@ -3,7 +3,7 @@
  * the schema (apple-body.ts) lets unknown keys through on purpose, so a misspelt known key
  * (`listPickerItem`, `quickReply` for `quick-reply`, `timeSlots`, `pageItems`, `url` for
  * `URL`…) would otherwise reach Apple silently. Only keys close to a known one are reported;
- * genuinely new keys pass. Key names from spec apple-msp-interactive.md §2, §5 and core §4.
+ * genuinely new keys pass. Key names from docs/apple-interactive.md §2, §5 and docs/apple-protocol.md §4.
  */
 import { INTERACTIVE_DATA_KEYS } from './apple-body'
 
@@ -126,14 +126,7 @@ const payment: KeyNode = {
 			},
 		},
 		endpoints: {
-			keys: [
-				'paymentGatewayUrl',
-				'fallbackUrl',
-				'orderTrackingUrl',
-				'paymentMethodUpdateUrl',
-				'shippingContactUpdateUrl',
-				'shippingMethodUpdateUrl',
-			],
+			keys: ['paymentGatewayUrl', 'fallbackUrl', 'orderTrackingUrl', 'paymentMethodUpdateUrl', 'shippingContactUpdateUrl', 'shippingMethodUpdateUrl'],
 		},
 	},
 }
@@ -239,7 +232,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 function walk(value: unknown, node: KeyNode, path: string, out: KeyIssue[]) {
 	if (Array.isArray(value)) {
-		value.forEach((element, i) => walk(element, node, `${path}[${i}]`, out))
+		for (const [i, element] of value.entries()) walk(element, node, `${path}[${i}]`, out)
 		return
 	}
 	if (!isRecord(value)) return

@@ -1,5 +1,5 @@
 /**
- * Forms (spec apple-msp-interactive.md §5.8): Apple's `dynamic` experience with the
+ * Forms (docs/apple-interactive.md §5.8): Apple's `dynamic` experience with the
  * `messageForms` template. Linear forms chain pages by default; the last page submits.
  */
 import type { AppleMessageBody } from './apple-body'
@@ -76,4 +76,3 @@ export function renderForm(m: FormMessage, ctx: RenderContext): AppleMessageBody
 	}
 	return interactive(ctx, table, { dynamic }, bubbles)
 }
-

@@ -1,6 +1,6 @@
 /**
  * Building blocks shared by the renderers (render.ts, render-form.ts): the render context,
- * the envelope, the interactive skeleton of spec apple-msp-interactive.md §2.1, bubbles and
+ * the envelope, the interactive skeleton of docs/apple-interactive.md §2.1, bubbles and
  * the `data.images` table. Pure and synchronous, like the renderers.
  */
 import type { z } from 'zod'
@@ -36,9 +36,9 @@ export type AuthenticateContext =
 	| { flow: 'legacy'; state: string; responseEncryptionKey: string; clientSecret: string; scope: string[] }
 
 export interface RenderContext {
-	/** Body `id`; the platform sends the same value in the `id` header (core §7). */
+	/** Body `id`; the platform sends the same value in the `id` header (docs/apple-protocol.md §7). */
 	messageId: string
-	/** `sourceId`: the business id, never the MSP id (core §7). */
+	/** `sourceId`: the business id, never the MSP id (docs/apple-protocol.md §7). */
 	businessId: string
 	/** `destinationId`: the customer's opaque `urn:mbid:` id. */
 	customerId: string
@@ -166,4 +166,3 @@ export function interactive(
 		}),
 	}
 }
-

@@ -1,10 +1,10 @@
 /**
  * Business message → the exact JSON body Apple expects on `POST /v1/message` (or
- * `/v1/authenticate`), spec apple-msp-core.md §4 and apple-msp-interactive.md §2, §5.
+ * `/v1/authenticate`), docs/apple-protocol.md §4 and docs/apple-interactive.md §2, §5.
  * Pure and synchronous: images arrive resolved (message-images.ts), merchant and OAuth data
  * arrive in the context, and templates are resolved before this point.
  *
- * Where Apple's sources differ we send what Apple's newest samples send (PRODUCT.md
+ * Where Apple's sources differ we send what Apple's newest samples send (docs/product.md
  * "Protocol decisions"): `data.version: "1.0"` (not `mspVersion`), both bubbles for pickers,
  * time slots as `yyyy-MM-dd'T'HH:mm+0000`, forms as `dynamic` 1.1 / `messageForms`.
  * Text attachments are not rendered here: the platform uploads them and builds the body with
@@ -25,17 +25,7 @@ import type {
 	TimePickerMessage,
 } from './business-message'
 import { renderForm } from './render-form'
-import {
-	bubble,
-	compact,
-	envelope,
-	imageOrThrow,
-	imageTable,
-	interactive,
-	type RenderContext,
-	RenderError,
-	titledBubbles,
-} from './render-parts'
+import { bubble, compact, envelope, imageOrThrow, imageTable, interactive, type RenderContext, RenderError, titledBubbles } from './render-parts'
 
 export type { ApplePayContext, AuthenticateContext, RenderContext } from './render-parts'
 export { RenderError } from './render-parts'
@@ -230,7 +220,7 @@ export function renderAppleBody(message: RenderableMessage, ctx: RenderContext):
 		case 'text':
 			return { ...envelope(ctx), type: 'text', body: message.text }
 		case 'typing':
-			// core §4.5: no body at all.
+			// docs/apple-protocol.md §4.5: no body at all.
 			return { ...envelope(ctx), type: message.active ? 'typing_start' : 'typing_end' }
 		case 'richLink':
 			return richLink(message, ctx)
@@ -271,7 +261,7 @@ export function requestIdentifierOf(body: AppleMessageBody): string | undefined 
 
 /**
  * Body of a text message with attachments: one U+FFFC per attachment, appended, so that the
- * n-th placeholder maps to the n-th attachment (core §4.4). Placeholders already in the text
+ * n-th placeholder maps to the n-th attachment (docs/apple-protocol.md §4.4). Placeholders already in the text
  * are removed first, since they would shift that mapping.
  */
 export function textBodyWithAttachments(text: string, count: number): string {

@@ -1,19 +1,12 @@
 /**
- * A readable text version of any message, for devices that cannot show it (spec
- * apple-msp-core.md §6.1: "degrade to text"; the content is the MSP's choice). Options are
+ * A readable text version of any message, for devices that cannot show it (see
+ * docs/apple-protocol.md §6.1: "degrade to text"; the content is the MSP's choice). Options are
  * numbered so the customer can answer with a number; times are written out with their UTC
  * offset because the customer's own zone is unknown. The wording is English; the business's
  * own titles and items pass through untouched.
  */
 import { parseAppleTime, parseRfc3339 } from './apple-time'
-import type {
-	AppleMessage,
-	FormMessage,
-	RenderableMessage,
-	TextMessage,
-	TimePickerMessage,
-	TypingMessage,
-} from './business-message'
+import type { AppleMessage, FormMessage, RenderableMessage, TextMessage, TimePickerMessage, TypingMessage } from './business-message'
 
 /** Everything but a typing indicator, which needs no fallback. */
 export type FallbackSource = Exclude<RenderableMessage, TypingMessage>
@@ -44,8 +37,7 @@ function wallClock(epochMs: number, offsetMinutes: number) {
 export function formatTimeSlot(startMs: number, durationSeconds: number, offsetMinutes = 0): string {
 	const start = wallClock(startMs, offsetMinutes)
 	const end = wallClock(startMs + durationSeconds * 1000, offsetMinutes)
-	const span =
-		start.day === end.day ? `${start.day}, ${start.time}–${end.time}` : `${start.day}, ${start.time} – ${end.day}, ${end.time}`
+	const span = start.day === end.day ? `${start.day}, ${start.time}–${end.time}` : `${start.day}, ${start.time} – ${end.day}, ${end.time}`
 	return `${span} (${zoneLabel(offsetMinutes)})`
 }
 

@@ -1,6 +1,6 @@
 /**
- * What the customer's browser shows after the IdP redirects to us (AUTH2, spec
- * apple-msp-interactive.md §5.6): a plain confirmation; Messages carries on from there.
+ * What the customer's browser shows after the IdP redirects to us (AUTH2,
+ * docs/apple-interactive.md §5.6): a plain confirmation; Messages carries on from there.
  * Reasons are our stable codes, never text from the IdP.
  */
 import type { FC } from 'hono/jsx'

@@ -32,10 +32,16 @@ export const LinkedPage: FC<{
 						<strong>Copy these now; they are shown only once.</strong>
 					</p>
 					<p>
-						API key: <span class="secret" id="api-key">{p.created.apiKey}</span>
+						API key:{' '}
+						<span class="secret" id="api-key">
+							{p.created.apiKey}
+						</span>
 					</p>
 					<p>
-						Webhook secret: <span class="secret" id="webhook-secret">{p.created.webhookSecret}</span>
+						Webhook secret:{' '}
+						<span class="secret" id="webhook-secret">
+							{p.created.webhookSecret}
+						</span>
 					</p>
 				</>
 			) : null}
@@ -63,11 +69,16 @@ export const LinkRefusedPage: FC<{ principal: Principal; csrf: string; account: 
 				) : (
 					'another business'
 				)}
-				, so it was not linked{p.principal.kind === 'business' ? <> to <code>{p.principal.businessId}</code></> : null}. An account belongs to one business.
+				, so it was not linked
+				{p.principal.kind === 'business' ? (
+					<>
+						{' '}
+						to <code>{p.principal.businessId}</code>
+					</>
+				) : null}
+				. An account belongs to one business.
 			</p>
-			<p>
-				If it should be yours, ask the amb-edge operator to move it, or check in Apple Business Register that you chose the right account.
-			</p>
+			<p>If it should be yours, ask the amb-edge operator to move it, or check in Apple Business Register that you chose the right account.</p>
 			<p>
 				{p.principal.kind === 'business' ? (
 					<a id="settings-link" href={settingsHref(p.principal.businessId)}>
@@ -98,8 +109,8 @@ export const LandingProblemPage: FC<{ problem: LandingProblem; principal: Princi
 				)}
 			</p>
 			<p>
-				Apple Business Register adds the account id when it sends you here (<code>/landing?id=…&amp;name=…</code>). Open the link from Apple
-				Business Register again, or enter the account id it shows:
+				Apple Business Register adds the account id when it sends you here (<code>/landing?id=…&amp;name=…</code>). Open the link from Apple Business Register
+				again, or enter the account id it shows:
 			</p>
 			<form method="get" action="/landing">
 				<label for="landing-id">Messages for Business account id</label>

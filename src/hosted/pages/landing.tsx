@@ -1,5 +1,5 @@
 /**
- * The account-linking landing page (spec apple-msp-core.md §6.2): Apple Business Register
+ * The account-linking landing page (docs/apple-protocol.md §6.2): Apple Business Register
  * sends a business admin here with the new Messages for Business account's id (and name,
  * logo). Signed in, they see which account this is and what linking does, and confirm once:
  * a business links it to itself; the operator links it to any business or creates one for it.
@@ -44,7 +44,9 @@ export const AccountName: FC<{ account: Pick<LandingAccount, 'id' | 'name'> }> =
 
 const WhatLinkingDoes: FC<{ target: string | null }> = ({ target }) => (
 	<ul id="what-happens">
-		<li>Messages customers send to this account in Apple Messages are delivered to {target ? <code>{target}</code> : 'the business you choose'} (its webhook).</li>
+		<li>
+			Messages customers send to this account in Apple Messages are delivered to {target ? <code>{target}</code> : 'the business you choose'} (its webhook).
+		</li>
 		<li>Replies from that business go out from this account.</li>
 		<li>An account belongs to one business; you see the link on the business's channel settings page.</li>
 	</ul>

@@ -13,8 +13,8 @@ const Linking: FC<{ account: LandingAccount }> = ({ account }) => (
 			Apple Business Register sent you here to connect <AccountName account={account} /> to amb-edge.
 		</p>
 		<p>
-			Sign in with your business's API key (or, as the operator, the admin token). You then confirm once, and messages customers send to
-			this account arrive at your business.
+			Sign in with your business's API key (or, as the operator, the admin token). You then confirm once, and messages customers send to this account arrive at
+			your business.
 		</p>
 	</section>
 )
@@ -24,9 +24,7 @@ export const LoginPage: FC<{ csrf: string; next: string; error?: string; linking
 		{linking ? <Linking account={linking} /> : null}
 		<section>
 			{linking ? <h2>Sign in</h2> : <h1>Sign in</h1>}
-			<p class="muted">
-				Operators sign in with the admin token; a business signs in with its API key and sees only its own channel.
-			</p>
+			<p class="muted">Operators sign in with the admin token; a business signs in with its API key and sees only its own channel.</p>
 			<Errors errors={error ? [{ message: error }] : undefined} />
 			<form method="post" action="/hosted/login">
 				<CsrfField token={csrf} />

@@ -1,8 +1,8 @@
 /**
- * Channel settings of one business (PRODUCT.md "Hosted pages"; a required MSP feature,
- * spec apple-msp-core.md §6.2–6.3): webhook URLs and routing rules on intent/group,
+ * Channel settings of one business (docs/product.md "Hosted pages"; a required MSP feature,
+ * docs/apple-protocol.md §6.2–6.3): webhook URLs and routing rules on intent/group,
  * authentication and Apple Pay settings, a test delivery (status code and latency only,
- * webhooks-security.md §7), recent failed deliveries with replay, linked accounts.
+ * docs/webhooks.md "Security"), recent failed deliveries with replay, linked accounts.
  * Secrets are never rendered: the IdP client secret shows only whether it is set.
  */
 import type { FC } from 'hono/jsx'
@@ -20,9 +20,7 @@ const BLANK_ROUTES = 2
 
 export type SettingsSection = 'webhooks' | 'authentication' | 'applePay'
 
-export type Notice =
-	| { kind: 'saved' | 'removed' | 'replayed' }
-	| { kind: 'test'; status: number | null; ms: number; error: string | null }
+export type Notice = { kind: 'saved' | 'removed' | 'replayed' } | { kind: 'test'; status: number | null; ms: number; error: string | null }
 
 export interface WebhooksDraft {
 	webhookUrl: string

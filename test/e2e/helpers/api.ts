@@ -69,11 +69,7 @@ export function verifySignature(e: InboxEvent): unknown {
 }
 
 /** Wait until the inbox holds an event of this type for the customer that matches; return it. */
-export async function waitForWebhook(
-	customerId: string,
-	type: string,
-	match: (data: WebhookEvent['data']) => boolean = () => true,
-): Promise<InboxEvent> {
+export async function waitForWebhook(customerId: string, type: string, match: (data: WebhookEvent['data']) => boolean = () => true): Promise<InboxEvent> {
 	let found: InboxEvent | undefined
 	// On timeout the diff shows which events did arrive for this customer.
 	await expect
@@ -116,7 +112,10 @@ export async function sendAsBusiness(customerId: string, message: Record<string,
 }
 
 /** Send and require a 202; returns the MSP's answer. */
-export async function sendAccepted(customerId: string, message: Record<string, unknown>): Promise<Required<Pick<SendResult['body'], 'id' | 'rendered'>> & SendResult['body']> {
+export async function sendAccepted(
+	customerId: string,
+	message: Record<string, unknown>,
+): Promise<Required<Pick<SendResult['body'], 'id' | 'rendered'>> & SendResult['body']> {
 	const res = await sendAsBusiness(customerId, message)
 	expect(res.status, JSON.stringify(res.body)).toBe(202)
 	expect(res.body.status).toBe('queued')

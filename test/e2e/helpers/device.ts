@@ -14,7 +14,15 @@ export function launchChromium(): Promise<Browser> {
 	return chromium.launch({
 		executablePath: CHROMIUM,
 		headless: true,
-		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+		args: [
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-quic',
+			'--no-first-run',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync',
+		],
 	})
 }
 
@@ -116,7 +124,9 @@ export class Device {
 
 	/** The customer's own message with exactly this text, once the MSP answered it. */
 	async expectDelivered(text: string): Promise<void> {
-		const msg = this.messages('customer').filter({ has: this.page.locator('[data-testid="bubble-text"]', { hasText: text }) }).last()
+		const msg = this.messages('customer')
+			.filter({ has: this.page.locator('[data-testid="bubble-text"]', { hasText: text }) })
+			.last()
 		await msg.waitFor()
 		await until(async () => (await byTestId(msg, 'bubble-text').textContent()) ?? '', text, 'customer bubble text')
 		await until(async () => (await byTestId(msg, 'delivery-status').textContent()) ?? '', 'Delivered', `delivery of “${text}”`)

@@ -43,7 +43,10 @@ async function freePorts(from = 18787) {
 	for (let port = from; port < from + 400; port += 10) {
 		const all = [port, port + 1, port + 1000, port + 1001]
 		let ok = true
-		for (const p of all) if (!(ok = await portFree(p))) break
+		for (const p of all) {
+			ok = await portFree(p)
+			if (!ok) break
+		}
 		if (ok) return { mspPort: port, simPort: port + 1 }
 	}
 	throw new Error(`no free ports from ${from}`)
@@ -176,7 +179,9 @@ export async function startStack() {
 	const simUrl = `http://localhost:${simPort}`
 	try {
 		const died = new Promise((_, reject) =>
-			procs.forEach((p, i) => p.once('exit', (code) => reject(new Error(`${names[i]} wrangler exited early (${code})`)))),
+			procs.forEach((p, i) => {
+				p.once('exit', (code) => reject(new Error(`${names[i]} wrangler exited early (${code})`)))
+			}),
 		)
 		died.catch(() => {})
 		await Promise.race([Promise.all([waitFor(`${mspUrl}/health`, 120_000), waitFor(`${simUrl}/device`, 120_000)]), died])

@@ -1,5 +1,5 @@
 /**
- * Authentication requests (spec apple-msp-interactive.md §5.6), sent to `POST /v1/authenticate`.
+ * Authentication requests (docs/apple-interactive.md §5.6), sent to `POST /v1/authenticate`.
  * `data.authenticate.oauth2` with `responseType: "code"`, `scope[]`, `state`, and either the
  * new flow's `redirectURI` (AUTH2; CW-FORK's `redirectUri` accepted, §7 conflict 7) or the
  * legacy `responseEncryptionKey` (base64 X9.62 P-384 point, 97 bytes starting 0x04) with

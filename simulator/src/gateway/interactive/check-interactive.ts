@@ -1,5 +1,5 @@
 /**
- * `type: "interactive"` (spec apple-msp-interactive.md §2, core §4.8): exactly one of
+ * `type: "interactive"` (docs/apple-interactive.md §2, docs/apple-protocol.md §4.8): exactly one of
  * `interactiveData` or `interactiveDataRef`. For Apple-provided types: Apple's bid, `data`
  * with `requestIdentifier` and `version` (or Apple's list/time samples' `mspVersion`, §2.3),
  * exactly one type key, images well formed and every `imageIdentifier` defined. Custom
@@ -66,11 +66,7 @@ export async function checkInteractive(
 	const idata = body.interactiveData
 	if (!isObject(idata)) return fail(400, 'interactive_schema', 'interactiveData must be an object')
 	if (typeof idata.bid !== 'string' || !BID_PATTERN.test(idata.bid)) {
-		fail(
-			400,
-			'interactive_bid',
-			'interactiveData.bid must be com.apple.messages.MSMessageExtensionBalloonPlugin:<team id>:<extension bundle id>',
-		)
+		fail(400, 'interactive_bid', 'interactiveData.bid must be com.apple.messages.MSMessageExtensionBalloonPlugin:<team id>:<extension bundle id>')
 	}
 	parseRule(z.object({ receivedMessage: Bubble.optional(), replyMessage: Bubble.optional() }), idata, 'interactive_schema', 'interactiveData')
 	if (idata.useLiveLayout !== undefined && typeof idata.useLiveLayout !== 'boolean') {
@@ -81,7 +77,7 @@ export async function checkInteractive(
 	}
 
 	if (idata.bid !== APPLE_BID) {
-		if (endpoint === 'authenticate') fail(400, 'interactive_bid', '/v1/authenticate takes Apple\'s business extension bid')
+		if (endpoint === 'authenticate') fail(400, 'interactive_bid', "/v1/authenticate takes Apple's business extension bid")
 		return { kind: 'custom', interactiveData: idata, fromDataRef: false, warnings: checkCustomApp(idata) }
 	}
 
@@ -128,7 +124,7 @@ export async function checkInteractive(
 			await checkPayment(data.payment, lookups)
 			break
 		case 'authenticate':
-			// Spec interactive §5.6: "Auth requests are sent to POST /v1/authenticate (not /message)" [C2].
+			// docs/apple-interactive.md §5.6: "Auth requests are sent to POST /v1/authenticate (not /message)" [C2].
 			if (endpoint !== 'authenticate') {
 				fail(400, 'authenticate_wrong_endpoint', 'authentication requests go to POST /v1/authenticate, not /v1/message')
 			}
@@ -164,14 +160,9 @@ function checkImages(idata: Record<string, unknown>, images: Array<{ identifier:
 	}
 }
 
-/** A reused dataRef (spec core §4.8): must be one this gateway answered with, for this business. */
+/** A reused dataRef (docs/apple-protocol.md §4.8): must be one this gateway answered with, for this business. */
 async function checkDataRef(ref: unknown, sourceId: string, lookups: GatewayLookups): Promise<InteractiveResult> {
-	const r = parseRule(
-		z.object({ url: z.string().min(1), owner: z.string().min(1), bid: z.string().min(1) }),
-		ref,
-		'data_ref_schema',
-		'interactiveDataRef',
-	)
+	const r = parseRule(z.object({ url: z.string().min(1), owner: z.string().min(1), bid: z.string().min(1) }), ref, 'data_ref_schema', 'interactiveDataRef')
 	const stored = await lookups.getDataRef(r.url)
 	if (!stored || stored.businessId !== sourceId || stored.dataRef.owner !== r.owner) {
 		return fail(400, 'data_ref_unknown', 'interactiveDataRef does not match a dataRef this gateway returned to this business')

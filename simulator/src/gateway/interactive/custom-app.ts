@@ -1,5 +1,5 @@
 /**
- * iMessage app (custom extension) messages (spec apple-msp-interactive.md §5.7): a bid of
+ * iMessage app (custom extension) messages (docs/apple-interactive.md §5.7): a bid of
  * the business's own extension, `appId`, `appName`, `URL` ≤ 64 KB, and no `data` (T-AMB logged
  * Apple's 400 "Third party interactive data disallows use of 'data'"). `appIcon` may be left out
  * (Apple's own sample does, and gets 200): accepted with a warning, the bubble has no icon.

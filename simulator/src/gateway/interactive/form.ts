@@ -1,5 +1,5 @@
 /**
- * Forms (spec apple-msp-interactive.md §5.8): `data.dynamic` with `template` `messageForms`
+ * Forms (docs/apple-interactive.md §5.8): `data.dynamic` with `template` `messageForms`
  * (COREZOID's `form` accepted, §7 conflict 6), a `version`, and `data.pages[]` whose
  * `pageIdentifier`s are unique strings under 20 characters; `type` select | picker |
  * datePicker | input; every `nextPageIdentifier` and `startPageIdentifier` names a page.
@@ -62,7 +62,7 @@ export function checkForm(value: unknown): void {
 	const start = form.data.startPageIdentifier ?? '0'
 	if (!ids.has(start)) fail(400, 'form_page_reference', `startPageIdentifier ${start} names no page`)
 	for (const p of form.data.pages) {
-		if ((p.type === 'select' || p.type === 'picker') && !(p.items?.length)) {
+		if ((p.type === 'select' || p.type === 'picker') && !p.items?.length) {
 			fail(400, 'form_schema', `page ${p.pageIdentifier} (${p.type}) needs items`)
 		}
 		const targets = [p.nextPageIdentifier, ...(p.items ?? []).map((i) => i.nextPageIdentifier)]

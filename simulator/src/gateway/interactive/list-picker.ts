@@ -1,5 +1,5 @@
 /**
- * List picker (spec apple-msp-interactive.md §5.2): `listPicker.sections[]` each with `title`,
+ * List picker (docs/apple-interactive.md §5.2): `listPicker.sections[]` each with `title`,
  * `order`, `multipleSelection`, `items[]`; item `identifier`, `order`, `title`, `subtitle`?,
  * `imageIdentifier`?, `style`. A bubble `receivedMessage.title` is required (pickers without a
  * title are rejected, §2.4). Keys are checked strictly so a misspelt key such as
@@ -42,11 +42,7 @@ export function checkListPicker(value: unknown, receivedTitle: string | undefine
 			if (!isObject(s)) continue
 			const wrong = Object.keys(s).find((k) => k !== 'items' && /item/i.test(k))
 			if (wrong && !('items' in s)) {
-				fail(
-					400,
-					'list_picker_key',
-					`Unexpected key '${wrong}' in listPicker.sections[${i}]; expected 'items' (array of list picker items)`,
-				)
+				fail(400, 'list_picker_key', `Unexpected key '${wrong}' in listPicker.sections[${i}]; expected 'items' (array of list picker items)`)
 			}
 		}
 	}

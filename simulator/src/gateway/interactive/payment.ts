@@ -1,5 +1,5 @@
 /**
- * Apple Pay (spec apple-msp-interactive.md §5.5): `data.payment` with `paymentRequest`
+ * Apple Pay (docs/apple-interactive.md §5.5): `data.payment` with `paymentRequest`
  * (`applePay.merchantIdentifier`, `supportedNetworks`, `merchantCapabilities`, `countryCode`,
  * `currencyCode`, `total`, amounts as decimal STRINGS), the opaque `merchantSession` obtained
  * from the payment-session endpoint, and `endpoints.paymentGatewayUrl` (required), which must
@@ -26,9 +26,7 @@ const Payment = z.object({
 		currencyCode: z.string().regex(/^[A-Z]{3}$/, 'currencyCode is an ISO 4217 code'),
 		total: LineItem,
 		lineItems: z.array(LineItem).optional(),
-		shippingMethods: z
-			.array(z.object({ label: nonEmptyString, amount, identifier: nonEmptyString, detail: z.string().optional() }))
-			.optional(),
+		shippingMethods: z.array(z.object({ label: nonEmptyString, amount, identifier: nonEmptyString, detail: z.string().optional() })).optional(),
 		requiredBillingContactFields: z.array(z.string()).optional(),
 		requiredShippingContactFields: z.array(z.string()).optional(),
 	}),

@@ -1,5 +1,5 @@
 /**
- * Quick reply (spec apple-msp-interactive.md §5.1): key `quick-reply` (hyphenated) with
+ * Quick reply (docs/apple-interactive.md §5.1): key `quick-reply` (hyphenated) with
  * `summaryText` and 2–5 `items` of `{identifier, title}`. The maximum 5 is [C1: LP]; the
  * minimum 2 is [U] but a one-button "choice" is no choice, and the brief asks to refuse it.
  */

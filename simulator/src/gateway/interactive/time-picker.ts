@@ -1,7 +1,7 @@
 /**
- * Time picker (spec apple-msp-interactive.md §5.3): key `event` with `timeslots[]` of
+ * Time picker (docs/apple-interactive.md §5.3): key `event` with `timeslots[]` of
  * `{identifier, startTime, duration}`. `startTime` is UTC without seconds, offset written
- * `+0000`: `yyyy-MM-dd'T'HH:mm+0000` (PRODUCT.md "Protocol decisions": that form outbound).
+ * `+0000`: `yyyy-MM-dd'T'HH:mm+0000` (docs/product.md "Protocol decisions": that form outbound).
  * Pickers without a title are rejected (§5.3, LP guidelines). Slots in the past are accepted with
  * a warning: Apple's own sample sends slots in 2022 and expects 200.
  */
