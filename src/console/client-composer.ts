@@ -275,6 +275,8 @@ function init() {
 	$('preview-device').addEventListener('change', showPreview)
 	$('as-json').addEventListener('change', function () { C.jsonText = null; C.jsonError = null; renderBuilder(); changed() })
 	$('send').addEventListener('click', send)
+	// Ctrl/Cmd+Enter anywhere in the composer sends (when Send is enabled).
+	$('composer').addEventListener('keydown', function (e) { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send() } })
 	$('attach-file').addEventListener('change', function (e) { var f = e.target.files[0]; if (f) upload(f); e.target.value = '' })
 	$('template-select').addEventListener('change', function () {
 		var t = (S.templates || []).find(function (x) { return x.id === $('template-select').value })
