@@ -7,16 +7,7 @@
  * from the clock: nothing is fetched (URL images and rich-link pages are resolved at send).
  */
 import { z } from 'zod'
-import {
-	asResolved,
-	fitToDevice,
-	preflight,
-	renderAppleBody,
-	RenderError,
-	type BusinessMessage,
-	type DeviceProfile,
-	type FitReason,
-} from '../apple/outbound'
+import { asResolved, fitToDevice, preflight, renderAppleBody, RenderError, type BusinessMessage, type DeviceProfile, type FitReason } from '../apple/outbound'
 import { AppError } from '../lib/errors'
 import { findUrls } from '../links/detect'
 import { parseMessageLikeSend } from '../messaging/schemas'

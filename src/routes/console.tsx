@@ -162,7 +162,10 @@ api.get('/b/:bid/conversations/:cid', async (c) => {
 	const { stub, state } = await ownConversation(c, c.req.param('cid'))
 	const q = readQuery(c, ThreadQuery)
 	// The newest page, then oldest first as the page shows it; `hasMore` says older ones exist.
-	const page = JSON.parse(await stub.consoleThread({ limit: q.limit, after: null, before: q.before ?? null, order: 'desc' })) as { data: unknown[]; hasMore: boolean }
+	const page = JSON.parse(await stub.consoleThread({ limit: q.limit, after: null, before: q.before ?? null, order: 'desc' })) as {
+		data: unknown[]
+		hasMore: boolean
+	}
 	return c.json({ state, thread: { data: page.data.reverse(), hasMore: page.hasMore } })
 })
 

@@ -50,7 +50,10 @@ afterAll(async () => {
 })
 
 async function simApi<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
-	const res = await fetch(`${simBase}/sim/api${path}`, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) })
+	const res = await fetch(`${simBase}/sim/api${path}`, {
+		method,
+		...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+	})
 	const text = await res.text()
 	if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`)
 	return (text ? JSON.parse(text) : {}) as T
@@ -131,7 +134,9 @@ describe('business console', () => {
 		// Keyboard: the row is a button; Enter opens the thread.
 		await row.focus()
 		await agent.keyboard.press('Enter')
-		await expect.poll(() => thread(agent).locator('[data-direction="inbound"] [data-testid="text"]').first().textContent()).toBe('Hi <script>alert(1)</script> pastries?')
+		await expect
+			.poll(() => thread(agent).locator('[data-direction="inbound"] [data-testid="text"]').first().textContent())
+			.toBe('Hi <script>alert(1)</script> pastries?')
 		expect(await agent.locator('script:not([src])').count()).toBe(0)
 
 		// List picker: the builder, a field error that blocks sending, the preview, Apple's JSON.
@@ -190,20 +195,31 @@ describe('business console', () => {
 		expect(await download.text()).toBe('hello from the customer')
 
 		// An image arrives as a thumbnail (loaded from our own origin under the page's CSP).
-		await simApi('POST', `/customers/${encodeURIComponent(customerId)}/attachments`, { businessId: BUSINESS, name: 'cake.png', mimeType: 'image/png', dataBase64: RED_PNG })
+		await simApi('POST', `/customers/${encodeURIComponent(customerId)}/attachments`, {
+			businessId: BUSINESS,
+			name: 'cake.png',
+			mimeType: 'image/png',
+			dataBase64: RED_PNG,
+		})
 		const thumb = thread(agent).locator('[data-testid="attachment-thumb"][alt="cake.png"]')
 		await thumb.waitFor({ timeout: 20_000 })
 		await expect.poll(() => thumb.evaluate((img: { complete: boolean; naturalWidth: number }) => (img.complete ? img.naturalWidth : 0))).toBe(16)
 
 		await byTestId(agent, 'message-type').selectOption('text')
-		await byTestId(agent, 'attach-file').setInputFiles({ name: 'menu.txt', mimeType: 'text/plain', buffer: toBuffer(new TextEncoder().encode('today: croissants')) as never })
+		await byTestId(agent, 'attach-file').setInputFiles({
+			name: 'menu.txt',
+			mimeType: 'text/plain',
+			buffer: toBuffer(new TextEncoder().encode('today: croissants')) as never,
+		})
 		await byTestId(agent, 'attached-file').waitFor()
 		await byTestId(agent, 'field-text').fill('Here is the menu')
 		// The customer sees the agent typing.
 		await byTestId(device, 'business-typing').waitFor({ timeout: 15_000 })
 		await sendFromConsole(agent, 'keyboard')
 		await expect
-			.poll(async () => JSON.stringify(await simApi('GET', `/customers/${encodeURIComponent(customerId)}/messages?businessId=${BUSINESS}`)), { timeout: 20_000 })
+			.poll(async () => JSON.stringify(await simApi('GET', `/customers/${encodeURIComponent(customerId)}/messages?businessId=${BUSINESS}`)), {
+				timeout: 20_000,
+			})
 			.toContain('menu.txt')
 
 		// A tapback shows on the message it targets.
@@ -236,7 +252,9 @@ describe('business console', () => {
 		await expect.poll(() => byTestId(agent, 'preview').getAttribute('data-rendered')).toBe('text')
 		expect(await byTestId(agent, 'preview-note').textContent()).toContain('(FORM)')
 		await byTestId(agent, 'preview-device').selectOption('iphone')
-		await expect.poll(() => byTestId(byTestId(agent, 'preview'), 'card-form').locator('li').allTextContents()).toEqual(['Topic: What is it about?', 'Date: When?'])
+		await expect
+			.poll(() => byTestId(byTestId(agent, 'preview'), 'card-form').locator('li').allTextContents())
+			.toEqual(['Topic: What is it about?', 'Date: When?'])
 
 		// The customer closes the conversation: the page refuses to send and says why.
 		await simApi('POST', `/customers/${encodeURIComponent(customerId)}/close`, { businessId: BUSINESS })

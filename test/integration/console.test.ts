@@ -139,10 +139,13 @@ describe('sign-in and isolation', () => {
 		expect(await chooser.text()).toContain('data-testid="choose-business"')
 		const c = customerId()
 		await postApple(textMessage(a.businessId, c, 'billing question', { intent: 'billing', group: 'vip' }))
-		await vi.waitFor(async () => {
-			const row = (await inbox(op)).find((r) => r.customerId === c) as (Row & { intent: string; group: string; deviceAgent: string }) | undefined
-			expect(row).toMatchObject({ intent: 'billing', group: 'vip', deviceAgent: 'iPhone OS', status: 'open', unread: 1 })
-		}, { timeout: 5000 })
+		await vi.waitFor(
+			async () => {
+				const row = (await inbox(op)).find((r) => r.customerId === c) as (Row & { intent: string; group: string; deviceAgent: string }) | undefined
+				expect(row).toMatchObject({ intent: 'billing', group: 'vip', deviceAgent: 'iPhone OS', status: 'open', unread: 1 })
+			},
+			{ timeout: 5000 },
+		)
 	})
 
 	it('an expired session is refused', async () => {
@@ -341,7 +344,9 @@ describe('composer', () => {
 		const { id } = (await res.json()) as { id: string }
 		await vi.waitFor(
 			async () => {
-				const body = (await (await agentA.api(`/conversations/${conv}`)).json()) as { thread: { data: { id: string; status: string; send?: { attempts: number; nextAttemptAt: string } }[] } }
+				const body = (await (await agentA.api(`/conversations/${conv}`)).json()) as {
+					thread: { data: { id: string; status: string; send?: { attempts: number; nextAttemptAt: string } }[] }
+				}
 				const msg = body.thread.data.find((m) => m.id === id)!
 				expect(msg.status).toBe('retrying')
 				expect(msg.send?.attempts).toBeGreaterThanOrEqual(1)

@@ -29,17 +29,32 @@ describe('console check', () => {
 	})
 
 	it('previews the fallback on the customer device and the original on a current iPhone', () => {
-		const message = { type: 'quickReply', prompt: 'Size?', items: [{ id: 's', title: 'Small' }, { id: 'l', title: 'Large' }], fallback: { type: 'text', text: 'Small or large?' } }
+		const message = {
+			type: 'quickReply',
+			prompt: 'Size?',
+			items: [
+				{ id: 's', title: 'Small' },
+				{ id: 'l', title: 'Large' },
+			],
+			fallback: { type: 'text', text: 'Small or large?' },
+		}
 		const r = checkMessage(message, customer)
 		expect(r.ok).toBe(true)
 		const by = Object.fromEntries(r.devices.map((d) => [d.key, d]))
-		expect(by.customer).toMatchObject({ rendered: 'fallback', reason: { code: 'device_lacks_capability', detail: 'QUICK' }, message: { type: 'text', text: 'Small or large?' } })
+		expect(by.customer).toMatchObject({
+			rendered: 'fallback',
+			reason: { code: 'device_lacks_capability', detail: 'QUICK' },
+			message: { type: 'text', text: 'Small or large?' },
+		})
 		expect(by.iphone).toMatchObject({ rendered: 'original', appleBody: { type: 'interactive', destinationId: 'urn:mbid:AQAAY-x', sourceId: 'biz' } })
 		expect(by.mac!.rendered).toBe('original')
 	})
 
 	it('names the rich links a text becomes, unless richLinks is false', () => {
-		expect(checkMessage({ type: 'text', text: 'see https://example.com/x and www.example.org' }, customer).richLinks).toEqual(['https://example.com/x', 'https://www.example.org/'])
+		expect(checkMessage({ type: 'text', text: 'see https://example.com/x and www.example.org' }, customer).richLinks).toEqual([
+			'https://example.com/x',
+			'https://www.example.org/',
+		])
 		expect(checkMessage({ type: 'text', text: 'see https://example.com/x', richLinks: false }, customer).richLinks).toEqual([])
 	})
 
