@@ -177,6 +177,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     MSP (business API, webhooks)  http://localhost:${MSP_PORT}   docs: http://localhost:${MSP_PORT}/docs
     Simulated iPhone              http://localhost:${SIM_PORT}/device   (business id: ${demo.businessId})
     Webhook inbox                 http://localhost:${SIM_PORT}/inbox
+    Business console              http://localhost:${MSP_PORT}/console   (sign in with the demo API key below)
     Demo business API key         ${demo.apiKey}   (also in ${DEMO_FILE})
 `)
 }

@@ -29,7 +29,7 @@ function formPage(p) {
 		parts.push(input('Required', p + '.options.required', { kind: 'checkbox' }), input('Placeholder', p + '.options.placeholder'),
 			input('Maximum characters', p + '.options.maximumCharacterCount', { kind: 'number' }))
 	}
-	return [el('div', { style: 'flex-basis:100%' }, parts)]
+	return [el('div', { class: 'full' }, parts)]
 }
 
 BUILDERS.form = function () {

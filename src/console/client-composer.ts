@@ -85,7 +85,7 @@ var BUILDERS = {
 	listPicker: function () {
 		return [input('Title', 'title'), input('Subtitle', 'subtitle'),
 			listEditor('Section', 'sections', function (n) { return { title: 'Section ' + (n + 1), items: [] } }, function (p) {
-				return [el('div', { style: 'flex-basis:100%' }, [input('Section title', p + '.title'), input('Multiple selection', p + '.multipleSelection', { kind: 'checkbox' }),
+				return [el('div', { class: 'full' }, [input('Section title', p + '.title'), input('Multiple selection', p + '.multipleSelection', { kind: 'checkbox' }),
 					listEditor('Item', p + '.items', function (n) { return { id: 'item-' + Date.now().toString(36) + n, title: '' } }, function (q) {
 						return [input('Id', q + '.id'), input('Title', q + '.title'), input('Subtitle', q + '.subtitle'), input('Image (https or data: URL)', q + '.image')]
 					})])]
@@ -275,6 +275,8 @@ function init() {
 	$('preview-device').addEventListener('change', showPreview)
 	$('as-json').addEventListener('change', function () { C.jsonText = null; C.jsonError = null; renderBuilder(); changed() })
 	$('send').addEventListener('click', send)
+	// Ctrl/Cmd+Enter anywhere in the composer sends (when Send is enabled).
+	$('composer').addEventListener('keydown', function (e) { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); send() } })
 	$('attach-file').addEventListener('change', function (e) { var f = e.target.files[0]; if (f) upload(f); e.target.value = '' })
 	$('template-select').addEventListener('change', function () {
 		var t = (S.templates || []).find(function (x) { return x.id === $('template-select').value })

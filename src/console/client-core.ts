@@ -137,11 +137,12 @@ function loadThread() {
 		if (!r.ok || S.current !== id) return
 		S.state = r.json.state
 		S.thread = r.json.thread.data
+		S.threadHasMore = r.json.thread.hasMore
 		S.lastSeq = S.state.lastSequence
 		S.summary = S.convs.get(id) || null
 		renderThread()
-		var inbound = S.thread.filter(function (m) { return m.direction === 'inbound' && m.type !== 'typing_start' && m.type !== 'typing_end' }).length
 		var known = S.convs.get(id)
+		var inbound = known ? known.inboundCount : S.thread.filter(function (m) { return m.direction === 'inbound' && m.type !== 'typing_start' && m.type !== 'typing_end' }).length
 		if (!known || known.unread > 0) api('POST', '/conversations/' + id + '/read', { inboundCount: inbound })
 	}).finally(function () {
 		S.loadingThread = false

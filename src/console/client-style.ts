@@ -43,6 +43,7 @@ button:disabled{background:#aaa;border-color:#999;color:#fff;cursor:not-allowed}
 .builder .field{display:flex;flex-direction:column;margin:.25rem 0}
 .builder .item{display:flex;flex-wrap:wrap;gap:.3rem;align-items:flex-end;margin:.2rem 0}
 .builder .item .field{flex:1 1 7rem}
+.builder .item .full{flex-basis:100%}
 [aria-invalid=true]{border-color:#b00020!important;background:#fff4f4}
 .field-error{color:#b00020;font-size:.8rem}
 .errors{color:#b00020;padding-left:1.1rem}.warnings{color:#8a5a00;padding-left:1.1rem}
@@ -55,6 +56,7 @@ pre{white-space:pre-wrap;word-break:break-all;font-size:.75rem;max-height:18rem;
 .row{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;margin:.35rem 0}
 .actions{justify-content:flex-end}
 .attached{list-style:none;padding:0;margin:0}
+img.item-img{width:2rem;height:2rem;object-fit:cover;border-radius:4px;vertical-align:middle;margin-right:.3rem}
 img.thumb{max-width:12rem;max-height:10rem;display:block;border-radius:8px}
 @media (max-width:1100px){main.console{grid-template-columns:minmax(12rem,18rem) 1fr}.composer{grid-column:1/-1}}
 @media (max-width:700px){main.console{grid-template-columns:1fr;padding:.4rem}.messages{max-height:none}.msg{max-width:100%}}

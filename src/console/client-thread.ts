@@ -4,10 +4,22 @@
  * target, attachments as thumbnails or download links) and the same cards for the preview.
  */
 export const CLIENT_THREAD = String.raw`
+var WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
+var MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+/** A slot in the event's own zone (the offset written in its start), as the device shows it with timezoneOffset. */
 function fmtSlot(s) {
-	var d = new Date(s.start)
-	var label = isNaN(d) ? s.start : d.toUTCString().replace(/:00 GMT$/, ' UTC')
-	return label + ' (' + Math.round((s.durationSeconds || 0) / 60) + ' min)'
+	var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.exec(String(s.start || ''))
+	var mins = ' (' + Math.round((s.durationSeconds || 0) / 60) + ' min)'
+	if (!m) return String(s.start) + mins
+	var day = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]))
+	var zone = m[6] === 'Z' || /^[+-]00:?00$/.test(m[6]) ? 'UTC' : 'UTC' + m[6]
+	return WEEKDAYS[day.getUTCDay()] + ', ' + (+m[3]) + ' ' + MONTHS[+m[2] - 1] + ' ' + m[1] + ' ' + m[4] + ':' + m[5] + ' ' + zone + mins
+}
+
+function itemImage(ref) {
+	if (!ref) return null
+	// The page's CSP loads images from this origin and data: URLs only; others are fetched at send.
+	return /^data:image\//.test(ref) ? el('img', { class: 'item-img', src: ref, alt: '' }) : el('span', { class: 'small muted', text: ' [image from URL]' })
 }
 
 /** A business message (or what a device is sent instead) as a card; text only, never markup. */
@@ -24,7 +36,7 @@ function card(m) {
 			return el('div', { class: 'card', testid: 'card-listPicker' }, [el('h4', { text: m.title || '' }), m.subtitle ? el('div', { class: 'small', text: m.subtitle }) : null]
 				.concat((m.sections || []).map(function (s) {
 					return el('div', null, [el('strong', { class: 'small', text: (s.title || '') + (s.multipleSelection ? ' (choose several)' : '') }),
-						el('ul', null, (s.items || []).map(function (i) { return el('li', { testid: 'preview-item', text: (i.title || '') + (i.subtitle ? ' — ' + i.subtitle : '') }) }))])
+						el('ul', null, (s.items || []).map(function (i) { return el('li', null, [itemImage(i.image), el('span', { testid: 'preview-item', text: (i.title || '') + (i.subtitle ? ' — ' + i.subtitle : '') })]) }))])
 				})))
 		case 'timePicker':
 			return el('div', { class: 'card', testid: 'card-timePicker' }, [el('h4', { text: m.title || '' }), m.subtitle ? el('div', { class: 'small', text: m.subtitle }) : null,
@@ -128,6 +140,7 @@ function renderThread() {
 		li.appendChild(el('span', { class: 'meta' }, [when(m.createdAt), m.direction === 'outbound' ? ' · ' : '', m.direction === 'outbound' ? sendState(m) : null]))
 		items.push(li)
 	})
+	if (S.threadHasMore) items.unshift(el('li', { class: 'notice', text: 'Older messages are not shown here; the business API pages through the full history.' }))
 	var atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40
 	list.replaceChildren.apply(list, items)
 	if (atBottom || items.length < 30) list.scrollTop = list.scrollHeight

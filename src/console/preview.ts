@@ -1,23 +1,16 @@
 /**
- * The composer's check as the agent types (docs/console.md "Composer"): the same schema,
- * preflight and warnings `POST /v1/messages` applies (apple/outbound, messaging/warnings),
+ * The composer's check as the agent types (docs/console.md "Composer"): the same parse,
+ * preflight and warnings `POST /v1/messages` applies (messaging/schemas.ts, apple/outbound,
+ * messaging/warnings.ts),
  * then, per device, what device fitting makes of the message (original, the business's
  * fallback, or derived text, with the reason) and the JSON Apple would receive. Pure apart
  * from the clock: nothing is fetched (URL images and rich-link pages are resolved at send).
  */
 import { z } from 'zod'
-import {
-	asResolved,
-	BusinessMessageSchema,
-	fitToDevice,
-	preflight,
-	renderAppleBody,
-	RenderError,
-	type BusinessMessage,
-	type DeviceProfile,
-	type FitReason,
-} from '../apple/outbound'
+import { asResolved, fitToDevice, preflight, renderAppleBody, RenderError, type BusinessMessage, type DeviceProfile, type FitReason } from '../apple/outbound'
+import { AppError } from '../lib/errors'
 import { findUrls } from '../links/detect'
+import { parseMessageLikeSend } from '../messaging/schemas'
 import { bodyPath, sendWarnings } from '../messaging/warnings'
 
 /** The devices the preview can switch to; mirrors the simulator's profiles (simulator/src/device/devices.ts). */
@@ -60,8 +53,16 @@ export interface CheckResult {
 	devices: DevicePreview[]
 }
 
-const zodIssues = (issues: z.core.$ZodIssue[]): Issue[] =>
-	issues.slice(0, 50).map((i) => ({ path: ['message', ...i.path.map(String)].join('.'), message: i.message }))
+/** The send's own parse (messaging/schemas.ts): its 400/422 details, with the same `message.…` paths. */
+function parseLikeSend(raw: unknown): { message: BusinessMessage } | { errors: Issue[] } {
+	try {
+		return { message: parseMessageLikeSend(raw) }
+	} catch (err) {
+		if (!(err instanceof AppError)) throw err
+		const details = Array.isArray(err.details) ? (err.details as Issue[]) : []
+		return { errors: details.length > 0 ? details : [{ path: 'message', message: err.message }] }
+	}
+}
 
 export interface CustomerDevice {
 	customerId: string
@@ -72,9 +73,9 @@ export interface CustomerDevice {
 }
 
 export function checkMessage(raw: unknown, customer: CustomerDevice, now = Date.now()): CheckResult {
-	const parsed = BusinessMessageSchema.safeParse(raw)
-	if (!parsed.success) return { ok: false, errors: zodIssues(parsed.error.issues), warnings: [], richLinks: [], devices: [] }
-	const message: BusinessMessage = parsed.data
+	const parsed = parseLikeSend(raw)
+	if ('errors' in parsed) return { ok: false, errors: parsed.errors, warnings: [], richLinks: [], devices: [] }
+	const message = parsed.message
 	// The API's paths (`sections.0.items.1.title`), so each lands on the builder's field.
 	const errors = preflight(message, { now }).map((p) => ({ path: bodyPath(p.path), message: p.message }))
 	const warnings = sendWarnings(message, now)

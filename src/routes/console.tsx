@@ -153,15 +153,20 @@ async function ownConversation(c: { env: Env; var: { business: BusinessRecord } 
 }
 
 const ThreadQuery = z.object({
-	after: z.coerce.number().int().min(0).optional(),
+	/** Older than this sequence (paging back); the newest messages without it. */
+	before: z.coerce.number().int().min(1).optional(),
 	limit: z.coerce.number().int().min(1).max(500).default(200),
 })
 
 api.get('/b/:bid/conversations/:cid', async (c) => {
 	const { stub, state } = await ownConversation(c, c.req.param('cid'))
 	const q = readQuery(c, ThreadQuery)
-	const thread = JSON.parse(await stub.consoleThread({ limit: q.limit, after: q.after ?? null, before: null, order: 'asc' })) as unknown
-	return c.json({ state, thread })
+	// The newest page, then oldest first as the page shows it; `hasMore` says older ones exist.
+	const page = JSON.parse(await stub.consoleThread({ limit: q.limit, after: null, before: q.before ?? null, order: 'desc' })) as {
+		data: unknown[]
+		hasMore: boolean
+	}
+	return c.json({ state, thread: { data: page.data.reverse(), hasMore: page.hasMore } })
 })
 
 const ReadBody = z.strictObject({ inboundCount: z.number().int().min(0) })

@@ -1,14 +1,17 @@
 /**
  * The business console in headless Chromium, end to end with the simulator (docs/console.md):
- * the MSP (test/browser/worker-entry.ts) and the simulator Worker are each bundled with
- * esbuild and served by Miniflare (workerd) on loopback, wired to each other by URL as
+ * the MSP and the simulator Worker wired to each other on loopback (msp-sim-stack.mjs), as
  * `npm run dev` wires them. The agent signs in with the business's API key; the customer acts
  * through the simulator's API (writing, attachments, device switch) and its device page
  * (picking from the list and time pickers), as a person would.
+ *
+ *   UPDATE_SCREENSHOT=1 npx vitest run -c test/browser/vitest.config.ts test/browser/console.e2e.ts
+ * rewrites docs/screenshot-console.png.
  */
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startConsoleStack, toBuffer, type ConsoleStack } from './console-stack.mjs'
+import { toBuffer } from '../e2e/helpers/files.mjs'
+import { startMspAndSimulator, type MspSimStack } from './msp-sim-stack.mjs'
 
 const ADMIN_TOKEN = 'console-admin-token-0123456789abcdef01234'
 const MSP_ID = 'console-browser-msp'
@@ -16,17 +19,20 @@ const SECRET = 'Y29uc29sZS1icm93c2VyLXNlY3JldC0zMi1ieXRlcyE='
 const BUSINESS = 'console-demo'
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
 const SCREENSHOT = 'docs/screenshot-console.png'
+const UPDATE_SCREENSHOT = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.UPDATE_SCREENSHOT === '1'
+/** A 16×16 red PNG. */
+const RED_PNG = 'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAFklEQVR4nGO4ziBKEmIY1TCqYfhqAAA6RuwB4ondvQAAAABJRU5ErkJggg=='
 
-let stack: ConsoleStack
+let stack: MspSimStack
 let browser: Browser
 let msp: string
 let simBase: string
 let apiKey: string
 
 beforeAll(async () => {
-	stack = await startConsoleStack({ mspId: MSP_ID, secret: SECRET, adminToken: ADMIN_TOKEN })
-	msp = stack.msp
-	simBase = stack.sim
+	stack = await startMspAndSimulator({ mspId: MSP_ID, secret: SECRET, adminToken: ADMIN_TOKEN })
+	msp = stack.mspUrl
+	simBase = stack.simUrl
 	const created = await fetch(`${msp}/admin/businesses`, {
 		method: 'POST',
 		headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
@@ -53,6 +59,8 @@ async function simApi<T = Record<string, unknown>>(method: string, path: string,
 	return (text ? JSON.parse(text) : {}) as T
 }
 
+const pageErrors: string[] = []
+
 const byTestId = (scope: Page | Locator, id: string) => scope.locator(`[data-testid="${id}"]`)
 
 /** A page that reaches only our two loopback Workers: no CDN, no fonts. */
@@ -68,6 +76,11 @@ async function newPage(width = 1280, height = 900): Promise<Page> {
 	page.on('dialog', (d) => {
 		throw new Error(`unexpected dialog: ${d.message()}`)
 	})
+	// CSP violations and script errors show up as console errors.
+	page.on('console', (m) => {
+		if (m.type() === 'error') pageErrors.push(`${page.url()}: ${m.text()}`)
+	})
+	page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`))
 	return page
 }
 
@@ -93,11 +106,12 @@ async function waitSendable(page: Page): Promise<void> {
 	await expect.poll(() => byTestId(page, 'send').isEnabled(), { timeout: 10_000 }).toBe(true)
 }
 
-async function sendFromConsole(page: Page): Promise<Locator> {
+async function sendFromConsole(page: Page, how: 'double-click' | 'keyboard' = 'double-click'): Promise<Locator> {
 	const before = await thread(page).locator('[data-direction="outbound"]').count()
 	await waitSendable(page)
 	// A double click still sends once (one Idempotency-Key per draft; the button disables itself).
-	await byTestId(page, 'send').dblclick()
+	if (how === 'keyboard') await page.keyboard.press('Control+Enter')
+	else await byTestId(page, 'send').dblclick()
 	await expect.poll(() => byTestId(page, 'send-status').textContent()).toMatch(/^Sent/)
 	await expect.poll(() => thread(page).locator('[data-direction="outbound"]').count()).toBe(before + 1)
 	const msg = thread(page).locator('[data-direction="outbound"]').last()
@@ -117,7 +131,9 @@ describe('business console', () => {
 		await row.waitFor()
 		await expect.poll(() => byTestId(row, 'last-message').textContent()).toBe('Hi <script>alert(1)</script> pastries?')
 		await expect.poll(() => byTestId(row, 'unread').textContent()).toBe('1')
-		await row.click()
+		// Keyboard: the row is a button; Enter opens the thread.
+		await row.focus()
+		await agent.keyboard.press('Enter')
 		await expect
 			.poll(() => thread(agent).locator('[data-direction="inbound"] [data-testid="text"]').first().textContent())
 			.toBe('Hi <script>alert(1)</script> pastries?')
@@ -178,17 +194,28 @@ describe('business console', () => {
 		expect(download.headers.get('content-disposition')).toMatch(/^attachment;/)
 		expect(await download.text()).toBe('hello from the customer')
 
+		// An image arrives as a thumbnail (loaded from our own origin under the page's CSP).
+		await simApi('POST', `/customers/${encodeURIComponent(customerId)}/attachments`, {
+			businessId: BUSINESS,
+			name: 'cake.png',
+			mimeType: 'image/png',
+			dataBase64: RED_PNG,
+		})
+		const thumb = thread(agent).locator('[data-testid="attachment-thumb"][alt="cake.png"]')
+		await thumb.waitFor({ timeout: 20_000 })
+		await expect.poll(() => thumb.evaluate((img: { complete: boolean; naturalWidth: number }) => (img.complete ? img.naturalWidth : 0))).toBe(16)
+
 		await byTestId(agent, 'message-type').selectOption('text')
 		await byTestId(agent, 'attach-file').setInputFiles({
 			name: 'menu.txt',
 			mimeType: 'text/plain',
-			buffer: toBuffer(new TextEncoder().encode('today: croissants')),
+			buffer: toBuffer(new TextEncoder().encode('today: croissants')) as never,
 		})
 		await byTestId(agent, 'attached-file').waitFor()
 		await byTestId(agent, 'field-text').fill('Here is the menu')
 		// The customer sees the agent typing.
 		await byTestId(device, 'business-typing').waitFor({ timeout: 15_000 })
-		await sendFromConsole(agent)
+		await sendFromConsole(agent, 'keyboard')
 		await expect
 			.poll(async () => JSON.stringify(await simApi('GET', `/customers/${encodeURIComponent(customerId)}/messages?businessId=${BUSINESS}`)), {
 				timeout: 20_000,
@@ -215,7 +242,8 @@ describe('business console', () => {
 		expect(await byTestId(fallback, 'rendered').textContent()).toBe('Sent as text — device_lacks_capability (QUICK)')
 		await byTestId(agent, 'message-type').selectOption('listPicker')
 		await waitSendable(agent)
-		await agent.screenshot({ path: SCREENSHOT, fullPage: true })
+		// Rewritten only on request, like the device screenshot (UPDATE_SCREENSHOT=1).
+		await agent.screenshot(UPDATE_SCREENSHOT ? { path: SCREENSHOT, fullPage: true } : { fullPage: true })
 
 		// The form builder: pages of each type, previewed as the device shows them.
 		await byTestId(agent, 'message-type').selectOption('form')
@@ -238,6 +266,7 @@ describe('business console', () => {
 		// Phone width: no sideways scrolling.
 		await agent.setViewportSize({ width: 390, height: 844 })
 		expect(await agent.evaluate('document.documentElement.scrollWidth <= window.innerWidth + 1')).toBe(true)
+		expect(pageErrors.filter((e) => e.startsWith(msp))).toEqual([])
 		await device.context().close()
 		await agent.context().close()
 	}, 180_000)

@@ -58,6 +58,7 @@ export async function startMspAndSimulator({ mspId, secret, adminToken }) {
 			BUSINESS: { className: 'Business', useSQLite: true },
 			WATCHLIST: { className: 'Watchlist', useSQLite: true },
 			INVITATIONS: { className: 'Invitations', useSQLite: true },
+			CONSOLE_HUB: { className: 'ConsoleHub', useSQLite: true },
 		},
 		queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks' },
 		queueConsumers: {

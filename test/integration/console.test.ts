@@ -131,6 +131,23 @@ describe('sign-in and isolation', () => {
 		await vi.waitFor(async () => expect((await inbox(op)).map((r) => r.conversationId)).toEqual([convB]), { timeout: 5000 })
 	})
 
+	it('the operator without a business gets the chooser; the inbox row carries intent, group and device', async () => {
+		const op = new Agent(a.businessId)
+		await op.login(ADMIN_TOKEN)
+		const chooser = await op.fetch('/console')
+		expect(chooser.status).toBe(200)
+		expect(await chooser.text()).toContain('data-testid="choose-business"')
+		const c = customerId()
+		await postApple(textMessage(a.businessId, c, 'billing question', { intent: 'billing', group: 'vip' }))
+		await vi.waitFor(
+			async () => {
+				const row = (await inbox(op)).find((r) => r.customerId === c) as (Row & { intent: string; group: string; deviceAgent: string }) | undefined
+				expect(row).toMatchObject({ intent: 'billing', group: 'vip', deviceAgent: 'iPhone OS', status: 'open', unread: 1 })
+			},
+			{ timeout: 5000 },
+		)
+	})
+
 	it('an expired session is refused', async () => {
 		const cfg = config()
 		const stale = new Agent(a.businessId)
@@ -317,6 +334,27 @@ describe('composer', () => {
 			{ timeout: 5000 },
 		)
 	})
+
+	it('a message Apple answers 503 shows as retrying with its next attempt time', async () => {
+		const c = customerId()
+		await postApple(textMessage(a.businessId, c, 'hello again'))
+		const conv = (await conversationOf(a.businessId, c).state())!.conversationId
+		apple.answer = () => new Response('busy', { status: 503 })
+		const res = await agentA.api('/messages', { method: 'POST', json: { customerId: c, message: { type: 'text', text: 'patience' } } })
+		const { id } = (await res.json()) as { id: string }
+		await vi.waitFor(
+			async () => {
+				const body = (await (await agentA.api(`/conversations/${conv}`)).json()) as {
+					thread: { data: { id: string; status: string; send?: { attempts: number; nextAttemptAt: string } }[] }
+				}
+				const msg = body.thread.data.find((m) => m.id === id)!
+				expect(msg.status).toBe('retrying')
+				expect(msg.send?.attempts).toBeGreaterThanOrEqual(1)
+				expect(Date.parse(msg.send!.nextAttemptAt)).toBeGreaterThan(Date.now() - 1000)
+			},
+			{ timeout: 10_000, interval: 200 },
+		)
+	}, 15_000)
 
 	it('saves a template and lists it for "start from a template"', async () => {
 		const message = {
