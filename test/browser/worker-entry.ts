@@ -1,6 +1,5 @@
 /**
- * The Worker as the browser tests serve it: the real entry, with the hosted sub-app in
- * front for its paths until src/app.ts mounts it (then this can re-export src/index), and
+ * The Worker as the browser tests serve it: the real entry (src/index.ts), plus
  * two test-only routes under /__test/ that stand in for what has no HTTP surface yet: start
  * an authentication request as the send path will (prepareHosted), and read its outcome.
  * This file is bundled only for test/browser; it is not part of the product.
@@ -12,11 +11,8 @@ import { getConfig, type Env } from '../../src/context'
 import { prepareHosted } from '../../src/hosted'
 import { openOutcome } from '../../src/hosted/outcome'
 import worker from '../../src/index'
-import { hosted } from '../../src/routes/hosted'
 
 export { Business, ConsoleHub, Conversation, Invitations, Watchlist } from '../../src/index'
-
-const HOSTED_PATH = /^\/(landing|landingPage)(\/|$)|^\/hosted(\/|$)/
 
 const BeginAuth = z.object({ businessId: z.string(), returnToken: z.boolean() })
 
@@ -64,8 +60,7 @@ async function testRoute(req: Request, env: Env): Promise<Response> {
 export default {
 	...worker,
 	fetch(req, env, ctx) {
-		const path = new URL(req.url).pathname
-		if (path.startsWith('/__test/')) return testRoute(req, env)
-		return HOSTED_PATH.test(path) ? hosted.fetch(req, env, ctx) : worker.fetch(req, env, ctx)
+		if (new URL(req.url).pathname.startsWith('/__test/')) return testRoute(req, env)
+		return worker.fetch(req, env, ctx)
 	},
 } satisfies ExportedHandler<Env, unknown>
