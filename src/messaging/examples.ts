@@ -1,7 +1,7 @@
 /**
  * One example of `POST /v1/messages` per message type, shown in the OpenAPI document and the
  * `/docs` reference. A test parses each with the send's schema, so they stay valid
- * (test/integration/openapi.test.ts; docs/api.md "Examples").
+ * (test/integration/openapi.test.ts; docs/api.md "How the document is made").
  */
 import type { SendMessageRequest } from './schemas'
 

@@ -94,7 +94,9 @@ export function parseMessageLikeSend(message: unknown): z.output<typeof Business
 /** A template preview's answer (preview.ts): what a send of the filled message would carry. */
 export const PreviewSchema = z
 	.object({
-		valid: z.literal(true).meta({ description: 'Always true: a message that a send would refuse is refused here the same way (400 or 422).', deprecated: true }),
+		valid: z
+			.literal(true)
+			.meta({ description: 'Always true: a message that a send would refuse is refused here the same way (400 or 422).', deprecated: true }),
 		problems: z.array(FieldProblemSchema).max(0).meta({ description: 'Always empty, for the same reason.', deprecated: true }),
 		warnings: z.array(SendWarningSchema).meta({ description: 'What a send of this message would carry in `warnings`.' }),
 		message: BusinessMessageSchema,

@@ -147,7 +147,8 @@ const signedDownload = createRoute({
 	tags: ['Attachments'],
 	security: [],
 	summary: 'Download by signed link',
-	description: 'The link `message.received` gives for each attachment: no API key, valid until its `urlExpiresAt`. The same download headers as `GET /v1/attachments/{id}`.',
+	description:
+		'The link `message.received` gives for each attachment: no API key, valid until its `urlExpiresAt`. The same download headers as `GET /v1/attachments/{id}`.',
 	request: { params: z.object({ token: z.string().meta({ param: { name: 'token', in: 'path' }, description: 'The signed, expiring token of the link.' }) }) },
 	responses: {
 		200: { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },

@@ -29,8 +29,27 @@ const parsed = <T>(schema: { safeParse: (v: unknown) => { success: boolean; erro
 describe('the document matches what the platform does', () => {
 	it('events, the send answer, the conversation, its history, a template and its preview', async () => {
 		const c = customerId()
-		expect((await postApple(textMessage(biz.businessId, c, 'hello', { locale: 'en_US' }), { headers: { 'capability-list': 'LIST,TIME,QUICK', 'device-agent': 'iPhone OS' } })).status).toBe(200)
-		const send = await businessFetch(biz.apiKey, '/v1/messages', { method: 'POST', json: { customerId: c, message: { type: 'quickReply', prompt: 'Pick', items: [{ id: 'a', title: 'A' }, { id: 'b', title: 'B' }] } } })
+		expect(
+			(
+				await postApple(textMessage(biz.businessId, c, 'hello', { locale: 'en_US' }), {
+					headers: { 'capability-list': 'LIST,TIME,QUICK', 'device-agent': 'iPhone OS' },
+				})
+			).status,
+		).toBe(200)
+		const send = await businessFetch(biz.apiKey, '/v1/messages', {
+			method: 'POST',
+			json: {
+				customerId: c,
+				message: {
+					type: 'quickReply',
+					prompt: 'Pick',
+					items: [
+						{ id: 'a', title: 'A' },
+						{ id: 'b', title: 'B' },
+					],
+				},
+			},
+		})
 		expect(send.status).toBe(202)
 		const accepted = (await send.json()) as { conversationId: string }
 		parsed(SendResponseSchema, accepted)
@@ -47,9 +66,27 @@ describe('the document matches what the platform does', () => {
 		parsed(ConversationSchema, await (await businessFetch(biz.apiKey, `/v1/conversations/${accepted.conversationId}`)).json())
 		parsed(MessagePageSchema, await (await businessFetch(biz.apiKey, `/v1/conversations/${accepted.conversationId}/messages`)).json())
 
-		const template = await (await businessFetch(biz.apiKey, '/v1/templates', { method: 'POST', json: { name: 't', message: { type: 'quickReply', prompt: '{{q}}', items: [{ id: 'a', title: 'A' }, { id: 'b', title: 'B' }] } } })).json()
+		const template = await (
+			await businessFetch(biz.apiKey, '/v1/templates', {
+				method: 'POST',
+				json: {
+					name: 't',
+					message: {
+						type: 'quickReply',
+						prompt: '{{q}}',
+						items: [
+							{ id: 'a', title: 'A' },
+							{ id: 'b', title: 'B' },
+						],
+					},
+				},
+			})
+		).json()
 		parsed(TemplateSchema, template)
-		const preview = await businessFetch(biz.apiKey, `/v1/templates/${(template as { id: string }).id}/preview`, { method: 'POST', json: { variables: { q: 'Pick?' } } })
+		const preview = await businessFetch(biz.apiKey, `/v1/templates/${(template as { id: string }).id}/preview`, {
+			method: 'POST',
+			json: { variables: { q: 'Pick?' } },
+		})
 		expect(preview.status).toBe(200)
 		parsed(PreviewSchema, await preview.json())
 	})

@@ -237,7 +237,8 @@ describe('validation through the declared routes keeps the error envelope', () =
 		expect(await status('/v1/templates/tpl_bad-id/preview', { method: 'POST', json: {} })).toBe(404)
 		expect(await status('/v1/deliveries/failed?limit=0')).toBe(400)
 		expect(await status('/v1/deliveries/failed?cursor=%%%')).toBe(400)
-		const admin = (path: string, token = ADMIN_TOKEN) => exports.default.fetch(`https://msp.test/admin${path}`, { headers: { authorization: `Bearer ${token}` } })
+		const admin = (path: string, token = ADMIN_TOKEN) =>
+			exports.default.fetch(`https://msp.test/admin${path}`, { headers: { authorization: `Bearer ${token}` } })
 		expect((await admin('/businesses/bad%20id')).status).toBe(400)
 		expect((await admin('/businesses/unknown-business')).status).toBe(404)
 		expect((await admin('/businesses/unknown-business', 'wrong-token')).status).toBe(403)
