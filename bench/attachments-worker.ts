@@ -14,12 +14,13 @@
  */
 import { counterBlock, parseAttachmentKey } from '../src/apple/attachment-cipher'
 import { aesCtrPump } from '../src/apple/ctr-pump'
-import { locatorSignature } from '../src/apple/mmcs'
+import { locatorSignature } from '../src/apple/mmcs-signature'
 import { InboundAttachmentSchema } from '../src/apple/inbound'
 import { mmcsClientFor } from '../src/attachments/client'
 import { stageInboundAttachment } from '../src/attachments/inbound'
 import { prepareOutboundAttachment } from '../src/attachments/outbound'
-import { attachmentKey, newAttachmentId, putKnownLength } from '../src/attachments/r2-staging'
+import { attachmentKey, newAttachmentId } from '../src/attachments/attachment-meta'
+import { putKnownLength } from '../src/attachments/r2-staging'
 import type { Env } from '../src/context'
 
 const BUSINESS = 'bench-business'
