@@ -186,6 +186,7 @@ export async function startStack() {
 		died.catch(() => {})
 		await Promise.race([Promise.all([waitFor(`${mspUrl}/health`, 120_000), waitFor(`${simUrl}/device`, 120_000)]), died])
 		const demo = await provisionDemo({ adminToken: vars.ADMIN_TOKEN, mspPort, simPort, file: join(dir, 'demo.json') })
+		await inboundReady(mspUrl)
 		return {
 			info: {
 				mspUrl,
@@ -212,3 +213,22 @@ export const updateScreenshot = () => process.env.UPDATE_SCREENSHOT === '1'
 
 /** Print the Workers' output even when every test passed. */
 export const showLogs = () => process.env.E2E_LOGS === '1'
+
+/**
+ * wrangler dev may still swap its Worker just after /health answers (its proxy then says 503
+ * for a few milliseconds); the simulator, like Apple, reports a 503 as "Not Delivered" and
+ * does not retry. Wait until the inbound route itself answers (401 without a token), bounded.
+ */
+async function inboundReady(mspUrl, deadline = Date.now() + 30_000) {
+	let consecutive = 0
+	while (Date.now() < deadline) {
+		const status = await fetch(`${mspUrl}/message`, { method: 'POST' }).then(
+			(r) => r.status,
+			() => 0,
+		)
+		consecutive = status === 401 ? consecutive + 1 : 0
+		if (consecutive >= 3) return
+		await new Promise((r) => setTimeout(r, 200))
+	}
+	throw new Error(`${mspUrl}/message did not answer 401 within 30 s`)
+}
