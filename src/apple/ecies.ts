@@ -5,7 +5,7 @@
  * what Apple calls `eciesEncryptionCofactorVariableIVX963SHA256AESGCM`:
  *
  * - Curve P-384 (secp384r1). `responseEncryptionKey` = base64 of the X9.62 uncompressed point
- *   `0x04 ‖ X ‖ Y` (97 bytes), one key pair per request (spec §5.6 step 1).
+ *   `0x04 ‖ X ‖ Y` (97 bytes), one key pair per request (docs/apple-interactive.md §5.6 step 1).
  * - `token` = base64( ephemeral public point (97 bytes) ‖ ciphertext ‖ 16-byte GCM tag )
  *   (step 2; sample tokens start with `BP…`, i.e. 0x04).
  * - Z = ECDH(our private key, ephemeral point). "Cofactor" ECDH equals plain ECDH on P-384,

@@ -39,7 +39,7 @@ describe('verifyAppleJwt (docs/apple-protocol.md §2)', () => {
 	it('rejects tokens older than one hour and too far in the future', async () => {
 		expect(await reason(await token({ aud: MSP, iat: NOW - 3601 }))).toBe('iat_expired')
 		expect(await reason(await token({ aud: MSP, iat: NOW + 61 }))).toBe('iat_future')
-		// milliseconds instead of seconds lands far in the future (spec §2.4 pitfall)
+		// milliseconds instead of seconds lands far in the future (docs/apple-protocol.md §2.4 pitfall)
 		expect(await reason(await token({ aud: MSP, iat: NOW * 1000 }))).toBe('iat_future')
 	})
 	it('rejects every algorithm but HS256, including none', async () => {
@@ -60,7 +60,7 @@ describe('verifyAppleJwt (docs/apple-protocol.md §2)', () => {
 		expect(await reason(signedWithOld, [SECRET, PREVIOUS])).toBe('ok')
 		expect(await reason(signedWithOld, [SECRET])).toBe('signature')
 	})
-	it('uses the base64-decoded secret as the key, not its text (spec §7)', async () => {
+	it('uses the base64-decoded secret as the key, not its text (docs/apple-protocol.md §7)', async () => {
 		const signedWithText = await new SignJWT({ aud: MSP, iat: NOW }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET))
 		expect(await reason(signedWithText)).toBe('signature')
 	})
