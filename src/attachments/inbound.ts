@@ -23,6 +23,7 @@ import { DEFAULT_LINK_TTL_MS, signedDownloadUrl } from './links'
 import { GENERIC_MIME, declaredMime } from './sniff'
 import { DEFAULT_RETENTION_DAYS, MAX_ATTACHMENT_BYTES, attachmentKey, cleanName, expiresAtFor, newAttachmentId, type AttachmentMeta } from './attachment-meta'
 import { putWritten } from './r2-staging'
+import { errorText } from '../lib/log'
 
 /** Attempts per attachment within one call, and the pauses between them. */
 export const DEFAULT_ATTEMPTS = 3
@@ -133,7 +134,7 @@ export async function stageInboundAttachment(env: Env, req: StageInboundRequest)
 		} catch (err) {
 			// The pump says which side failed; an error from R2 itself is a storage failure.
 			if (err instanceof AttachmentSizeError || (err instanceof CtrPumpError && err.side === 'source')) throw err
-			throw new Failure('storage_failed', true, `staging in R2 failed: ${describe(err)}`)
+			throw new Failure('storage_failed', true, `staging in R2 failed: ${errorText(err)}`)
 		}
 	})
 	if (outcome.ok) return { status: 'ready', id, name, mimeType, size, expiresAt: meta.expiresAt }
@@ -310,16 +311,12 @@ function classify(err: unknown): Failure {
 	if (err instanceof AttachmentKeyError) return new Failure('invalid_key', false, err.message)
 	if (err instanceof CtrPumpError) {
 		return err.side === 'source'
-			? new Failure('download_failed', true, `download failed: ${describe(err.cause)}`)
+			? new Failure('download_failed', true, `download failed: ${errorText(err.cause)}`)
 			: new Failure('storage_failed', true, err.message)
 	}
 	if (err instanceof MmcsError) return new Failure('download_failed', err.retryable, err.message)
 	// Anything else came from reading the download (network reset, our timeout).
-	return new Failure('download_failed', true, `download failed: ${describe(err)}`)
+	return new Failure('download_failed', true, `download failed: ${errorText(err)}`)
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
-function describe(err: unknown): string {
-	return err instanceof Error ? `${err.name}: ${err.message}` : String(err)
-}

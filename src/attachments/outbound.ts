@@ -21,6 +21,7 @@ import type { Env } from '../context'
 import { livePinUntil } from './purge'
 import { DEFAULT_RETRY_DELAYS_MS } from './inbound'
 import { ATTACHMENT_ID_RE, MAX_ATTACHMENT_BYTES, attachmentKey, decodeMeta } from './attachment-meta'
+import { errorText } from '../lib/log'
 
 /** Apple's attachment dictionary, outbound key names (docs/apple-protocol.md §4.4). */
 export interface AppleAttachment {
@@ -129,7 +130,7 @@ function asOutboundError(err: unknown): OutboundAttachmentError {
 		return new OutboundAttachmentError(err.operation === 'upload' ? 'upload_failed' : 'gateway', err.retryable, err.message, err.status)
 	}
 	// R2 read errors and the like: transient as far as we can tell.
-	return new OutboundAttachmentError('upload_failed', true, err instanceof Error ? `${err.name}: ${err.message}` : String(err))
+	return new OutboundAttachmentError('upload_failed', true, errorText(err))
 }
 
 /**
