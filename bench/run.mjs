@@ -7,14 +7,21 @@
  * Latencies are measured by this client (send → full response), not corrected like wrk's.
  *
  * BENCH_SECONDS (default 5) per scenario per round, BENCH_ROUNDS (default 3), BENCH_CONCURRENCY (32),
- * BENCH_ONLY (a substring: run only matching scenarios beside the baselines).
+ * BENCH_ONLY (a substring: run only matching scenarios beside the baselines), BENCH_TMPDIR (storage).
  */
 import { bundleWorker } from './bundle.mjs'
 import { Miniflare } from 'miniflare'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { createHmac, randomUUID, randomBytes } from 'node:crypto'
 import http from 'node:http'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
+
+// Miniflare keeps Durable Object SQLite files under the OS temp directory. On a disk that
+// fsyncs slowly the floor swings 5× from run to run and measures the disk, not the work; a
+// RAM-backed tmpfs (Linux /dev/shm) makes both sides pay the same small commit cost
+// (docs/performance.md "Storage under the benchmark"). BENCH_TMPDIR overrides.
+const TMP = process.env.BENCH_TMPDIR ?? (existsSync('/dev/shm') ? '/dev/shm' : undefined)
+if (TMP) process.env.TMPDIR = TMP
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
@@ -45,8 +52,35 @@ function request(agent, url, { method = 'POST', headers = {}, body }) {
 	})
 }
 
-/** Runs `next()`-produced requests with CONCURRENCY workers for SECONDS; returns rps and latencies. */
-async function load(url, next) {
+/** workerd processes started by this process (Miniflare spawns one per instance). */
+function workerdPids() {
+	const pids = []
+	for (const d of readdirSync('/proc')) {
+		if (!/^\d+$/.test(d)) continue
+		try {
+			const stat = readFileSync(`/proc/${d}/stat`, 'utf8')
+			const [comm, rest] = [stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), stat.slice(stat.lastIndexOf(')') + 2).split(' ')]
+			if (comm === 'workerd' && Number(rest[1]) === process.pid) pids.push(Number(d))
+		} catch {
+			// gone meanwhile
+		}
+	}
+	return pids
+}
+
+/** CPU seconds (user + system) a process has used; null where /proc is not available. */
+function cpuSeconds(pid) {
+	try {
+		const rest = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+		return (Number(rest[11]) + Number(rest[12])) / 100
+	} catch {
+		return null
+	}
+}
+
+/** Runs `next()`-produced requests with CONCURRENCY workers for SECONDS; returns rps, latencies and workerd CPU per request. */
+async function load(url, next, pid) {
+	const cpu0 = cpuSeconds(pid)
 	const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY })
 	const lat = []
 	let errors = 0
@@ -62,9 +96,12 @@ async function load(url, next) {
 		}),
 	)
 	agent.destroy()
+	const cpu1 = cpuSeconds(pid)
 	lat.sort((a, b) => a - b)
 	const pct = (p) => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))]
-	return { rps: lat.length / SECONDS, p50: pct(0.5), p99: pct(0.99), errors, n: lat.length }
+	// Includes what the requests left running (waitUntil) only as far as it ran inside the window.
+	const cpuUs = cpu0 === null || cpu1 === null ? null : ((cpu1 - cpu0) * 1e6) / lat.length
+	return { rps: lat.length / SECONDS, p50: pct(0.5), p99: pct(0.99), errors, n: lat.length, cpuUs }
 }
 
 async function main() {
@@ -81,6 +118,8 @@ async function main() {
 		queueProducers: { QUEUE: 'bench-queue' },
 		port: 0,
 	})
+	await baseline.ready
+	const basePid = workerdPids()[0]
 	// Apple's gateway for outbound sends: a loopback server that accepts everything.
 	const appleServer = http.createServer((req, res) => {
 		req.resume()
@@ -114,6 +153,7 @@ async function main() {
 		port: 0,
 	})
 	const [baseUrl, prodUrl] = [await baseline.ready, await product.ready]
+	const prodPid = workerdPids().find((p) => p !== basePid)
 
 	const businessId = 'bench-business'
 	const created = await fetch(new URL('/admin/businesses', prodUrl), {
@@ -163,19 +203,19 @@ async function main() {
 	})
 
 	const scenarios = [
-		['bare Hono route', new URL('/bare', baseUrl), () => ({ body: '' })],
-		['+ HS256 verify + gunzip + zod', new URL('/verify', baseUrl), appleMessage],
-		['+ one DO SQLite write + one Queue send', new URL('/verify-do-queue', baseUrl), appleMessage],
-		['amb-edge POST /message (inbound path)', new URL('/message', prodUrl), appleMessage],
-		['amb-edge POST /v1/messages (outbound send)', new URL('/v1/messages', prodUrl), sendMessage],
+		['bare Hono route', new URL('/bare', baseUrl), () => ({ body: '' }), basePid],
+		['+ HS256 verify + gunzip + zod', new URL('/verify', baseUrl), appleMessage, basePid],
+		['+ one DO SQLite write + one Queue send', new URL('/verify-do-queue', baseUrl), appleMessage, basePid],
+		['amb-edge POST /message (inbound path)', new URL('/message', prodUrl), appleMessage, prodPid],
+		['amb-edge POST /v1/messages (outbound send)', new URL('/v1/messages', prodUrl), sendMessage, prodPid],
 	]
 	// BENCH_ONLY=substring keeps the first (bare) scenario plus those whose name contains it.
 	const only = process.env.BENCH_ONLY
 	if (only) scenarios.splice(0, scenarios.length, ...scenarios.filter(([name], i) => i === 0 || i === 2 || name.includes(only)))
 	const results = new Map(scenarios.map(([name]) => [name, []]))
 	for (let r = 0; r < ROUNDS; r++) {
-		for (const [name, url, next] of scenarios) {
-			const res = await load(url, next)
+		for (const [name, url, next, pid] of scenarios) {
+			const res = await load(url, next, pid)
 			if (res.errors > 0) console.warn(`  ${name}: ${res.errors} non-200 responses`)
 			results.get(name).push(res)
 		}
@@ -190,6 +230,7 @@ async function main() {
 		rps: median(rs.map((x) => x.rps)),
 		p50: median(rs.map((x) => x.p50)),
 		p99: median(rs.map((x) => x.p99)),
+		cpuUs: rs[0].cpuUs === null ? null : median(rs.map((x) => x.cpuUs)),
 	}))
 	const bare = summary[0]
 	const floor = summary.find((x) => x.name.includes('DO SQLite')) ?? summary[0]
@@ -202,6 +243,8 @@ async function main() {
 		'  ×bare rps',
 		'  ×DO+Queue floor rps',
 		'  p50/p99 ×floor',
+		'  CPU µs/req',
+		' ×floor',
 	)
 	for (const s of summary) {
 		console.log(
@@ -211,7 +254,9 @@ async function main() {
 			s.p99.toFixed(2).padStart(8),
 			`  ${(s.rps / bare.rps).toFixed(3)}`.padEnd(12),
 			`  ${(s.rps / floor.rps).toFixed(2)}`.padEnd(22),
-			`  ${(s.p50 / floor.p50).toFixed(2)} / ${(s.p99 / floor.p99).toFixed(2)}`,
+			`  ${(s.p50 / floor.p50).toFixed(2)} / ${(s.p99 / floor.p99).toFixed(2)}`.padEnd(18),
+			s.cpuUs === null ? '   n/a' : `${s.cpuUs.toFixed(0).padStart(10)}`,
+			s.cpuUs === null || floor.cpuUs === null ? '' : `  ${(s.cpuUs / floor.cpuUs).toFixed(2)}`,
 		)
 	}
 }

@@ -7,7 +7,7 @@
 import type { InboxSummary } from '../live/summary'
 import { historyPage, type HistoryQuery } from './history'
 import type { MessageRecord } from './outbound'
-import { readRow } from './schema'
+import type { ConversationRow } from './schema'
 
 const PREVIEW_CHARS = 140
 
@@ -31,18 +31,32 @@ function previewOf(type: string, direction: string, payload: string): string {
 	return clip(title ? `[${type}] ${title}` : `[${type}]`)
 }
 
+/** One statement (each costs about as much as a small write in workerd; docs/performance.md). */
+const SUMMARY_SQL = `SELECT c.*,
+	l.direction AS last_direction, l.type AS last_type, l.payload AS last_payload, l.created_at AS last_at,
+	(SELECT type FROM messages WHERE direction = 'inbound' ORDER BY seq DESC LIMIT 1) AS latest_inbound_type,
+	(SELECT count(*) FROM messages WHERE direction = 'inbound' AND type NOT IN ('typing_start', 'typing_end')) AS inbound_count
+ FROM conversation c
+ LEFT JOIN (SELECT direction, type, payload, created_at FROM messages
+	WHERE type NOT IN ('typing_start', 'typing_end', 'typing') ORDER BY seq DESC LIMIT 1) l ON 1
+ WHERE c.id = 1`
+
+type SummaryRow = ConversationRow & {
+	last_direction: string | null
+	last_type: string | null
+	last_payload: string | null
+	last_at: string | null
+	latest_inbound_type: string | null
+	inbound_count: number
+}
+
 export function inboxSummary(sql: SqlStorage, conversationId: string): InboxSummary | null {
-	const conv = readRow(sql)
+	const conv = sql.exec<SummaryRow>(SUMMARY_SQL).toArray()[0]
 	if (!conv) return null
-	const last = sql
-		.exec<{ direction: string; type: string; payload: string; created_at: string }>(
-			`SELECT direction, type, payload, created_at FROM messages WHERE type NOT IN ('typing_start', 'typing_end', 'typing') ORDER BY seq DESC LIMIT 1`,
-		)
-		.toArray()[0]
-	const latest = sql.exec<{ type: string }>('SELECT type FROM messages WHERE direction = ? ORDER BY seq DESC LIMIT 1', 'inbound').toArray()[0]
-	const inbound = sql
-		.exec<{ n: number }>(`SELECT count(*) AS n FROM messages WHERE direction = 'inbound' AND type NOT IN ('typing_start', 'typing_end')`)
-		.one().n
+	const last =
+		conv.last_type !== null && conv.last_direction !== null && conv.last_payload !== null && conv.last_at !== null
+			? { direction: conv.last_direction, type: conv.last_type, payload: conv.last_payload, created_at: conv.last_at }
+			: null
 	return {
 		conversationId,
 		customerId: conv.customer_id,
@@ -60,8 +74,8 @@ export function inboxSummary(sql: SqlStorage, conversationId: string): InboxSumm
 					at: last.created_at,
 				}
 			: null,
-		inboundCount: inbound,
-		customerTyping: latest?.type === 'typing_start',
+		inboundCount: conv.inbound_count,
+		customerTyping: conv.latest_inbound_type === 'typing_start',
 		updatedAt: last?.created_at ?? conv.updated_at,
 	}
 }

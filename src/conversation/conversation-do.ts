@@ -27,7 +27,7 @@ import { recordHostedOutcome, type HostedRecordStatus } from './hosted-outcome'
 import { recordInbound, storedRequest, type InboundRecord, type ReceiveResult } from './record-inbound'
 import { handoffBodies, pendingEventCount } from './outbox'
 import type { SendRefusal, SendRequest, SendResult } from './outbound'
-import { syncAlarm, earliestDue, type Due } from './schedule'
+import { armFor, syncAlarm, earliestDue, type Due } from './schedule'
 import { readRow, toState, MIGRATIONS, type ConversationState } from './schema'
 import { accept, precheck } from './send-accept'
 import { sendHead, unpinJobs } from './send-line'
@@ -114,19 +114,23 @@ export class Conversation extends DurableObject<Env> {
 
 	/**
 	 * Record one inbound Apple message. Returns once the message, its events and the alarm
-	 * are durable (the RPC reply waits on the output gate); the doorbell rings after.
+	 * are durable (the RPC reply waits on the output gate), with the doorbell the caller
+	 * sends; a message that waits for staging rings from here once released.
 	 */
 	receive(rec: InboundRecord): ReceiveResult {
 		const result = this.transaction(() => {
 			const r = recordInbound(this.sql, this.conversationId, rec, (id) => storedRequest(this.sql, id))
-			if (r.status === 'recorded') syncAlarm(this.sql, this.ctx.storage, Date.now(), false)
+			if (r.status === 'recorded') armFor(this.sql, this.ctx.storage, r.storedAlarm, r.addedDue, Date.now())
 			return r
 		})
+		let summary: string | null = null
 		if (result.status === 'recorded') {
-			this.ctx.waitUntil(result.staging ? this.stageInbound() : this.ringDoorbell())
-			this.ctx.waitUntil(this.consoleFeed.run())
+			// The caller reports the inbox row, batched with other conversations' (live/hub-feed.ts).
+			const s = inboxSummary(this.sql, this.conversationId)
+			summary = s && JSON.stringify(s)
+			if (result.staging) this.ctx.waitUntil(this.stageInbound())
 		}
-		return { conversationId: result.conversationId, status: result.status, sequence: result.sequence }
+		return { conversationId: result.conversationId, status: result.status, sequence: result.sequence, doorbell: result.doorbell, summary }
 	}
 
 	async recordHostedOutcome(input: HostedOutcomeInput): Promise<{ status: HostedRecordStatus }> {

@@ -2,9 +2,10 @@
  * The outbox: every business event is written in the same transaction as the change that
  * caused it, and stays `pending` until it is delivered, dead-lettered or dropped
  * (docs/ARCHITECTURE.md "Delivery"). Handing events to the queue is only a doorbell for
- * the consumer; it is marked durably in the same turn the queue accepts the batch, so an
- * evicted object does not ring again, and `due_at` says when the conversation delivers the
- * event itself if no one came for it (a local queue loses what it holds on a restart).
+ * the consumer. Inbound events are written already marked handed off (the route rings once
+ * the object answered), so an evicted object never rings for them again; `due_at` says when
+ * the conversation delivers an event itself if no one came for it (a local queue loses what
+ * it holds on a restart).
  */
 import { INLINE_EVENT_LIMIT, type DeliverWebhook, type WebhookEvent } from '../delivery/queue-messages'
 
@@ -13,20 +14,53 @@ export const HANDOFF_GRACE_MS = 60_000
 
 const newEventId = () => `msg_${crypto.randomUUID().replace(/-/g, '')}`
 
-export function insertEvent(sql: SqlStorage, seq: number, e: WebhookEvent, nowIso: string, blocked = false, nowMs = Date.now()): string {
+/**
+ * `handedOff`: the caller rings the doorbell for this event itself once the transaction is
+ * durable (the inbound route does, after the object answered), so the mark is written with
+ * the row and no later handoff of this object rings for it again, evicted or not.
+ */
+export function insertEvent(
+	sql: SqlStorage,
+	seq: number,
+	e: WebhookEvent,
+	nowIso: string,
+	opts: { blocked?: boolean; handedOff?: boolean; nowMs?: number } = {},
+): string {
 	const id = newEventId()
+	const payload = JSON.stringify(e)
 	sql.exec(
 		`INSERT INTO events (event_id, seq, type, payload, created_at, blocked, state, attempts, due_at, handed_off)
-		 VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, 0)`,
+		 VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
 		id,
 		seq,
 		e.type,
-		JSON.stringify(e),
+		payload,
 		nowIso,
-		blocked ? 1 : 0,
-		nowMs + HANDOFF_GRACE_MS,
+		opts.blocked ? 1 : 0,
+		(opts.nowMs ?? Date.now()) + HANDOFF_GRACE_MS,
+		opts.handedOff ? 1 : 0,
 	)
 	return id
+}
+
+/** The queue body that rings for one event (its doorbell); the event inline when it fits. */
+export function doorbellBody(
+	event: { eventId: string; type: string; seq: number; payload: WebhookEvent },
+	conversationId: string | null,
+	businessId: string,
+	route: DeliverWebhook['route'],
+): DeliverWebhook {
+	const size = JSON.stringify(event.payload).length
+	return {
+		kind: 'webhook.deliver',
+		eventId: event.eventId,
+		eventType: event.type,
+		businessId,
+		conversationId,
+		route,
+		sequence: event.seq,
+		event: size <= INLINE_EVENT_LIMIT ? event.payload : null,
+	}
 }
 
 export interface PendingEvent {
@@ -62,16 +96,19 @@ export function deliverableEvents(sql: SqlStorage, limit: number): PendingEvent[
 export function handoffBodies(sql: SqlStorage, conversationId: string | null, businessId: string, route: DeliverWebhook['route']): DeliverWebhook[] {
 	return deliverableEvents(sql, 100)
 		.filter((p) => p.handed_off === 0 && p.attempts === 0)
-		.map((p) => ({
-			kind: 'webhook.deliver',
-			eventId: p.event_id,
-			eventType: p.type,
-			businessId,
-			conversationId,
-			route,
-			sequence: p.seq,
-			event: p.payload.length <= INLINE_EVENT_LIMIT ? (JSON.parse(p.payload) as WebhookEvent) : null,
-		}))
+		.map(
+			(p) =>
+				({
+					kind: 'webhook.deliver',
+					eventId: p.event_id,
+					eventType: p.type,
+					businessId,
+					conversationId,
+					route,
+					sequence: p.seq,
+					event: p.payload.length <= INLINE_EVENT_LIMIT ? (JSON.parse(p.payload) as WebhookEvent) : null,
+				}) satisfies DeliverWebhook,
+		)
 }
 
 export function pendingEventCount(sql: SqlStorage): number {

@@ -7,12 +7,13 @@
  * one transaction of the caller.
  */
 import type { InboundInteractive, InboundMessage, InboundText } from '../apple/inbound'
-import type { WebhookEvent } from '../delivery/queue-messages'
+import type { DeliverWebhook, WebhookEvent } from '../delivery/queue-messages'
 import { log } from '../lib/log'
 import { makeEvent } from './events'
 import { eventsFor, interactiveDedupeKey, type StoredRequest } from './inbound-events'
 import type { StagingJob } from './inbound-staging'
-import { insertEvent } from './outbox'
+import { doorbellBody, HANDOFF_GRACE_MS, insertEvent } from './outbox'
+import { WATCHDOG_MS } from './schedule'
 import { readRow, toState } from './schema'
 
 export interface InboundRecord {
@@ -40,10 +41,23 @@ export interface ReceiveResult {
 	conversationId: string
 	status: 'recorded' | 'duplicate'
 	sequence: number | null
+	/**
+	 * The queue body the caller sends once this answer is back (the events are durable and
+	 * already marked handed off); null when the object rings itself (after staging) or
+	 * nothing was emitted. One body per message: the consumer rings the conversation, which
+	 * delivers every pending event in order (docs/ARCHITECTURE.md "Delivery"). JSON text:
+	 * RPC types cannot carry the event's open `data` record.
+	 */
+	doorbell: string | null
+	/** The conversation's console inbox row after this message (JSON text), for the caller to report (live/hub-feed.ts). */
+	summary: string | null
 }
 
 export interface RecordOutcome extends ReceiveResult {
 	staging: boolean
+	/** The alarm stored before this write, and the earliest due time of what it added (schedule.ts `armFor`). */
+	storedAlarm: number | null
+	addedDue: number
 }
 
 const KNOWN_TYPES = new Set(['text', 'interactive', 'typing_start', 'typing_end', 'close'])
@@ -52,7 +66,7 @@ export function recordInbound(sql: SqlStorage, conversationId: string, rec: Inbo
 	const dup = sql
 		.exec<{ seq: number }>('SELECT seq FROM messages WHERE id = ? UNION ALL SELECT seq FROM message_aliases WHERE id = ?', rec.messageId, rec.messageId)
 		.toArray()[0]
-	if (dup) return { conversationId, status: 'duplicate', sequence: dup.seq, staging: false }
+	if (dup) return duplicate(conversationId, dup.seq)
 
 	const m = rec.message
 	const dedupeKey = interactiveDedupeKey(m)
@@ -62,7 +76,7 @@ export function recordInbound(sql: SqlStorage, conversationId: string, rec: Inbo
 			// Apple's repeated interactive reply (new id, same session + request): remember the
 			// id so its own redelivery is recognised, emit nothing.
 			sql.exec('INSERT INTO message_aliases (id, seq) VALUES (?, ?)', rec.messageId, original.seq)
-			return { conversationId, status: 'duplicate', sequence: original.seq, staging: false }
+			return duplicate(conversationId, original.seq)
 		}
 	}
 
@@ -157,16 +171,44 @@ export function recordInbound(sql: SqlStorage, conversationId: string, rec: Inbo
 	}
 	const staging = stagingFor(conversationId, rec, m)
 	const nowMs = Date.now()
+	// Without staging the caller rings for these events; otherwise the object rings once they are released.
+	const handedOff = staging === null
+	let doorbell: DeliverWebhook | null = null
 	for (const e of events) {
 		// The event that waits for attachments / a by-reference reply is held, and with it every later one.
 		const held = staging !== null && (e.type === 'message.received' || e.type === 'interactive.received')
-		const eventId = insertEvent(sql, seq, e, now, held, nowMs)
+		const eventId = insertEvent(sql, seq, e, now, { blocked: held, handedOff, nowMs })
 		if (held) {
 			sql.exec('INSERT INTO staging (seq, event_id, job, attempts, next_attempt_at) VALUES (?, ?, ?, 0, ?)', seq, eventId, JSON.stringify(staging), nowMs)
 		}
+		// One doorbell per message; conversation.started's carries the index feed (delivery/webhook-consumer.ts).
+		if (handedOff && (doorbell === null || e.type === 'conversation.started')) {
+			doorbell = doorbellBody({ eventId, type: e.type, seq, payload: e }, conversationId, rec.businessId, { intent: conv.intent, group: conv.grp })
+		}
 	}
-	return { conversationId, status: 'recorded', sequence: seq, staging: staging !== null }
+	return {
+		conversationId,
+		status: 'recorded',
+		sequence: seq,
+		staging: staging !== null,
+		doorbell: doorbell && JSON.stringify(doorbell),
+		summary: null,
+		storedAlarm: conv.alarm_at,
+		// A staging job is looked at WATCHDOG_MS after its write, an event HANDOFF_GRACE_MS after.
+		addedDue: nowMs + (staging ? WATCHDOG_MS : HANDOFF_GRACE_MS),
+	}
 }
+
+const duplicate = (conversationId: string, seq: number): RecordOutcome => ({
+	conversationId,
+	status: 'duplicate',
+	sequence: seq,
+	staging: false,
+	doorbell: null,
+	summary: null,
+	storedAlarm: null,
+	addedDue: 0,
+})
 
 /** The staging an inbound message needs before its event can leave, or null. */
 function stagingFor(conversationId: string, rec: InboundRecord, m: InboundMessage): StagingJob | null {

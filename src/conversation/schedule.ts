@@ -63,3 +63,15 @@ export function syncAlarm(sql: SqlStorage, storage: DurableObjectStorage, now: n
 	sql.exec('UPDATE conversation SET alarm_at = ? WHERE id = 1', at)
 	return due
 }
+
+/**
+ * After work was added whose earliest due time is `addedDue`: an alarm already stored for a
+ * future time no later than that still covers everything (every earlier change synced it,
+ * and new work only adds due times), so the common inbound write skips the head query.
+ * Otherwise the full derivation. Never later than storage asks; at worst a wake-up finds
+ * nothing due and re-arms.
+ */
+export function armFor(sql: SqlStorage, storage: DurableObjectStorage, storedAlarm: number | null, addedDue: number, now: number): void {
+	if (storedAlarm !== null && storedAlarm > now && storedAlarm <= addedDue) return
+	syncAlarm(sql, storage, now, false)
+}

@@ -219,8 +219,7 @@ function emitUpdated(sql: SqlStorage, row: InvitationRow, previous: InvitationSt
 			},
 		},
 		at,
-		false,
-		now,
+		{ nowMs: now },
 	)
 }
 

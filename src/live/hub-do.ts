@@ -48,19 +48,37 @@ export class ConsoleHub extends DurableObject<Env> {
 	 * sequence; the same sequence may still change state (sent, failed), so it replaces.
 	 */
 	note(input: InboxSummary): void {
+		this.noteOne(input)
+	}
+
+	/** Several conversations' summaries (JSON text) in one call and one commit: the inbound route's batch (live/hub-feed.ts). */
+	noteMany(summaries: string[]): void {
+		for (const text of summaries.slice(0, 1000)) {
+			let input: unknown
+			try {
+				input = JSON.parse(text)
+			} catch {
+				log.warn('console hub: unreadable summary ignored')
+				continue
+			}
+			this.noteOne(input)
+		}
+	}
+
+	private noteOne(input: unknown): void {
 		const parsed = InboxSummarySchema.safeParse(input)
 		if (!parsed.success) {
 			log.warn('console hub: invalid summary ignored', { issue: parsed.error.issues[0]?.message ?? 'invalid' })
 			return
 		}
 		const s = parsed.data
-		const cur = this.sql.exec<{ last_sequence: number }>('SELECT last_sequence FROM inbox WHERE conversation_id = ?', s.conversationId).toArray()[0]
-		if (cur && cur.last_sequence > s.lastSequence) return
+		// One statement: an out-of-order older report changes nothing (the WHERE of the upsert).
 		this.sql.exec(
 			`INSERT INTO inbox (conversation_id, customer_id, status, last_sequence, summary, updated_at)
 			 VALUES (?, ?, ?, ?, ?, ?)
 			 ON CONFLICT (conversation_id) DO UPDATE SET status = excluded.status, last_sequence = excluded.last_sequence,
-				summary = excluded.summary, updated_at = excluded.updated_at`,
+				summary = excluded.summary, updated_at = excluded.updated_at
+			 WHERE excluded.last_sequence >= inbox.last_sequence`,
 			s.conversationId,
 			s.customerId,
 			s.status,
@@ -68,6 +86,8 @@ export class ConsoleHub extends DurableObject<Env> {
 			JSON.stringify(s),
 			s.updatedAt,
 		)
+		// No page open: nothing to tell (the common case while no agent watches).
+		if (this.ctx.getWebSockets().length === 0) return
 		const row = this.row(s.conversationId)
 		if (row) this.broadcast({ type: 'conversation', conversation: row })
 	}

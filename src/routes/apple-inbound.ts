@@ -11,9 +11,11 @@ import { AppleJwtError, verifyAppleJwt } from '../apple/jwt'
 import { businessForDestination } from '../business/directory'
 import { conversationByCustomer } from '../conversation/directory'
 import { getConfig, type AppBindings } from '../context'
+import type { DeliverWebhook } from '../delivery/queue-messages'
 import { findHostedRequest, settleAppleReply } from '../hosted'
 import { invitationsStub } from '../invitations/directory'
 import { invitationAnswered, invitationSignal } from '../invitations/inbound'
+import { reportToHub } from '../live/hub-feed'
 import { badRequest, forbidden, notFound, payloadTooLarge, unauthorized } from '../lib/errors'
 import { errorText, log } from '../lib/log'
 
@@ -100,6 +102,23 @@ appleInbound.post('/message', async (c) => {
 		appleBusinessId: destinationId,
 		...(invitationId ? { invitationId } : {}),
 	})
+	if (result.doorbell) {
+		// The events are durable and marked handed off; if this send is lost, the conversation's
+		// alarm delivers them itself (docs/ARCHITECTURE.md "Delivery"). Off Apple's path.
+		const doorbell = JSON.parse(result.doorbell) as DeliverWebhook
+		c.executionCtx.waitUntil(
+			c.env.WEBHOOK_QUEUE.send(doorbell, { contentType: 'json' }).catch((err: unknown) =>
+				log.warn('queue handoff failed; the conversation delivers', { businessId, conversationId: result.conversationId, error: errorText(err) }),
+			),
+		)
+	}
+	if (result.summary && result.sequence !== null) {
+		reportToHub(c.env, (p) => c.executionCtx.waitUntil(p), businessId, {
+			conversationId: result.conversationId,
+			sequence: result.sequence,
+			summary: result.summary,
+		})
+	}
 	if (invitationId && invitation?.kind === 'answer') {
 		// After the conversation holds the answer; a retry by Apple repeats this harmlessly.
 		await invitationsStub(c.env, businessId).markAccepted(invitationId, { conversationId: result.conversationId, customerId, choice: invitation.answer.choice })

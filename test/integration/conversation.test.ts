@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { customerId, postApple, textMessage } from '../helpers/apple'
 import { conversationOf } from '../helpers/conversation'
@@ -131,16 +131,19 @@ describe('conversation Durable Object', () => {
 	it('keeps events in the outbox when the queue fails, and the alarm re-drives them', async () => {
 		const c = customerId()
 		const stub = conversationOf(biz.businessId, c)
-		// Make the object's queue binding fail, as a Queues outage would.
-		const restore = await runInDurableObject(stub, (instance) => {
-			const q = (instance as unknown as { env: Env }).env.WEBHOOK_QUEUE
-			const spy = vi.spyOn(q, 'sendBatch').mockRejectedValue(new Error('queue unavailable'))
-			return () => spy.mockRestore()
-		})
+		// Make the Worker's queue binding fail, as a Queues outage would: the route rings after the object answered.
+		const spy = vi.spyOn(env.WEBHOOK_QUEUE, 'send').mockRejectedValue(new Error('queue unavailable'))
 		const res = await postApple(textMessage(biz.businessId, c, 'must not be lost'))
 		expect(res.status).toBe(200)
-		await vi.waitFor(async () => expect(await stub.pendingEvents()).toBe(2))
-		restore()
+		await vi.waitFor(() => expect(spy).toHaveBeenCalledTimes(1))
+		spy.mockRestore()
+		expect(await stub.pendingEvents()).toBe(2)
+		// Both events were marked handed off with their rows; nothing reached the business yet.
+		await runInDurableObject(stub, (_i, state) => {
+			const rows = state.storage.sql.exec<{ handed_off: number }>('SELECT handed_off FROM events').toArray()
+			expect(rows.map((r) => r.handed_off)).toEqual([1, 1])
+		})
+		expect(forCustomer(c)(hooks.received)).toEqual([])
 		// The alarm is stored for when the events are due (the handoff watchdog); let that time come.
 		const due = await runInDurableObject(stub, async (_i, state) => {
 			const row = state.storage.sql.exec<{ due: number }>("SELECT MIN(due_at) AS due FROM events WHERE state = 'pending'").one()

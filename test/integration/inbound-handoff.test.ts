@@ -1,0 +1,112 @@
+/**
+ * The inbound path's handoff (docs/ARCHITECTURE.md "Life of an inbound message"): the
+ * object writes the message, its events (already marked handed off) and the alarm in one
+ * transaction; the route then sends one doorbell and reports the inbox row, batched per
+ * business. What the object decides afterwards comes from storage, not from memory.
+ */
+import { runInDurableObject } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { handoffBodies } from '../../src/conversation/outbox'
+import type { DeliverWebhook } from '../../src/delivery/queue-messages'
+import { consoleHubStub } from '../../src/live/summary'
+import { customerId, postApple, textMessage } from '../helpers/apple'
+import { conversationOf, eventRows, storedAlarm } from '../helpers/conversation'
+import { createBusiness, type CreatedBusiness } from '../helpers/platform'
+import { WebhookReceiver } from '../helpers/webhook-receiver'
+
+let hooks: WebhookReceiver
+let biz: CreatedBusiness
+beforeEach(async () => {
+	hooks = new WebhookReceiver().install().on('http://hooks.localhost')
+	biz = await createBusiness()
+})
+afterEach(() => {
+	hooks.restore()
+	vi.restoreAllMocks()
+})
+
+const inbox = (businessId: string) => consoleHubStub(env, businessId).list({ status: 'all', search: null, limit: 50 })
+
+describe('inbound handoff', () => {
+	it('one doorbell per message, sent by the route; the first carries conversation.started for the index', async () => {
+		// Held by the spy: the events stay pending, so what the object would ring later shows.
+		const send = vi.spyOn(env.WEBHOOK_QUEUE, 'send').mockResolvedValue(undefined as never)
+		const sendBatch = vi.spyOn(env.WEBHOOK_QUEUE, 'sendBatch')
+		const c = customerId()
+		expect((await postApple(textMessage(biz.businessId, c, 'first'))).status).toBe(200)
+		await vi.waitFor(() => expect(send).toHaveBeenCalledTimes(1))
+		expect((await postApple(textMessage(biz.businessId, c, 'second'))).status).toBe(200)
+		await vi.waitFor(() => expect(send).toHaveBeenCalledTimes(2))
+		const bodies = send.mock.calls.map((call) => call[0] as DeliverWebhook)
+		expect(bodies.map((b) => b.eventType)).toEqual(['conversation.started', 'message.received'])
+		expect(bodies[0]!.event?.data.customerId).toBe(c)
+		expect(bodies.map((b) => b.sequence)).toEqual([1, 2])
+		expect(sendBatch).not.toHaveBeenCalled()
+
+		const stub = conversationOf(biz.businessId, c)
+		const rows = await eventRows(stub)
+		expect(rows.map((r) => [r.type, r.state, r.handed_off])).toEqual([
+			['conversation.started', 'pending', 1],
+			['message.received', 'pending', 1],
+			['message.received', 'pending', 1],
+		])
+		// The marks are in storage: a fresh instance (after eviction) would ring for none of them.
+		const again = await runInDurableObject(stub, (_i, s) => handoffBodies(s.storage.sql, 'x', biz.businessId, { intent: null, group: null }))
+		expect(again).toEqual([])
+	})
+
+	it('a later message keeps the stored alarm; one that has passed (dropped) is set anew', async () => {
+		vi.spyOn(env.WEBHOOK_QUEUE, 'send').mockResolvedValue(undefined as never)
+		const c = customerId()
+		const stub = conversationOf(biz.businessId, c)
+		expect((await postApple(textMessage(biz.businessId, c, 'one'))).status).toBe(200)
+		const first = await storedAlarm(stub)
+		expect(first).not.toBeNull()
+		expect((await postApple(textMessage(biz.businessId, c, 'two'))).status).toBe(200)
+		expect(await storedAlarm(stub)).toBe(first)
+
+		// The runtime lost the alarm and the remembered time has passed: the next write sets it again.
+		await runInDurableObject(stub, async (_i, s) => {
+			await s.storage.deleteAlarm()
+			s.storage.sql.exec('UPDATE conversation SET alarm_at = ? WHERE id = 1', Date.now() - 1_000)
+		})
+		const before = Date.now()
+		expect((await postApple(textMessage(biz.businessId, c, 'three'))).status).toBe(200)
+		const rearmed = await storedAlarm(stub)
+		const due = await runInDurableObject(stub, (_i, s) => s.storage.sql.exec<{ due: number }>("SELECT MIN(due_at) AS due FROM events WHERE state = 'pending'").one().due)
+		expect(rearmed).toBe(due)
+		expect(rearmed!).toBeGreaterThan(before)
+	})
+
+	it('the console inbox hears of messages of several conversations, batched per business', async () => {
+		const customers = [customerId(), customerId(), customerId()]
+		await Promise.all(customers.map((c, i) => postApple(textMessage(biz.businessId, c, `hello ${i}`))))
+		await vi.waitFor(async () => expect((await inbox(biz.businessId)).map((r) => r.customerId).sort()).toEqual([...customers].sort()))
+		const rows = await inbox(biz.businessId)
+		expect(rows.find((r) => r.customerId === customers[1])!.last?.preview).toBe('hello 1')
+		expect(rows.every((r) => r.inboundCount === 1 && r.unread === 1)).toBe(true)
+	})
+
+	it('a batch with an unreadable, an invalid and an out-of-date summary stores only the good one', async () => {
+		const c = customerId()
+		expect((await postApple(textMessage(biz.businessId, c, 'one'))).status).toBe(200)
+		expect((await postApple(textMessage(biz.businessId, c, 'two'))).status).toBe(200)
+		await vi.waitFor(async () => expect((await inbox(biz.businessId))[0]?.lastSequence).toBe(2))
+		const current = (await inbox(biz.businessId))[0]!
+		const { unread: _unread, ...summary } = current
+		const other = customerId()
+		const fresh = { ...summary, conversationId: 'a'.repeat(64), customerId: other, lastSequence: 1 }
+		await consoleHubStub(env, biz.businessId).noteMany([
+			'{not json',
+			JSON.stringify({ ...summary, conversationId: 'not-a-conversation-id' }),
+			JSON.stringify({ ...summary, lastSequence: 1, last: { ...summary.last!, preview: 'stale' } }),
+			JSON.stringify(fresh),
+		])
+		const rows = await inbox(biz.businessId)
+		expect(rows.map((r) => r.customerId).sort()).toEqual([c, other].sort())
+		const mine = rows.find((r) => r.customerId === c)!
+		expect(mine.lastSequence).toBe(2)
+		expect(mine.last?.preview).toBe('two')
+	})
+})
