@@ -74,7 +74,10 @@ describe('inbound handoff', () => {
 		const before = Date.now()
 		expect((await postApple(textMessage(biz.businessId, c, 'three'))).status).toBe(200)
 		const rearmed = await storedAlarm(stub)
-		const due = await runInDurableObject(stub, (_i, s) => s.storage.sql.exec<{ due: number }>("SELECT MIN(due_at) AS due FROM events WHERE state = 'pending'").one().due)
+		const due = await runInDurableObject(
+			stub,
+			(_i, s) => s.storage.sql.exec<{ due: number }>("SELECT MIN(due_at) AS due FROM events WHERE state = 'pending'").one().due,
+		)
 		expect(rearmed).toBe(due)
 		expect(rearmed!).toBeGreaterThan(before)
 	})
