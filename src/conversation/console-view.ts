@@ -34,8 +34,7 @@ function previewOf(type: string, direction: string, payload: string): string {
 /** One statement (each costs about as much as a small write in workerd; docs/performance.md). */
 const SUMMARY_SQL = `SELECT c.*,
 	l.direction AS last_direction, l.type AS last_type, l.payload AS last_payload, l.created_at AS last_at,
-	(SELECT type FROM messages WHERE direction = 'inbound' ORDER BY seq DESC LIMIT 1) AS latest_inbound_type,
-	(SELECT count(*) FROM messages WHERE direction = 'inbound' AND type NOT IN ('typing_start', 'typing_end')) AS inbound_count
+	(SELECT type FROM messages WHERE direction = 'inbound' ORDER BY seq DESC LIMIT 1) AS latest_inbound_type
  FROM conversation c
  LEFT JOIN (SELECT direction, type, payload, created_at FROM messages
 	WHERE type NOT IN ('typing_start', 'typing_end', 'typing') ORDER BY seq DESC LIMIT 1) l ON 1
@@ -47,7 +46,6 @@ type SummaryRow = ConversationRow & {
 	last_payload: string | null
 	last_at: string | null
 	latest_inbound_type: string | null
-	inbound_count: number
 }
 
 export function inboxSummary(sql: SqlStorage, conversationId: string): InboxSummary | null {

@@ -28,7 +28,7 @@ import { recordInbound, storedRequest, type InboundRecord, type ReceiveResult } 
 import { handoffBodies, pendingEventCount } from './outbox'
 import type { SendRefusal, SendRequest, SendResult } from './outbound'
 import { armFor, syncAlarm, earliestDue, type Due } from './schedule'
-import { readRow, toState, MIGRATIONS, type ConversationState } from './schema'
+import { readRow, toState, FRESH_SCHEMA, MIGRATIONS, type ConversationState } from './schema'
 import { accept, precheck } from './send-accept'
 import { sendHead, unpinJobs } from './send-line'
 import { stageHead } from './staging-line'
@@ -98,7 +98,7 @@ export class Conversation extends DurableObject<Env> {
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env)
 		this.sql = ctx.storage.sql
-		ctx.blockConcurrencyWhile(async () => migrate(this.sql, MIGRATIONS))
+		ctx.blockConcurrencyWhile(async () => migrate(this.sql, MIGRATIONS, FRESH_SCHEMA))
 	}
 
 	get conversationId(): string {

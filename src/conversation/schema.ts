@@ -52,7 +52,49 @@ export const MIGRATIONS = [
 	 ALTER TABLE conversation DROP COLUMN route;
 	 ALTER TABLE conversation ADD COLUMN alarm_at INTEGER;
 	 ALTER TABLE conversation ADD COLUMN watched INTEGER NOT NULL DEFAULT 0;`,
+	// The console's unread count without counting the history on every report (docs/console.md
+	// "Live updates"): inbound messages but typing indicators, kept with each write.
+	`ALTER TABLE conversation ADD COLUMN inbound_count INTEGER NOT NULL DEFAULT 0;
+	 UPDATE conversation SET inbound_count = (SELECT count(*) FROM messages WHERE direction = 'inbound' AND type NOT IN ('typing_start', 'typing_end'));`,
 ] as const
+
+/**
+ * What MIGRATIONS add up to, for a new object in one step (lib/sql-migrations.ts). Columns in
+ * the order the migrations leave them; a test compares both paths column by column.
+ */
+export const FRESH_SCHEMA = `CREATE TABLE conversation (
+		id INTEGER PRIMARY KEY CHECK (id = 1),
+		business_id TEXT NOT NULL, customer_id TEXT NOT NULL,
+		status TEXT NOT NULL, capabilities TEXT, device_agent TEXT, locale TEXT,
+		intent TEXT, grp TEXT,
+		last_seq INTEGER NOT NULL DEFAULT 0,
+		started_at TEXT NOT NULL, updated_at TEXT NOT NULL, closed_at TEXT,
+		apple_business_id TEXT, alarm_at INTEGER, watched INTEGER NOT NULL DEFAULT 0,
+		inbound_count INTEGER NOT NULL DEFAULT 0);
+	 CREATE TABLE messages (
+		seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, direction TEXT NOT NULL,
+		type TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL,
+		dedupe_key TEXT UNIQUE, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+	 CREATE TABLE message_aliases (id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+	 CREATE TABLE events (
+		event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL,
+		payload TEXT NOT NULL, enqueued INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL,
+		blocked INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL DEFAULT 'pending',
+		attempts INTEGER NOT NULL DEFAULT 0, due_at INTEGER NOT NULL DEFAULT 0,
+		handed_off INTEGER NOT NULL DEFAULT 0, last_status INTEGER, last_error TEXT, settled_at TEXT);
+	 CREATE INDEX events_open ON events (seq) WHERE state = 'pending';
+	 CREATE INDEX events_by_seq ON events (seq);
+	 CREATE TABLE outbound (
+		seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL, job TEXT NOT NULL,
+		attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, last_error TEXT);
+	 CREATE TABLE idempotency (
+		key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL);
+	 CREATE TABLE requests (
+		request_id TEXT PRIMARY KEY, message_id TEXT NOT NULL, template_id TEXT,
+		request TEXT NOT NULL, created_at TEXT NOT NULL);
+	 CREATE TABLE staging (
+		seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, job TEXT NOT NULL,
+		attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, last_error TEXT);`
 
 export interface ConversationRow {
 	business_id: string
@@ -70,6 +112,7 @@ export interface ConversationRow {
 	apple_business_id: string | null
 	alarm_at: number | null
 	watched: number
+	inbound_count: number
 	[k: string]: SqlStorageValue
 }
 

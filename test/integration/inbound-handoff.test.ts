@@ -91,6 +91,23 @@ describe('inbound handoff', () => {
 		expect(rows.every((r) => r.inboundCount === 1 && r.unread === 1)).toBe(true)
 	})
 
+	it('the inbox counts inbound messages but typing indicators, kept with each write', async () => {
+		const c = customerId()
+		const typing = (type: string) => ({ v: 1, id: crypto.randomUUID(), type, sourceId: c, destinationId: biz.businessId })
+		expect((await postApple(textMessage(biz.businessId, c, 'one'))).status).toBe(200)
+		expect((await postApple(typing('typing_start'))).status).toBe(200)
+		await vi.waitFor(async () => expect((await inbox(biz.businessId))[0]?.lastSequence).toBe(2))
+		expect((await inbox(biz.businessId))[0]).toMatchObject({ inboundCount: 1, customerTyping: true, last: { preview: 'one' } })
+		expect((await postApple(typing('typing_end'))).status).toBe(200)
+		expect((await postApple(textMessage(biz.businessId, c, 'two'))).status).toBe(200)
+		await vi.waitFor(async () => expect((await inbox(biz.businessId))[0]?.lastSequence).toBe(4))
+		expect((await inbox(biz.businessId))[0]).toMatchObject({ inboundCount: 2, unread: 2, customerTyping: false, last: { preview: 'two' } })
+		const stored = await runInDurableObject(conversationOf(biz.businessId, c), (_i, s) =>
+			s.storage.sql.exec<{ n: number }>('SELECT inbound_count AS n FROM conversation').one(),
+		)
+		expect(stored.n).toBe(2)
+	})
+
 	it('a batch with an unreadable, an invalid and an out-of-date summary stores only the good one', async () => {
 		const c = customerId()
 		expect((await postApple(textMessage(biz.businessId, c, 'one'))).status).toBe(200)
