@@ -48,6 +48,13 @@ type SummaryRow = ConversationRow & {
 	latest_inbound_type: string | null
 }
 
+interface LastMessage {
+	direction: string
+	type: string
+	payload: string
+	created_at: string
+}
+
 export function inboxSummary(sql: SqlStorage, conversationId: string): InboxSummary | null {
 	const conv = sql.exec<SummaryRow>(SUMMARY_SQL).toArray()[0]
 	if (!conv) return null
@@ -55,6 +62,27 @@ export function inboxSummary(sql: SqlStorage, conversationId: string): InboxSumm
 		conv.last_type !== null && conv.last_direction !== null && conv.last_payload !== null && conv.last_at !== null
 			? { direction: conv.last_direction, type: conv.last_type, payload: conv.last_payload, created_at: conv.last_at }
 			: null
+	return summaryOf(conversationId, conv, last, conv.latest_inbound_type)
+}
+
+const TYPING = new Set(['typing_start', 'typing_end', 'typing'])
+
+/**
+ * The summary right after an inbound message was recorded: that message is the latest
+ * inbound one and, unless it is a typing indicator, the last one shown, so only the
+ * conversation row is read (the common inbound write; docs/performance.md).
+ */
+export function inboxSummaryAfterInbound(
+	sql: SqlStorage,
+	conversationId: string,
+	conv: ConversationRow,
+	message: { type: string; payload: string; at: string },
+): InboxSummary {
+	if (TYPING.has(message.type)) return inboxSummary(sql, conversationId) ?? summaryOf(conversationId, conv, null, message.type)
+	return summaryOf(conversationId, conv, { direction: 'inbound', type: message.type, payload: message.payload, created_at: message.at }, message.type)
+}
+
+function summaryOf(conversationId: string, conv: ConversationRow, last: LastMessage | null, latestInboundType: string | null): InboxSummary {
 	return {
 		conversationId,
 		customerId: conv.customer_id,
@@ -73,7 +101,7 @@ export function inboxSummary(sql: SqlStorage, conversationId: string): InboxSumm
 				}
 			: null,
 		inboundCount: conv.inbound_count,
-		customerTyping: conv.latest_inbound_type === 'typing_start',
+		customerTyping: latestInboundType === 'typing_start',
 		updatedAt: last?.created_at ?? conv.updated_at,
 	}
 }

@@ -20,7 +20,7 @@ import { errorText, log } from '../lib/log'
 import { migrate } from '../lib/sql-migrations'
 import { consoleHubStub } from '../live/summary'
 import { prepareSend } from '../messaging/prepare-send'
-import { inboxSummary, threadPage } from './console-view'
+import { inboxSummary, inboxSummaryAfterInbound, threadPage } from './console-view'
 import { deliverHead, reopenEvent, type BeforeAttempt, type CourierMode, type EventOwner } from './courier'
 import { historyPage, type HistoryQuery } from './history'
 import { recordHostedOutcome, type HostedRecordStatus } from './hosted-outcome'
@@ -126,7 +126,8 @@ export class Conversation extends DurableObject<Env> {
 		let summary: string | null = null
 		if (result.status === 'recorded') {
 			// The caller reports the inbox row, batched with other conversations' (live/hub-feed.ts).
-			const s = inboxSummary(this.sql, this.conversationId)
+			const row = readRow(this.sql)
+			const s = row && result.recorded ? inboxSummaryAfterInbound(this.sql, this.conversationId, row, result.recorded) : null
 			summary = s && JSON.stringify(s)
 			if (result.staging) this.ctx.waitUntil(this.stageInbound())
 		}

@@ -58,6 +58,8 @@ export interface RecordOutcome extends ReceiveResult {
 	/** The alarm stored before this write, and the earliest due time of what it added (schedule.ts `armFor`). */
 	storedAlarm: number | null
 	addedDue: number
+	/** The recorded message, for the inbox summary (console-view.ts `inboxSummaryAfterInbound`). */
+	recorded: { type: string; payload: string; at: string } | null
 }
 
 const KNOWN_TYPES = new Set(['text', 'interactive', 'typing_start', 'typing_end', 'close'])
@@ -140,13 +142,14 @@ export function recordInbound(sql: SqlStorage, conversationId: string, rec: Inbo
 		closing ? 1 : 0,
 		now,
 	)
+	const payload = JSON.stringify(m)
 	sql.exec(
 		`INSERT INTO messages (seq, id, direction, type, payload, status, dedupe_key, created_at, updated_at)
 		 VALUES (?, ?, 'inbound', ?, ?, 'received', ?, ?, ?)`,
 		seq,
 		rec.messageId,
 		m.type,
-		JSON.stringify(m),
+		payload,
 		dedupeKey,
 		now,
 		now,
@@ -206,6 +209,7 @@ export function recordInbound(sql: SqlStorage, conversationId: string, rec: Inbo
 		storedAlarm: conv.alarm_at,
 		// A staging job is looked at WATCHDOG_MS after its write, an event HANDOFF_GRACE_MS after.
 		addedDue: nowMs + (staging ? WATCHDOG_MS : HANDOFF_GRACE_MS),
+		recorded: { type: m.type, payload, at: now },
 	}
 }
 
@@ -218,6 +222,7 @@ const duplicate = (conversationId: string, seq: number): RecordOutcome => ({
 	summary: null,
 	storedAlarm: null,
 	addedDue: 0,
+	recorded: null,
 })
 
 /** The staging an inbound message needs before its event can leave, or null. */

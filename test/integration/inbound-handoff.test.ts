@@ -98,10 +98,15 @@ describe('inbound handoff', () => {
 		expect((await postApple(typing('typing_start'))).status).toBe(200)
 		await vi.waitFor(async () => expect((await inbox(biz.businessId))[0]?.lastSequence).toBe(2))
 		expect((await inbox(biz.businessId))[0]).toMatchObject({ inboundCount: 1, customerTyping: true, last: { preview: 'one' } })
+		const { unread: _unread, ...whileTyping } = (await inbox(biz.businessId))[0]!
+		expect(whileTyping).toEqual(JSON.parse((await conversationOf(biz.businessId, c).consoleSummary())!))
 		expect((await postApple(typing('typing_end'))).status).toBe(200)
 		expect((await postApple(textMessage(biz.businessId, c, 'two'))).status).toBe(200)
 		await vi.waitFor(async () => expect((await inbox(biz.businessId))[0]?.lastSequence).toBe(4))
 		expect((await inbox(biz.businessId))[0]).toMatchObject({ inboundCount: 2, unread: 2, customerTyping: false, last: { preview: 'two' } })
+		// The summary built from the recorded message equals the one read back from the history.
+		const { unread: _u, ...reported } = (await inbox(biz.businessId))[0]!
+		expect(reported).toEqual(JSON.parse((await conversationOf(biz.businessId, c).consoleSummary())!))
 		const stored = await runInDurableObject(conversationOf(biz.businessId, c), (_i, s) =>
 			s.storage.sql.exec<{ n: number }>('SELECT inbound_count AS n FROM conversation').one(),
 		)
