@@ -1,8 +1,9 @@
 /**
  * Reading Apple's request bodies safely (docs/apple-protocol.md §1.4–1.5): a cap on the
- * bytes on the wire, checked before and while reading, and gunzip — when the header says
- * gzip or the body starts with the gzip magic bytes — as a stream with its own cap on the
- * inflated size, so a zip bomb stops at the cap instead of filling the isolate's memory.
+ * bytes on the wire, checked before and while (or right after) reading, and gunzip — when
+ * the header says gzip or the body starts with the gzip magic bytes — with its own cap on the
+ * inflated size (zlib's `maxOutputLength`), so a zip bomb stops at the cap instead of filling
+ * the isolate's memory.
  */
 import { gunzipSync } from 'node:zlib'
 import { concatBytes } from './encoding'
@@ -63,14 +64,17 @@ export interface BodyLimits {
  * gunzips when flagged or detected, parses JSON. Throws BodyError.
  */
 export async function readAppleJson(req: Request, limits: BodyLimits): Promise<unknown> {
-	const declared = req.headers.get('content-length')
-	if (declared !== null && Number(declared) > limits.maxBytes) {
+	const header = req.headers.get('content-length')
+	const declared = header !== null && /^\d{1,15}$/.test(header) ? Number(header) : null
+	if (declared !== null && declared > limits.maxBytes) {
 		throw new BodyError('too_large', `body exceeds ${limits.maxBytes} bytes`)
 	}
 	if (!req.body) throw new BodyError('bad_json', 'empty body')
-	// A declared length is what the runtime delivers (HTTP framing), already checked against the
-	// cap: one read. Without it (chunked), read with the cap as the bytes come.
+	// A well-formed declared length is what the runtime delivers (HTTP framing), already checked
+	// against the cap: one read, checked again after. Otherwise (chunked, or a header that is not
+	// a number) read with the cap as the bytes come.
 	let bytes = declared !== null ? new Uint8Array(await req.arrayBuffer()) : await readCapped(req.body, limits.maxBytes)
+	if (bytes.byteLength > limits.maxBytes) throw new BodyError('too_large', `body exceeds ${limits.maxBytes} bytes`)
 	const encoding = req.headers.get('content-encoding')?.toLowerCase()
 	if (encoding === 'gzip' || isGzip(bytes)) {
 		bytes = await gunzipCapped(bytes, limits.maxInflatedBytes)

@@ -61,7 +61,11 @@ export class Conversation extends DurableObject<Env> {
 			// keep going while the head of the line was settled
 		}
 	})
-	/** Events whose doorbell this object rang through the queue (their index feed comes from the consumer). */
+	/**
+	 * Events this object rang for itself, and events the consumer came back with: their index
+	 * feed comes from the consumer's reading of the queue body. Memory only (docs/ARCHITECTURE.md
+	 * "Delivery"); forgetting costs one extra index upsert.
+	 */
 	private readonly rung = new Set<string>()
 	/** Set by the consumer's doorbell: events never attempted may go before their watchdog time. */
 	private eager = false
@@ -72,7 +76,7 @@ export class Conversation extends DurableObject<Env> {
 			env: this.env,
 			sql: this.sql,
 			owner: () => this.eventOwner(),
-			beforeAttempt: (e: BeforeAttempt, m: CourierMode) => this.noteStarted({ ...e, handedOff: e.handedOff || this.rung.has(e.eventId) }, m),
+			beforeAttempt: (e: BeforeAttempt, m: CourierMode) => this.noteStarted(e, m),
 		}
 		while ((await deliverHead(deps, mode)) === 'continue') {
 			// The line moves: events never tried go now, even those whose doorbell already rang
@@ -126,9 +130,14 @@ export class Conversation extends DurableObject<Env> {
 		let summary: string | null = null
 		if (result.status === 'recorded') {
 			// The caller reports the inbox row, batched with other conversations' (live/hub-feed.ts).
-			const row = readRow(this.sql)
-			const s = row && result.recorded ? inboxSummaryAfterInbound(this.sql, this.conversationId, row, result.recorded) : null
-			summary = s && JSON.stringify(s)
+			try {
+				const row = readRow(this.sql)
+				const s = row && result.recorded ? inboxSummaryAfterInbound(this.sql, this.conversationId, row, result.recorded) : null
+				summary = s && JSON.stringify(s)
+			} catch (err) {
+				// The message is durable: the answer (and its doorbell) must not fail for the console's sake.
+				log.warn('inbox summary failed; the next change reports', { conversationId: this.conversationId, error: errorText(err) })
+			}
 			if (result.staging) this.ctx.waitUntil(this.stageInbound())
 		}
 		return { conversationId: result.conversationId, status: result.status, sequence: result.sequence, doorbell: result.doorbell, summary }
@@ -176,12 +185,15 @@ export class Conversation extends DurableObject<Env> {
 		// business received is the event's stored state, written by the courier; an object that
 		// forgets the ring after eviction delivers the event itself when it falls due
 		// (docs/ARCHITECTURE.md "Delivery"). A write here would double the commits per message.
-		if (this.rung.size > 10_000) this.rung.clear()
-		for (const b of bodies) this.rung.add(b.eventId)
+		this.remember(bodies.map((b) => b.eventId))
 	}
 
-	/** The consumer's doorbell: deliver what is pending, in order. Answers when this run is done. */
-	async deliver(): Promise<void> {
+	/**
+	 * The consumer's doorbell: deliver what is pending, in order. Answers when this run is done.
+	 * `eventIds` are the events whose queue bodies the consumer read (and fed the index from).
+	 */
+	async deliver(eventIds: string[] = []): Promise<void> {
+		this.remember(eventIds.slice(0, 100))
 		this.eager = true
 		await this.runCourier()
 	}
@@ -191,12 +203,19 @@ export class Conversation extends DurableObject<Env> {
 		return conv ? { businessId: conv.business_id, route: { intent: conv.intent, group: conv.grp }, conversationId: this.conversationId } : null
 	}
 
+	private remember(eventIds: string[]): void {
+		if (this.rung.size > 10_000) this.rung.clear()
+		for (const id of eventIds) this.rung.add(id)
+	}
+
 	/**
-	 * The consumer feeds the conversation index from the queue; a `conversation.started`
-	 * delivered without it (the queue lost or refused the handoff) notes itself. An upsert.
+	 * The consumer feeds the conversation index from the queue bodies it reads; a
+	 * `conversation.started` whose body this object has not seen come back (the route's send
+	 * failed, the queue lost it, the object was evicted meanwhile) notes itself. An upsert, so
+	 * a second note is harmless.
 	 */
 	private async noteStarted(e: BeforeAttempt, mode: CourierMode): Promise<void> {
-		if (e.type !== 'conversation.started' || (e.handedOff && mode === 'eager')) return
+		if (e.type !== 'conversation.started' || (this.rung.has(e.eventId) && mode === 'eager')) return
 		const conv = readRow(this.sql)
 		if (!conv) return
 		await conversationIndexStub(this.env, conv.business_id)

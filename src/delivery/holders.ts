@@ -8,7 +8,8 @@ import { conversationById } from '../conversation/directory'
 import { invitationsStub } from '../invitations/directory'
 
 export interface EventHolder {
-	deliver(): Promise<void>
+	/** `eventIds`: the events whose queue bodies the consumer received (it fed the index from them). */
+	deliver(eventIds?: string[]): Promise<void>
 	replay(eventId: string): Promise<boolean>
 }
 

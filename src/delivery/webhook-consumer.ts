@@ -50,7 +50,7 @@ async function ring(env: Env, conversationId: string, group: { msg: Message<unkn
 	try {
 		// The conversation owns the events: once it has the doorbell it delivers, retries and
 		// dead-letters them itself, and its alarm covers a run cut short.
-		const run = stub.deliver()
+		const run = stub.deliver(group.map((j) => j.job.eventId))
 		// Past the budget the run goes on in its object; its later failure is the object's to log.
 		run.catch(() => {})
 		let timer = 0

@@ -142,7 +142,8 @@ export class Invitations extends DurableObject<Env> {
 
 	// ── Delivery (the webhook queue's doorbell, replays) ────────────────────────────────
 
-	async deliver(): Promise<void> {
+	/** The consumer's doorbell; the event ids matter only to conversations (their index feed). */
+	async deliver(_eventIds: string[] = []): Promise<void> {
 		this.eager = true
 		await this.courier.run().catch((err: unknown) => log.error('invitation delivery run failed; the alarm retries', { error: errorText(err) }))
 		await this.afterRun()

@@ -53,6 +53,7 @@ export class ConsoleHub extends DurableObject<Env> {
 
 	/** Several conversations' summaries (JSON text) in one call and one commit: the inbound route's batch (live/hub-feed.ts). */
 	noteMany(summaries: string[]): void {
+		// The route sends at most 500 per call (live/hub-feed.ts); a larger call is cut, not refused.
 		for (const text of summaries.slice(0, 1000)) {
 			let input: unknown
 			try {

@@ -9,10 +9,11 @@ import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handoffBodies } from '../../src/conversation/outbox'
 import type { DeliverWebhook } from '../../src/delivery/queue-messages'
+import { FLUSH_MS, reportToHub } from '../../src/live/hub-feed'
 import { consoleHubStub } from '../../src/live/summary'
 import { customerId, postApple, textMessage } from '../helpers/apple'
 import { conversationOf, eventRows, storedAlarm } from '../helpers/conversation'
-import { createBusiness, type CreatedBusiness } from '../helpers/platform'
+import { businessFetch, createBusiness, type CreatedBusiness } from '../helpers/platform'
 import { WebhookReceiver } from '../helpers/webhook-receiver'
 
 let hooks: WebhookReceiver
@@ -54,6 +55,22 @@ describe('inbound handoff', () => {
 		// The marks are in storage: a fresh instance (after eviction) would ring for none of them.
 		const again = await runInDurableObject(stub, (_i, s) => handoffBodies(s.storage.sql, 'x', biz.businessId, { intent: null, group: null }))
 		expect(again).toEqual([])
+	})
+
+	it("a lost first doorbell: the next one delivers both events and the conversation still reaches the business's index", async () => {
+		const c = customerId()
+		const send = env.WEBHOOK_QUEUE.send.bind(env.WEBHOOK_QUEUE)
+		let calls = 0
+		vi.spyOn(env.WEBHOOK_QUEUE, 'send').mockImplementation((body, opts) => (++calls === 1 ? Promise.reject(new Error('queue unavailable')) : send(body, opts)))
+		expect((await postApple(textMessage(biz.businessId, c, 'first'))).status).toBe(200)
+		expect((await postApple(textMessage(biz.businessId, c, 'second'))).status).toBe(200)
+		const got = await hooks.until((r) => r.filter((x) => x.json.data.customerId === c).length === 3)
+		expect(got.filter((x) => x.json.data.customerId === c).map((x) => x.json.type)).toEqual(['conversation.started', 'message.received', 'message.received'])
+		await vi.waitFor(async () => {
+			const res = await businessFetch(biz.apiKey, '/v1/conversations')
+			const list = (await res.json()) as { data: { customerId: string }[] }
+			expect(list.data.map((x) => x.customerId)).toContain(c)
+		})
 	})
 
 	it('a later message keeps the stored alarm; one that has passed (dropped) is set anew', async () => {
@@ -111,6 +128,31 @@ describe('inbound handoff', () => {
 			s.storage.sql.exec<{ n: number }>('SELECT inbound_count AS n FROM conversation').one(),
 		)
 		expect(stored.n).toBe(2)
+	})
+
+	it('a batch whose flush was cut off with its request is sent by the next report', async () => {
+		const { unread: _u, ...base } = await (async () => {
+			const c = customerId()
+			expect((await postApple(textMessage(biz.businessId, c, 'seed'))).status).toBe(200)
+			await vi.waitFor(async () => expect((await inbox(biz.businessId)).length).toBe(1))
+			return (await inbox(biz.businessId))[0]!
+		})()
+		const row = (n: number) => {
+			const conversationId = n.toString(16).padStart(64, '0')
+			return { conversationId, sequence: 1, summary: JSON.stringify({ ...base, conversationId, customerId: `cut-${n}`, lastSequence: 1 }) }
+		}
+		vi.useFakeTimers()
+		try {
+			reportToHub(env, () => {}, biz.businessId, row(1))
+			// The request that opened the batch ends before its timer: the flush never runs.
+			vi.clearAllTimers()
+			vi.setSystemTime(Date.now() + 2_000)
+			reportToHub(env, () => {}, biz.businessId, row(2))
+			vi.advanceTimersByTime(FLUSH_MS)
+		} finally {
+			vi.useRealTimers()
+		}
+		await vi.waitFor(async () => expect((await inbox(biz.businessId)).map((r) => r.customerId)).toEqual(expect.arrayContaining(['cut-1', 'cut-2'])))
 	})
 
 	it('a batch with an unreadable, an invalid and an out-of-date summary stores only the good one', async () => {

@@ -41,6 +41,18 @@ describe('readAppleJson (docs/apple-protocol.md §1.4)', () => {
 		expect(bomb.byteLength).toBeLessThan(LIMITS.maxBytes)
 		expect(await kind(readAppleJson(req(bomb), LIMITS))).toBe('inflated_too_large')
 	})
+	it('reads a body with a declared length in one go, and ignores a length that is not a number', async () => {
+		const text = JSON.stringify(json)
+		const bytes = new TextEncoder().encode(text)
+		expect(await readAppleJson(req(bytes, { 'content-length': String(bytes.byteLength) }), LIMITS)).toEqual(json)
+		expect(await readAppleJson(req(text, { 'content-length': 'NaN' }), LIMITS)).toEqual(json)
+		expect(await kind(readAppleJson(req('x'.repeat(LIMITS.maxBytes + 1), { 'content-length': 'junk' }), LIMITS))).toBe('too_large')
+	})
+	it('a gzip body with data after its end is refused', async () => {
+		const gz = await gzip('{"a":1}')
+		const trailing = new Uint8Array([...gz, 0x41, 0x42, 0x43])
+		expect(await kind(readAppleJson(req(trailing, { 'content-encoding': 'gzip' }), LIMITS))).toBe('bad_gzip')
+	})
 	it('rejects malformed gzip and malformed JSON', async () => {
 		const gz = await gzip('{"a":1}')
 		expect(await kind(readAppleJson(req(gz.slice(0, gz.length - 6), { 'content-encoding': 'gzip' }), LIMITS))).toBe('bad_gzip')
