@@ -18,7 +18,7 @@ import { Coalesced } from '../lib/coalesced'
 import { AppError } from '../lib/errors'
 import { errorText, log } from '../lib/log'
 import { migrate } from '../lib/sql-migrations'
-import { consoleHubStub } from '../live/summary'
+import { reportToHub } from '../live/hub-feed'
 import { prepareSend } from '../messaging/prepare-send'
 import { inboxSummary, inboxSummaryAfterInbound, threadPage } from './console-view'
 import { deliverHead, reopenEvent, type BeforeAttempt, type CourierMode, type EventOwner } from './courier'
@@ -26,10 +26,10 @@ import { historyPage, type HistoryQuery } from './history'
 import { recordHostedOutcome, type HostedRecordStatus } from './hosted-outcome'
 import { recordInbound, storedRequest, type InboundRecord, type ReceiveResult } from './record-inbound'
 import { handoffBodies, pendingEventCount } from './outbox'
-import type { SendRefusal, SendRequest, SendResult } from './outbound'
+import type { SendRequest, SendResult } from './outbound'
 import { armFor, syncAlarm, earliestDue, type Due } from './schedule'
 import { readRow, toState, FRESH_SCHEMA, MIGRATIONS, type ConversationState } from './schema'
-import { accept, precheck } from './send-accept'
+import { accept, precheck, refusal } from './send-accept'
 import { sendHead, unpinJobs } from './send-line'
 import { stageHead } from './staging-line'
 import { watchlistFor } from './watchlist-do'
@@ -86,12 +86,18 @@ export class Conversation extends DurableObject<Env> {
 	})
 	/**
 	 * The business console's inbox hears of every change, after it is durable and off the
-	 * caller's path (waitUntil); bursts coalesce into one report (docs/console.md "Live updates").
+	 * caller's path; reports of this isolate's conversations go to the hub in batches
+	 * (live/hub-feed.ts, docs/console.md "Live updates").
 	 */
 	private readonly consoleFeed = new Coalesced(async () => {
 		try {
 			const summary = inboxSummary(this.sql, this.conversationId)
-			if (summary) await consoleHubStub(this.env, readRow(this.sql)!.business_id).note(summary)
+			if (!summary) return
+			reportToHub(this.env, (p) => this.ctx.waitUntil(p), readRow(this.sql)!.business_id, {
+				conversationId: this.conversationId,
+				sequence: summary.lastSequence,
+				summary: JSON.stringify(summary),
+			})
 		} catch (err) {
 			log.warn('console hub update failed', { conversationId: this.conversationId, error: errorText(err) })
 		}
@@ -382,18 +388,5 @@ export class Conversation extends DurableObject<Env> {
 		} catch (err) {
 			log.warn('watchlist update failed; retried on the next run', { conversationId: this.conversationId, error: errorText(err) })
 		}
-	}
-}
-
-/** A 4xx found while preparing travels back as a value (RPC keeps no error classes); anything else throws. */
-function refusal(err: AppError): SendRefusal | null {
-	const status = ([400, 404, 409, 413, 422] as const).find((s) => s === err.status)
-	if (status === undefined) return null
-	return {
-		kind: 'refused',
-		status,
-		code: err.code,
-		message: err.message,
-		...(Array.isArray(err.details) ? { details: err.details as { path: string; message: string }[] } : {}),
 	}
 }

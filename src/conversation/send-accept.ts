@@ -5,7 +5,8 @@
  * send pump. `precheck` runs before any preparation, so a replay costs no image fetch, no
  * attachment pin and no hosted request; `accept` re-checks inside the transaction.
  */
-import { IDEMPOTENCY_TTL_MS, type SendInput, type SendOutcome, type SendResponse } from './outbound'
+import type { AppError } from '../lib/errors'
+import { IDEMPOTENCY_TTL_MS, type SendInput, type SendOutcome, type SendRefusal, type SendResponse } from './outbound'
 import { readRow } from './schema'
 
 type Early = Exclude<SendOutcome, { kind: 'accepted' }> | null
@@ -91,4 +92,17 @@ export function accept(sql: SqlStorage, conversationId: string, input: SendInput
 		)
 	}
 	return { kind: 'accepted', response }
+}
+
+/** A 4xx found while preparing travels back as a value (RPC keeps no error classes); anything else throws. */
+export function refusal(err: AppError): SendRefusal | null {
+	const status = ([400, 404, 409, 413, 422] as const).find((s) => s === err.status)
+	if (status === undefined) return null
+	return {
+		kind: 'refused',
+		status,
+		code: err.code,
+		message: err.message,
+		...(Array.isArray(err.details) ? { details: err.details as { path: string; message: string }[] } : {}),
+	}
 }
