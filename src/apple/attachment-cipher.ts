@@ -7,7 +7,7 @@
  * WebCrypto's AES-CTR is one-shot, and one call over a 100 MiB attachment needs ~300 MiB, far
  * over the 128 MB isolate limit (docs/performance.md "Big bodies"). So we cut the stream
  * into ~1 MiB blocks (a multiple of 16 bytes) and encrypt each with the counter advanced by
- * the number of 16-byte AES blocks already processed (docs/workers-limits.md §7 (a)).
+ * the number of 16-byte AES blocks already processed (docs/platform-limits.md §7 (a)).
  * That yields exactly the bytes a single call would.
  *
  * Pure module: imports nothing outside src/apple/.

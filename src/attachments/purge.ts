@@ -12,7 +12,7 @@
  *   object that expires within PIN_GRACE_MS, and the purge deletes only objects already
  *   expired, so an object a purge is about to delete can no longer be pinned.
  *
- * Idempotent (cron may fire twice, docs/workers-limits.md §6): deleting what is gone is a no-op.
+ * Idempotent (cron may fire twice, docs/platform-limits.md §6): deleting what is gone is a no-op.
  */
 import type { Env } from '../context'
 import { ATTACHMENT_ID_RE, attachmentKey, decodeMeta, DEFAULT_RETENTION_DAYS, expiresAtFor } from './attachment-meta'
@@ -116,7 +116,7 @@ export async function purgeExpiredAttachments(env: Env, now = Date.now()): Promi
 	return stats
 }
 
-/** Every object under `prefix`, following `truncated`/`cursor` (never the count; docs/workers-limits.md §5). */
+/** Every object under `prefix`, following `truncated`/`cursor` (never the count; docs/platform-limits.md §5). */
 export async function* listAll(bucket: R2Bucket, prefix: string): AsyncGenerator<R2Object> {
 	let cursor: string | undefined
 	for (;;) {

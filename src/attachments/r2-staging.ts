@@ -1,5 +1,5 @@
 /**
- * Staging of attachment bytes in R2 (docs/product.md "Data flow" 1 and 3; docs/workers-limits.md §5).
+ * Staging of attachment bytes in R2 (docs/product.md "Data flow" 1 and 3; docs/platform-limits.md §5).
  *
  * Layout: `att/<businessId>/<attachmentId>` holds the plaintext, with its name, MIME type,
  * size, creation and expiry time and direction in customMetadata (R2 cannot change metadata
@@ -7,7 +7,7 @@
  * while a message is being sent live beside it under `pin/` (see purge.ts).
  *
  * Bytes are always streamed, never buffered whole: R2 `put()` only takes a stream of known
- * length (docs/workers-limits.md §2), so a stream whose size we know goes through a
+ * length (docs/platform-limits.md §2), so a stream whose size we know goes through a
  * FixedLengthStream, and one whose size we do not know (a chunked business upload) goes in as
  * a multipart upload, one fixed-size part in memory at a time.
  *
@@ -19,7 +19,7 @@ import { pump } from './stream-pump'
 
 /**
  * Part size for uploads of unknown length: R2 wants all parts but the last the same size and
- * at least 5 MiB (docs/workers-limits.md §5). 8 MiB keeps one part in memory and 13 parts per 100 MiB.
+ * at least 5 MiB (docs/platform-limits.md §5). 8 MiB keeps one part in memory and 13 parts per 100 MiB.
  */
 export const MULTIPART_PART_BYTES = 8 * 1024 * 1024
 

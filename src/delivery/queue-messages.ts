@@ -1,7 +1,7 @@
 /**
  * Bodies of the webhook queue (and its dead-letter queue). Queue bodies are an edge like
  * any other: parsed with zod on the way out of the queue. A body stays under the 128 KB
- * queue limit (docs/workers-limits.md): an event larger than INLINE_EVENT_LIMIT travels by
+ * queue limit (docs/platform-limits.md): an event larger than INLINE_EVENT_LIMIT travels by
  * reference. The same shape is kept with a dead letter, so a replay knows its conversation.
  */
 import { z } from 'zod'

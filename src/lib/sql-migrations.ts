@@ -1,6 +1,6 @@
 /**
  * Versioned schema migrations for SQLite-backed Durable Objects. `PRAGMA user_version` is
- * not available there, so the applied version lives in a table (docs/workers-limits.md §4).
+ * not available there, so the applied version lives in a table (docs/platform-limits.md §4).
  * Run inside `blockConcurrencyWhile` in the constructor.
  */
 export function migrate(sql: SqlStorage, migrations: readonly string[], fresh?: string): void {

@@ -1,6 +1,6 @@
 /**
  * Link-preview metadata from a page's head: Open Graph, Twitter cards, `<title>`, and image
- * candidates, read with HTMLRewriter (docs/workers-limits.md §9). Third-party HTML is untrusted
+ * candidates, read with HTMLRewriter (docs/platform-limits.md §9). Third-party HTML is untrusted
  * input (docs/webhooks.md "Security"): every value is entity-decoded, stripped of control
  * and bidi-override characters, whitespace-collapsed and length-capped before use.
  */

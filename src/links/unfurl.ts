@@ -4,7 +4,7 @@
  * name (docs/webhooks.md "Security"), so the page goes through safeFetch (checkOutboundUrl on
  * the URL and on every redirect hop, at most 3; timeout; public addresses only outside
  * development, with global_fetch_strictly_public underneath), only HTML content types are read,
- * at most 512 KB of it, and HTMLRewriter stops at the end of `<head>` (docs/workers-limits.md §9–10,
+ * at most 512 KB of it, and HTMLRewriter stops at the end of `<head>` (docs/platform-limits.md §9–10,
  * docs/webhooks.md "Security"). The image is fetched the same way under Apple's 200 kB cap, trying
  * the next candidate when one is too large or not an image Messages shows: the page's Open Graph
  * / Twitter images first, then its icons (`apple-touch-icon`, other icon links, `/favicon.ico`)

@@ -19,7 +19,7 @@ import { reportToHub } from '../live/hub-feed'
 import { badRequest, forbidden, notFound, payloadTooLarge, unauthorized } from '../lib/errors'
 import { errorText, log } from '../lib/log'
 
-/** Wire cap, and cap on the inflated JSON (a DO row holds at most 2 MB; docs/workers-limits.md §4). */
+/** Wire cap, and cap on the inflated JSON (a DO row holds at most 2 MB; docs/platform-limits.md §4). */
 export const INBOUND_LIMITS = { maxBytes: 1024 * 1024, maxInflatedBytes: 1024 * 1024 }
 
 export const appleInbound = new Hono<AppBindings>()
