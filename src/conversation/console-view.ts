@@ -75,9 +75,9 @@ const TYPING = new Set(['typing_start', 'typing_end', 'typing'])
 export function inboxSummaryAfterInbound(
 	sql: SqlStorage,
 	conversationId: string,
-	conv: ConversationRow,
-	message: { type: string; payload: string; at: string },
+	message: { type: string; payload: string; at: string; row: ConversationRow },
 ): InboxSummary {
+	const conv = message.row
 	if (TYPING.has(message.type)) return inboxSummary(sql, conversationId) ?? summaryOf(conversationId, conv, null, message.type)
 	return summaryOf(conversationId, conv, { direction: 'inbound', type: message.type, payload: message.payload, created_at: message.at }, message.type)
 }

@@ -137,8 +137,7 @@ export class Conversation extends DurableObject<Env> {
 		if (result.status === 'recorded') {
 			// The caller reports the inbox row, batched with other conversations' (live/hub-feed.ts).
 			try {
-				const row = readRow(this.sql)
-				const s = row && result.recorded ? inboxSummaryAfterInbound(this.sql, this.conversationId, row, result.recorded) : null
+				const s = result.recorded ? inboxSummaryAfterInbound(this.sql, this.conversationId, result.recorded) : null
 				summary = s && JSON.stringify(s)
 			} catch (err) {
 				// The message is durable: the answer (and its doorbell) must not fail for the console's sake.

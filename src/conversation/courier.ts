@@ -32,15 +32,13 @@ export interface CourierDeps {
 	/** The object's storage; its `events` table has the outbox schema (conversation/schema.ts). */
 	sql: SqlStorage
 	owner: () => EventOwner | null
-	/** Runs before the attempt of an event that was never handed to the queue, or in `due` mode. */
+	/** Runs before every attempt (the conversation notes `conversation.started` in its index there). */
 	beforeAttempt?: (event: BeforeAttempt, mode: CourierMode) => Promise<void>
 }
 
 export interface BeforeAttempt {
 	eventId: string
 	type: string
-	/** The queue was handed this event's doorbell (stored for replays; the object adds what it remembers). */
-	handedOff: boolean
 	payload: WebhookEvent
 }
 
@@ -58,7 +56,7 @@ export async function deliverHead(deps: CourierDeps, mode: CourierMode, now = Da
 	const event = JSON.parse(head.payload) as WebhookEvent
 	const { route } = owner
 	const logIds = { businessId: owner.businessId, conversationId: owner.conversationId ?? undefined, eventId: head.event_id }
-	await deps.beforeAttempt?.({ eventId: head.event_id, type: head.type, handedOff: head.handed_off === 1, payload: event }, mode)
+	await deps.beforeAttempt?.({ eventId: head.event_id, type: head.type, payload: event }, mode)
 	let outcome: AttemptOutcome
 	try {
 		outcome = await attemptDelivery(deps.env, { businessId: owner.businessId, route, eventId: head.event_id, event })

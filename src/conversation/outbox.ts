@@ -25,13 +25,13 @@ export function insertEvent(
 	e: WebhookEvent,
 	nowIso: string,
 	opts: { blocked?: boolean; handedOff?: boolean; nowMs?: number } = {},
-): string {
-	const id = newEventId()
+): StoredEvent {
+	const eventId = newEventId()
 	const payload = JSON.stringify(e)
 	sql.exec(
 		`INSERT INTO events (event_id, seq, type, payload, created_at, blocked, state, attempts, due_at, handed_off)
 		 VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
-		id,
+		eventId,
 		seq,
 		e.type,
 		payload,
@@ -40,26 +40,29 @@ export function insertEvent(
 		(opts.nowMs ?? Date.now()) + HANDOFF_GRACE_MS,
 		opts.handedOff ? 1 : 0,
 	)
-	return id
+	return { eventId, type: e.type, seq, payload, event: e }
+}
+
+/** An event as stored: its JSON text, and the object when the caller still has it. */
+export interface StoredEvent {
+	eventId: string
+	type: string
+	seq: number
+	payload: string
+	event?: WebhookEvent
 }
 
 /** The queue body that rings for one event (its doorbell); the event inline when it fits. */
-export function doorbellBody(
-	event: { eventId: string; type: string; seq: number; payload: WebhookEvent },
-	conversationId: string | null,
-	businessId: string,
-	route: DeliverWebhook['route'],
-): DeliverWebhook {
-	const size = JSON.stringify(event.payload).length
+export function queueBody(e: StoredEvent, conversationId: string | null, businessId: string, route: DeliverWebhook['route']): DeliverWebhook {
 	return {
 		kind: 'webhook.deliver',
-		eventId: event.eventId,
-		eventType: event.type,
+		eventId: e.eventId,
+		eventType: e.type,
 		businessId,
 		conversationId,
 		route,
-		sequence: event.seq,
-		event: size <= INLINE_EVENT_LIMIT ? event.payload : null,
+		sequence: e.seq,
+		event: e.payload.length <= INLINE_EVENT_LIMIT ? (e.event ?? (JSON.parse(e.payload) as WebhookEvent)) : null,
 	}
 }
 
@@ -96,19 +99,7 @@ export function deliverableEvents(sql: SqlStorage, limit: number): PendingEvent[
 export function handoffBodies(sql: SqlStorage, conversationId: string | null, businessId: string, route: DeliverWebhook['route']): DeliverWebhook[] {
 	return deliverableEvents(sql, 100)
 		.filter((p) => p.handed_off === 0 && p.attempts === 0)
-		.map(
-			(p) =>
-				({
-					kind: 'webhook.deliver',
-					eventId: p.event_id,
-					eventType: p.type,
-					businessId,
-					conversationId,
-					route,
-					sequence: p.seq,
-					event: p.payload.length <= INLINE_EVENT_LIMIT ? (JSON.parse(p.payload) as WebhookEvent) : null,
-				}) satisfies DeliverWebhook,
-		)
+		.map((p) => queueBody({ eventId: p.event_id, type: p.type, seq: p.seq, payload: p.payload }, conversationId, businessId, route))
 }
 
 export function pendingEventCount(sql: SqlStorage): number {

@@ -12,7 +12,7 @@ import { log } from '../lib/log'
 import { makeEvent } from './events'
 import { eventsFor, interactiveDedupeKey, type StoredRequest } from './inbound-events'
 import type { StagingJob } from './inbound-staging'
-import { doorbellBody, HANDOFF_GRACE_MS, insertEvent } from './outbox'
+import { HANDOFF_GRACE_MS, insertEvent, queueBody } from './outbox'
 import { WATCHDOG_MS } from './schedule'
 import { readRow, toState, type ConversationRow } from './schema'
 
@@ -58,8 +58,8 @@ export interface RecordOutcome extends ReceiveResult {
 	/** The alarm stored before this write, and the earliest due time of what it added (schedule.ts `armFor`). */
 	storedAlarm: number | null
 	addedDue: number
-	/** The recorded message, for the inbox summary (console-view.ts `inboxSummaryAfterInbound`). */
-	recorded: { type: string; payload: string; at: string } | null
+	/** The recorded message and the conversation row after it, for the inbox summary (console-view.ts `inboxSummaryAfterInbound`). */
+	recorded: { type: string; payload: string; at: string; row: ConversationRow } | null
 }
 
 const KNOWN_TYPES = new Set(['text', 'interactive', 'typing_start', 'typing_end', 'close'])
@@ -124,24 +124,27 @@ export function recordInbound(sql: SqlStorage, conversationId: string, rec: Inbo
 	const seq = conv.last_seq + 1
 	const capabilities = rec.capabilities === null ? conv.capabilities : JSON.stringify(rec.capabilities)
 	const closing = m.type === 'close'
-	sql.exec(
-		`UPDATE conversation SET last_seq = ?, capabilities = ?, device_agent = COALESCE(?, device_agent),
+	// RETURNING: the row as it now is, for the events and the inbox summary, without a read after.
+	const updated = sql
+		.exec<ConversationRow>(
+			`UPDATE conversation SET last_seq = ?, capabilities = ?, device_agent = COALESCE(?, device_agent),
 			locale = COALESCE(?, locale), updated_at = ?, apple_business_id = COALESCE(?, apple_business_id),
 			inbound_count = inbound_count + ?,
 			status = CASE WHEN ? THEN 'closed' ELSE status END,
 			closed_at = CASE WHEN ? THEN ? ELSE closed_at END
-		 WHERE id = 1`,
-		seq,
-		capabilities,
-		rec.deviceAgent,
-		locale,
-		now,
-		rec.appleBusinessId ?? null,
-		m.type === 'typing_start' || m.type === 'typing_end' ? 0 : 1,
-		closing ? 1 : 0,
-		closing ? 1 : 0,
-		now,
-	)
+		 WHERE id = 1 RETURNING *`,
+			seq,
+			capabilities,
+			rec.deviceAgent,
+			locale,
+			now,
+			rec.appleBusinessId ?? null,
+			m.type === 'typing_start' || m.type === 'typing_end' ? 0 : 1,
+			closing ? 1 : 0,
+			closing ? 1 : 0,
+			now,
+		)
+		.one()
 	const payload = JSON.stringify(m)
 	sql.exec(
 		`INSERT INTO messages (seq, id, direction, type, payload, status, dedupe_key, created_at, updated_at)
@@ -160,7 +163,7 @@ export function recordInbound(sql: SqlStorage, conversationId: string, rec: Inbo
 	const at = new Date(now)
 	const events: WebhookEvent[] = []
 	if (isNew || isReopen) {
-		const state = toState(conversationId, readRow(sql)!)
+		const state = toState(conversationId, updated)
 		events.push(
 			makeEvent(
 				'conversation.started',
@@ -190,13 +193,19 @@ export function recordInbound(sql: SqlStorage, conversationId: string, rec: Inbo
 	for (const e of events) {
 		// The event that waits for attachments / a by-reference reply is held, and with it every later one.
 		const held = staging !== null && (e.type === 'message.received' || e.type === 'interactive.received')
-		const eventId = insertEvent(sql, seq, e, now, { blocked: held, handedOff, nowMs })
+		const stored = insertEvent(sql, seq, e, now, { blocked: held, handedOff, nowMs })
 		if (held) {
-			sql.exec('INSERT INTO staging (seq, event_id, job, attempts, next_attempt_at) VALUES (?, ?, ?, 0, ?)', seq, eventId, JSON.stringify(staging), nowMs)
+			sql.exec(
+				'INSERT INTO staging (seq, event_id, job, attempts, next_attempt_at) VALUES (?, ?, ?, 0, ?)',
+				seq,
+				stored.eventId,
+				JSON.stringify(staging),
+				nowMs,
+			)
 		}
 		// One doorbell per message; conversation.started's carries the index feed (delivery/webhook-consumer.ts).
 		if (handedOff && (doorbell === null || e.type === 'conversation.started')) {
-			doorbell = doorbellBody({ eventId, type: e.type, seq, payload: e }, conversationId, rec.businessId, { intent: conv.intent, group: conv.grp })
+			doorbell = queueBody(stored, conversationId, rec.businessId, { intent: conv.intent, group: conv.grp })
 		}
 	}
 	return {
@@ -209,7 +218,7 @@ export function recordInbound(sql: SqlStorage, conversationId: string, rec: Inbo
 		storedAlarm: conv.alarm_at,
 		// A staging job is looked at WATCHDOG_MS after its write, an event HANDOFF_GRACE_MS after.
 		addedDue: nowMs + (staging ? WATCHDOG_MS : HANDOFF_GRACE_MS),
-		recorded: { type: m.type, payload, at: now },
+		recorded: { type: m.type, payload, at: now, row: updated },
 	}
 }
 

@@ -3,6 +3,25 @@
  * "Conversation object"). Every module of this folder works on these tables through `sql`;
  * the object class only wires them.
  */
+
+/** Tables that no migration has changed since they were created: shared by MIGRATIONS and FRESH_SCHEMA. */
+const MESSAGES_TABLES = `CREATE TABLE messages (
+		seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, direction TEXT NOT NULL,
+		type TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL,
+		dedupe_key TEXT UNIQUE, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+	 CREATE TABLE message_aliases (id TEXT PRIMARY KEY, seq INTEGER NOT NULL);`
+const SENDS_TABLES = `CREATE TABLE outbound (
+		seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL, job TEXT NOT NULL,
+		attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, last_error TEXT);
+	 CREATE TABLE idempotency (
+		key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL);`
+const REQUESTS_TABLES = `CREATE TABLE requests (
+		request_id TEXT PRIMARY KEY, message_id TEXT NOT NULL, template_id TEXT,
+		request TEXT NOT NULL, created_at TEXT NOT NULL);`
+const STAGING_TABLES = `CREATE TABLE staging (
+		seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, job TEXT NOT NULL,
+		attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, last_error TEXT);`
+
 export const MIGRATIONS = [
 	`CREATE TABLE conversation (
 		id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -11,27 +30,15 @@ export const MIGRATIONS = [
 		intent TEXT, grp TEXT, route TEXT,
 		last_seq INTEGER NOT NULL DEFAULT 0,
 		started_at TEXT NOT NULL, updated_at TEXT NOT NULL, closed_at TEXT);
-	 CREATE TABLE messages (
-		seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, direction TEXT NOT NULL,
-		type TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL,
-		dedupe_key TEXT UNIQUE, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-	 CREATE TABLE message_aliases (id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+	 ${MESSAGES_TABLES}
 	 CREATE TABLE events (
 		event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL,
 		payload TEXT NOT NULL, enqueued INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);
 	 CREATE INDEX events_pending ON events (enqueued, created_at) WHERE enqueued = 0;`,
-	`CREATE TABLE outbound (
-		seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL, job TEXT NOT NULL,
-		attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, last_error TEXT);
-	 CREATE TABLE idempotency (
-		key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL);`,
-	`CREATE TABLE requests (
-		request_id TEXT PRIMARY KEY, message_id TEXT NOT NULL, template_id TEXT,
-		request TEXT NOT NULL, created_at TEXT NOT NULL);`,
+	SENDS_TABLES,
+	REQUESTS_TABLES,
 	`ALTER TABLE events ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
-	 CREATE TABLE staging (
-		seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, job TEXT NOT NULL,
-		attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, last_error TEXT);`,
+	 ${STAGING_TABLES}`,
 	// The Apple-facing business id (a linked account id may differ from ours; docs/apple-protocol.md "Linked accounts").
 	`ALTER TABLE conversation ADD COLUMN apple_business_id TEXT;`,
 	// Delivery state per event (docs/ARCHITECTURE.md "Delivery"): an event stays 'pending'
@@ -71,11 +78,7 @@ export const FRESH_SCHEMA = `CREATE TABLE conversation (
 		started_at TEXT NOT NULL, updated_at TEXT NOT NULL, closed_at TEXT,
 		apple_business_id TEXT, alarm_at INTEGER, watched INTEGER NOT NULL DEFAULT 0,
 		inbound_count INTEGER NOT NULL DEFAULT 0);
-	 CREATE TABLE messages (
-		seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, direction TEXT NOT NULL,
-		type TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL,
-		dedupe_key TEXT UNIQUE, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-	 CREATE TABLE message_aliases (id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+	 ${MESSAGES_TABLES}
 	 CREATE TABLE events (
 		event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL,
 		payload TEXT NOT NULL, enqueued INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL,
@@ -84,17 +87,9 @@ export const FRESH_SCHEMA = `CREATE TABLE conversation (
 		handed_off INTEGER NOT NULL DEFAULT 0, last_status INTEGER, last_error TEXT, settled_at TEXT);
 	 CREATE INDEX events_open ON events (seq) WHERE state = 'pending';
 	 CREATE INDEX events_by_seq ON events (seq);
-	 CREATE TABLE outbound (
-		seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL, job TEXT NOT NULL,
-		attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, last_error TEXT);
-	 CREATE TABLE idempotency (
-		key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL);
-	 CREATE TABLE requests (
-		request_id TEXT PRIMARY KEY, message_id TEXT NOT NULL, template_id TEXT,
-		request TEXT NOT NULL, created_at TEXT NOT NULL);
-	 CREATE TABLE staging (
-		seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, job TEXT NOT NULL,
-		attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL, last_error TEXT);`
+	 ${SENDS_TABLES}
+	 ${REQUESTS_TABLES}
+	 ${STAGING_TABLES}`
 
 export interface ConversationRow {
 	business_id: string

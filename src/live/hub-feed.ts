@@ -1,9 +1,9 @@
 /**
- * The inbound route's reports to the console hubs, batched per business (docs/console.md
- * "Live updates"): every inbound message changes its conversation's inbox row, and one hub
- * object per business would otherwise take one call and one commit per message. Reports
- * that arrive within FLUSH_MS in this isolate go in one call; the newest summary of a
- * conversation wins. Best effort like every hub report: the conversation's next change
+ * Reports to the console hubs, batched per business (docs/console.md "Live updates"): from
+ * the inbound route (every inbound message changes its conversation's inbox row) and from the
+ * conversation objects of this isolate. One hub object per business would otherwise take one
+ * call and one commit per change. Reports that arrive within FLUSH_MS in this isolate go in
+ * one call; the newest summary of a conversation wins. Best effort like every hub report: the conversation's next change
  * reports its whole row again.
  */
 import type { Env } from '../context'
