@@ -52,8 +52,15 @@ export interface StoredEvent {
 	event?: WebhookEvent
 }
 
-/** The queue body that rings for one event (its doorbell); the event inline when it fits. */
+/**
+ * The queue body that rings for one event (its doorbell). The consumer only rings the
+ * conversation, which delivers from storage; it reads an event itself only to feed the
+ * business's conversation index from `conversation.started`, so only that one travels inline
+ * (docs/ARCHITECTURE.md "Delivery"). Every other body stays a few hundred bytes whatever the
+ * message, which the route, the queue and the consumer each pay per message.
+ */
 export function queueBody(e: StoredEvent, conversationId: string | null, businessId: string, route: DeliverWebhook['route']): DeliverWebhook {
+	const inline = e.type === 'conversation.started' && e.payload.length <= INLINE_EVENT_LIMIT
 	return {
 		kind: 'webhook.deliver',
 		eventId: e.eventId,
@@ -62,7 +69,7 @@ export function queueBody(e: StoredEvent, conversationId: string | null, busines
 		conversationId,
 		route,
 		sequence: e.seq,
-		event: e.payload.length <= INLINE_EVENT_LIMIT ? (e.event ?? (JSON.parse(e.payload) as WebhookEvent)) : null,
+		event: inline ? (e.event ?? (JSON.parse(e.payload) as WebhookEvent)) : null,
 	}
 }
 

@@ -1,8 +1,9 @@
 /**
  * Bodies of the webhook queue (and its dead-letter queue). Queue bodies are an edge like
- * any other: parsed with zod on the way out of the queue. A body stays under the 128 KB
- * queue limit (docs/platform-limits.md): an event larger than INLINE_EVENT_LIMIT travels by
- * reference. The same shape is kept with a dead letter, so a replay knows its conversation.
+ * any other: parsed with zod on the way out of the queue. A body is a doorbell: only
+ * `conversation.started` carries its event (the consumer feeds the conversation index from
+ * it), and only under INLINE_EVENT_LIMIT, so a body stays under the 128 KB queue limit
+ * (docs/platform-limits.md). The same shape is kept with a dead letter, so a replay knows its conversation.
  */
 import { z } from 'zod'
 
@@ -33,7 +34,7 @@ export const DeliverWebhookSchema = z
 		route: z.object({ intent: z.string().nullable(), group: z.string().nullable() }),
 		/** The event's place in its conversation, so a batch is delivered in order. */
 		sequence: z.number().int().min(0).optional(),
-		/** Inline event, or null when it is too large and must be read from the conversation. */
+		/** `conversation.started` inline (it feeds the business's conversation index); null for every other event, which its conversation reads from storage. */
 		event: WebhookEventSchema.nullable(),
 		/** Set when a business replays a dead letter; the attempt count starts over. */
 		replay: z.boolean().optional(),

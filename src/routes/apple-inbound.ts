@@ -103,13 +103,14 @@ appleInbound.post('/message', async (c) => {
 		...(invitationId ? { invitationId } : {}),
 	})
 	if (result.doorbell) {
-		// The events are durable and marked handed off; if this send is lost, the conversation's
-		// alarm delivers them itself (docs/ARCHITECTURE.md "Delivery"). Off Apple's path.
+		// The events are durable and marked handed off; if this send fails, the conversation's
+		// alarm delivers them itself (docs/ARCHITECTURE.md "Delivery"), so Apple gets its 200
+		// either way. Awaited rather than left to waitUntil: in workerd a send left to run after
+		// the response cost more CPU per message than one awaited (docs/performance.md
+		// "The inbound path against the floor").
 		const doorbell = JSON.parse(result.doorbell) as DeliverWebhook
-		c.executionCtx.waitUntil(
-			c.env.WEBHOOK_QUEUE.send(doorbell, { contentType: 'json' }).catch((err: unknown) =>
-				log.warn('queue handoff failed; the conversation delivers', { businessId, conversationId: result.conversationId, error: errorText(err) }),
-			),
+		await c.env.WEBHOOK_QUEUE.send(doorbell, { contentType: 'json' }).catch((err: unknown) =>
+			log.warn('queue handoff failed; the conversation delivers', { businessId, conversationId: result.conversationId, error: errorText(err) }),
 		)
 	}
 	if (result.summary && result.sequence !== null) {

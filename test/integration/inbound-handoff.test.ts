@@ -37,11 +37,15 @@ describe('inbound handoff', () => {
 		const c = customerId()
 		expect((await postApple(textMessage(biz.businessId, c, 'first'))).status).toBe(200)
 		await vi.waitFor(() => expect(send).toHaveBeenCalledTimes(1))
-		expect((await postApple(textMessage(biz.businessId, c, 'second'))).status).toBe(200)
+		expect((await postApple(textMessage(biz.businessId, c, 'second '.repeat(500)))).status).toBe(200)
 		await vi.waitFor(() => expect(send).toHaveBeenCalledTimes(2))
 		const bodies = send.mock.calls.map((call) => call[0] as DeliverWebhook)
 		expect(bodies.map((b) => b.eventType)).toEqual(['conversation.started', 'message.received'])
 		expect(bodies[0]!.event?.data.customerId).toBe(c)
+		// Only conversation.started travels inline (the index feed); the message stays in its
+		// conversation, so the doorbell is the same few hundred bytes whatever the customer wrote.
+		expect(bodies[1]!.event).toBeNull()
+		expect(JSON.stringify(bodies[1]).length).toBeLessThan(400)
 		expect(bodies.map((b) => b.sequence)).toEqual([1, 2])
 		expect(sendBatch).not.toHaveBeenCalled()
 
