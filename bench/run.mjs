@@ -229,7 +229,9 @@ async function main() {
 			const res = await load(url, next, pid)
 			if (res.errors > 0) console.warn(`  ${name}: ${res.errors} non-200 responses`)
 			// Every round as it ends: on a shared machine the spread tells how far to trust the medians.
-			console.log(`  round ${r + 1}  ${name.padEnd(44)} ${res.rps.toFixed(0).padStart(6)} req/s  p99 ${res.p99.toFixed(1).padStart(6)} ms  ${res.cpuUs === null ? '' : `${res.cpuUs.toFixed(0)} µs CPU/req`}`)
+			console.log(
+				`  round ${r + 1}  ${name.padEnd(44)} ${res.rps.toFixed(0).padStart(6)} req/s  p99 ${res.p99.toFixed(1).padStart(6)} ms  ${res.cpuUs === null ? '' : `${res.cpuUs.toFixed(0)} µs CPU/req`}`,
+			)
 			results.get(name).push(res)
 		}
 	}
