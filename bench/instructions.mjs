@@ -18,24 +18,21 @@
  * BENCH_REQUESTS (default 100), BENCH_REPS (default 3), BENCH_CUSTOMERS (default 50).
  */
 import { bundleWorker } from './bundle.mjs'
+import { acceptingGateway, appleMessage, appleToken, baselineOptions, createBenchBusiness, OUT, productOptions } from './instances.mjs'
 import { Miniflare } from 'miniflare'
 import { execFileSync } from 'node:child_process'
-import { createHmac, randomBytes, randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { gzipSync } from 'node:zlib'
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 100)
 const REPS = Number(process.env.BENCH_REPS ?? 3)
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 50)
-const OUT = 'bench/.build'
-const MSP_ID = 'bench-msp'
 const SECRET = randomBytes(32).toString('base64')
 const ADMIN_TOKEN = randomBytes(24).toString('hex')
-const COMPAT = { compatibilityDate: '2026-04-20', compatibilityFlags: ['nodejs_compat'] }
 
 try {
 	execFileSync('valgrind', ['--version'], { stdio: 'pipe' })
@@ -55,32 +52,9 @@ writeFileSync(
 chmodSync(wrapper, 0o755)
 process.env.MINIFLARE_WORKERD_PATH = wrapper
 
-const b64url = (b) => Buffer.from(b).toString('base64url')
-function jwt(claims) {
-	const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))
-	const body = b64url(JSON.stringify(claims))
-	const sig = createHmac('sha256', Buffer.from(SECRET, 'base64')).update(`${head}.${body}`).digest('base64url')
-	return `${head}.${body}.${sig}`
-}
-const token = jwt({ aud: MSP_ID, iat: Math.floor(Date.now() / 1000) })
-const businessId = 'bench-business'
+const token = appleToken(SECRET)
 let n = 0
-function appleMessage(sourceId = `urn:mbid:bench-${n++ % CUSTOMERS}`) {
-	const id = randomUUID()
-	return {
-		headers: {
-			authorization: `Bearer ${token}`,
-			'content-type': 'application/json',
-			'content-encoding': 'gzip',
-			id,
-			'source-id': sourceId,
-			'destination-id': businessId,
-			'capability-list': 'LIST,TIME,QUICK,FORM,AUTH2',
-			'device-agent': 'iPhone OS',
-		},
-		body: gzipSync(JSON.stringify({ v: 1, id, type: 'text', sourceId, destinationId: businessId, body: 'Hello from the benchmark 👋', locale: 'en_US' })),
-	}
-}
+const nextMessage = () => appleMessage(token, `urn:mbid:bench-${n++ % CUSTOMERS}`)
 
 /** The callgrind process Miniflare started for this instance (its command name is valgrind's). */
 function callgrindPid(before) {
@@ -149,68 +123,27 @@ async function measure(pid, url, next) {
 
 async function floor() {
 	const before = procs()
-	const mf = new Miniflare({
-		...COMPAT,
-		modules: true,
-		scriptPath: `${OUT}/baseline.js`,
-		bindings: { APPLE_API_SECRET: SECRET, MSP_ID },
-		durableObjects: { LOG: { className: 'Log', useSQLite: true } },
-		queueProducers: { QUEUE: 'bench-queue' },
-		port: 0,
-	})
+	const mf = new Miniflare(baselineOptions(SECRET))
 	const url = new URL('/verify-do-queue', await mf.ready)
 	const pid = callgrindPid(before)
-	await send(url, () => appleMessage(), CUSTOMERS * 3)
-	const result = await measure(pid, url, () => appleMessage())
+	await send(url, nextMessage, CUSTOMERS * 3)
+	const result = await measure(pid, url, nextMessage)
 	await mf.dispose()
 	return result
 }
 
 async function product(scenario) {
-	const apple = http.createServer((req, res) => {
-		req.resume()
-		req.on('end', () => res.writeHead(200).end())
-	})
-	await new Promise((r) => apple.listen(0, '127.0.0.1', r))
+	const gateway = await acceptingGateway()
 	const before = procs()
-	const mf = new Miniflare({
-		...COMPAT,
-		modules: true,
-		scriptPath: `${OUT}/worker.js`,
-		bindings: {
-			MSP_ID,
-			APPLE_API_SECRET: SECRET,
-			ADMIN_TOKEN,
-			DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-			ENVIRONMENT: 'development',
-			APPLE_GATEWAY_URL: `http://127.0.0.1:${apple.address().port}`,
-		},
-		durableObjects: {
-			CONVERSATION: { className: 'Conversation', useSQLite: true },
-			BUSINESS: { className: 'Business', useSQLite: true },
-			WATCHLIST: { className: 'Watchlist', useSQLite: true },
-			INVITATIONS: { className: 'Invitations', useSQLite: true },
-			CONSOLE_HUB: { className: 'ConsoleHub', useSQLite: true },
-		},
-		// As in bench/run.mjs: producer only, delivery is not part of the path measured.
-		queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks' },
-		r2Buckets: ['ATTACHMENTS'],
-		port: 0,
-	})
+	const mf = new Miniflare(productOptions({ secret: SECRET, adminToken: ADMIN_TOKEN, appleUrl: gateway.url }))
 	const base = await mf.ready
 	const pid = callgrindPid(before)
-	const created = await fetch(new URL('/admin/businesses', base), {
-		method: 'POST',
-		headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-		body: JSON.stringify({ businessId, name: 'Bench', webhookUrl: 'http://127.0.0.1:9/hook' }),
-	})
-	if (created.status !== 201) throw new Error(`setup failed: ${created.status}`)
-	const { apiKey } = await created.json()
+	const apiKey = await createBenchBusiness(base, ADMIN_TOKEN)
 	const inbound = new URL('/message', base)
 	// Warm-up: every conversation's first message (its object and schema), then the JIT.
-	await send(inbound, () => appleMessage(), CUSTOMERS * 3)
+	await send(inbound, nextMessage, CUSTOMERS * 3)
 	let result
-	if (scenario === 'inbound') result = await measure(pid, inbound, () => appleMessage())
+	if (scenario === 'inbound') result = await measure(pid, inbound, nextMessage)
 	else {
 		let j = 0
 		const sendMessage = () => ({
@@ -222,7 +155,7 @@ async function product(scenario) {
 		result = await measure(pid, url, sendMessage)
 	}
 	await mf.dispose()
-	apple.close()
+	gateway.close()
 	return result
 }
 

@@ -11,9 +11,9 @@
  * BENCH_ONLY (a substring: run only matching scenarios beside the baselines), BENCH_TMPDIR (storage).
  */
 import { bundleWorker } from './bundle.mjs'
+import { acceptingGateway, appleMessage, appleToken, baselineOptions, createBenchBusiness, OUT, productOptions } from './instances.mjs'
 import { Miniflare } from 'miniflare'
-import { gunzipSync, gzipSync } from 'node:zlib'
-import { createHmac, randomUUID, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import http from 'node:http'
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 
@@ -28,19 +28,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const WARM_SECONDS = Number(process.env.BENCH_WARM_SECONDS ?? 3)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32)
-const OUT = 'bench/.build'
-const MSP_ID = 'bench-msp'
 const SECRET = randomBytes(32).toString('base64')
 const ADMIN_TOKEN = randomBytes(24).toString('hex')
-const COMPAT = { compatibilityDate: '2026-04-20', compatibilityFlags: ['nodejs_compat'] }
-
-const b64url = (b) => Buffer.from(b).toString('base64url')
-function jwt(claims) {
-	const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))
-	const body = b64url(JSON.stringify(claims))
-	const sig = createHmac('sha256', Buffer.from(SECRET, 'base64')).update(`${head}.${body}`).digest('base64url')
-	return `${head}.${body}.${sig}`
-}
 
 function request(agent, url, { method = 'POST', headers = {}, body }) {
 	return new Promise((resolve, reject) => {
@@ -111,90 +100,24 @@ async function main() {
 	await bundleWorker('src/index.ts', `${OUT}/worker.js`)
 	await bundleWorker('bench/baseline-worker.ts', `${OUT}/baseline.js`)
 
-	const baseline = new Miniflare({
-		...COMPAT,
-		modules: true,
-		scriptPath: `${OUT}/baseline.js`,
-		bindings: { APPLE_API_SECRET: SECRET, MSP_ID },
-		durableObjects: { LOG: { className: 'Log', useSQLite: true } },
-		queueProducers: { QUEUE: 'bench-queue' },
-		port: 0,
-	})
+	const baseline = new Miniflare(baselineOptions(SECRET))
 	await baseline.ready
 	const basePid = workerdPids()[0]
-	// Apple's gateway for outbound sends: a loopback server that accepts everything.
-	const appleServer = http.createServer((req, res) => {
-		req.resume()
-		req.on('end', () => res.writeHead(200).end())
-	})
-	await new Promise((r) => appleServer.listen(0, '127.0.0.1', r))
-	const appleUrl = `http://127.0.0.1:${appleServer.address().port}`
-	const product = new Miniflare({
-		...COMPAT,
-		modules: true,
-		scriptPath: `${OUT}/worker.js`,
-		bindings: {
-			MSP_ID,
-			APPLE_API_SECRET: SECRET,
-			ADMIN_TOKEN,
-			DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-			ENVIRONMENT: 'development',
-			APPLE_GATEWAY_URL: appleUrl,
-		},
-		durableObjects: {
-			CONVERSATION: { className: 'Conversation', useSQLite: true },
-			BUSINESS: { className: 'Business', useSQLite: true },
-			WATCHLIST: { className: 'Watchlist', useSQLite: true },
-			INVITATIONS: { className: 'Invitations', useSQLite: true },
-			CONSOLE_HUB: { className: 'ConsoleHub', useSQLite: true },
-		},
-		// Producer only: the benchmark measures the inbound path up to the durable enqueue, like
-		// the DO + Queue baseline; webhook delivery is not part of Apple's round trip.
-		queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks' },
-		r2Buckets: ['ATTACHMENTS'],
-		port: 0,
-	})
+	const gateway = await acceptingGateway()
+	const product = new Miniflare(productOptions({ secret: SECRET, adminToken: ADMIN_TOKEN, appleUrl: gateway.url }))
 	const [baseUrl, prodUrl] = [await baseline.ready, await product.ready]
 	const prodPid = workerdPids().find((p) => p !== basePid)
+	const apiKey = await createBenchBusiness(prodUrl, ADMIN_TOKEN)
 
-	const businessId = 'bench-business'
-	const created = await fetch(new URL('/admin/businesses', prodUrl), {
-		method: 'POST',
-		headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-		body: JSON.stringify({ businessId, name: 'Bench', webhookUrl: 'http://127.0.0.1:9/hook' }),
-	})
-	if (created.status !== 201) throw new Error(`setup failed: ${created.status} ${await created.text()}`)
-
-	const token = jwt({ aud: MSP_ID, iat: Math.floor(Date.now() / 1000) })
+	const token = appleToken(SECRET)
 	const customers = Array.from({ length: 1000 }, (_, i) => `urn:mbid:bench-${i}`)
 	let i = 0
-	const appleMessage = () => {
-		const id = randomUUID()
-		const sourceId = customers[i++ % customers.length]
-		const body = gzipSync(JSON.stringify({ v: 1, id, type: 'text', sourceId, destinationId: businessId, body: 'Hello from the benchmark 👋', locale: 'en_US' }))
-		return {
-			headers: {
-				authorization: `Bearer ${token}`,
-				'content-type': 'application/json',
-				'content-encoding': 'gzip',
-				id,
-				'source-id': sourceId,
-				'destination-id': businessId,
-				'capability-list': 'LIST,TIME,QUICK,FORM,AUTH2',
-				'device-agent': 'iPhone OS',
-			},
-			body,
-		}
-	}
+	const nextMessage = () => appleMessage(token, customers[i++ % customers.length])
 
 	// Outbound: customers must write first, so open the conversations before measuring sends.
-	const { apiKey } = await created.json()
 	const sendCustomers = customers.slice(0, 100)
 	for (const c of sendCustomers) {
-		const m = appleMessage()
-		m.headers['source-id'] = c
-		const body = JSON.parse(gunzipSync(m.body))
-		m.body = gzipSync(JSON.stringify({ ...body, sourceId: c }))
+		const m = appleMessage(token, c)
 		const r = await fetch(new URL('/message', prodUrl), { method: 'POST', headers: m.headers, body: m.body })
 		if (r.status !== 200) throw new Error(`opening conversation failed: ${r.status}`)
 	}
@@ -206,9 +129,9 @@ async function main() {
 
 	const scenarios = [
 		['bare Hono route', new URL('/bare', baseUrl), () => ({ body: '' }), basePid],
-		['+ HS256 verify + gunzip + zod', new URL('/verify', baseUrl), appleMessage, basePid],
-		['+ one DO SQLite write + one Queue send', new URL('/verify-do-queue', baseUrl), appleMessage, basePid],
-		['amb-edge POST /message (inbound path)', new URL('/message', prodUrl), appleMessage, prodPid],
+		['+ HS256 verify + gunzip + zod', new URL('/verify', baseUrl), nextMessage, basePid],
+		['+ one DO SQLite write + one Queue send', new URL('/verify-do-queue', baseUrl), nextMessage, basePid],
+		['amb-edge POST /message (inbound path)', new URL('/message', prodUrl), nextMessage, prodPid],
 		['amb-edge POST /v1/messages (outbound send)', new URL('/v1/messages', prodUrl), sendMessage, prodPid],
 	]
 	// BENCH_ONLY=substring keeps the first (bare) scenario plus those whose name contains it.
@@ -237,7 +160,7 @@ async function main() {
 	}
 	await baseline.dispose()
 	await product.dispose()
-	appleServer.close()
+	gateway.close()
 
 	const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 	const summary = [...results].map(([name, rs]) => ({
