@@ -22,6 +22,9 @@ import { errorText, log } from '../lib/log'
 /** Wire cap, and cap on the inflated JSON (a DO row holds at most 2 MB; docs/platform-limits.md §4). */
 export const INBOUND_LIMITS = { maxBytes: 1024 * 1024, maxInflatedBytes: 1024 * 1024 }
 
+/** How long Apple's answer waits for the doorbell's queue send before it goes without it. */
+export const DOORBELL_WAIT_MS = 1_000
+
 export const appleInbound = new Hono<AppBindings>()
 
 appleInbound.post('/message', async (c) => {
@@ -105,13 +108,18 @@ appleInbound.post('/message', async (c) => {
 	if (result.doorbell) {
 		// The events are durable and marked handed off; if this send fails, the conversation's
 		// alarm delivers them itself (docs/ARCHITECTURE.md "Delivery"), so Apple gets its 200
-		// either way. Awaited rather than left to waitUntil: in workerd a send left to run after
-		// the response cost more CPU per message than one awaited (docs/performance.md
-		// "The inbound path against the floor").
+		// either way. Awaited, so that under load a request's work stays inside it and the caller
+		// feels backpressure, where sends left to waitUntil pile up behind new requests
+		// (docs/performance.md "The inbound path against the floor"); but never longer than
+		// DOORBELL_WAIT_MS: a slow queue must not hold Apple's answer (the send goes on).
 		const doorbell = JSON.parse(result.doorbell) as DeliverWebhook
-		await c.env.WEBHOOK_QUEUE.send(doorbell, { contentType: 'json' }).catch((err: unknown) =>
+		const sent = c.env.WEBHOOK_QUEUE.send(doorbell, { contentType: 'json' }).catch((err: unknown) =>
 			log.warn('queue handoff failed; the conversation delivers', { businessId, conversationId: result.conversationId, error: errorText(err) }),
 		)
+		c.executionCtx.waitUntil(sent)
+		let timer: ReturnType<typeof setTimeout> | undefined
+		await Promise.race([sent, new Promise((resolve) => (timer = setTimeout(resolve, DOORBELL_WAIT_MS)))])
+		clearTimeout(timer)
 	}
 	if (result.summary && result.sequence !== null) {
 		reportToHub(c.env, (p) => c.executionCtx.waitUntil(p), businessId, {

@@ -9,6 +9,7 @@ import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { handoffBodies } from '../../src/conversation/outbox'
 import type { DeliverWebhook } from '../../src/delivery/queue-messages'
+import { DOORBELL_WAIT_MS } from '../../src/routes/apple-inbound'
 import { FLUSH_MS, reportToHub } from '../../src/live/hub-feed'
 import { consoleHubStub } from '../../src/live/summary'
 import { customerId, postApple, textMessage } from '../helpers/apple'
@@ -75,6 +76,30 @@ describe('inbound handoff', () => {
 			const list = (await res.json()) as { data: { customerId: string }[] }
 			expect(list.data.map((x) => x.customerId)).toContain(c)
 		})
+	})
+
+	it("a queue that answers late holds Apple's 200 at most DOORBELL_WAIT_MS; the events wait in storage for the alarm", async () => {
+		let sends = 0
+		vi.spyOn(env.WEBHOOK_QUEUE, 'send').mockImplementation(() => {
+			sends++
+			// Far later than the route waits (a promise that never settles would be reported as a hung request).
+			return new Promise<void>((resolve) => setTimeout(resolve, DOORBELL_WAIT_MS * 3))
+		})
+		const c = customerId()
+		const started = Date.now()
+		const res = await postApple(textMessage(biz.businessId, c, 'hello'))
+		const took = Date.now() - started
+		expect(res.status).toBe(200)
+		expect(await res.json()).toEqual({ status: 'recorded' })
+		expect(sends).toBe(1)
+		expect(took).toBeGreaterThanOrEqual(DOORBELL_WAIT_MS - 50)
+		expect(took).toBeLessThan(DOORBELL_WAIT_MS * 2.5)
+		const rows = await eventRows(conversationOf(biz.businessId, c))
+		expect(rows.map((r) => [r.type, r.state, r.handed_off])).toEqual([
+			['conversation.started', 'pending', 1],
+			['message.received', 'pending', 1],
+		])
+		expect(await storedAlarm(conversationOf(biz.businessId, c))).not.toBeNull()
 	})
 
 	it('a later message keeps the stored alarm; one that has passed (dropped) is set anew', async () => {
