@@ -1,6 +1,7 @@
 /**
  * Bundling a Worker entry into one ESM file for workerd (Miniflare's API), shared by the
- * benchmarks and the browser tests: the same conditions wrangler uses for Workers.
+ * benchmarks, the browser and fault tests and the OpenAPI script: the same conditions
+ * wrangler uses for Workers, and the product's Durable Object bindings.
  */
 import { build } from 'esbuild'
 
@@ -17,4 +18,13 @@ export function bundleWorker(entry, outfile) {
 		external: ['cloudflare:*', 'node:*'],
 		logLevel: 'warning',
 	})
+}
+
+/** The product's Durable Object bindings, as in wrangler.toml: one list for every harness that serves the bundle. */
+export const PRODUCT_DURABLE_OBJECTS = {
+	CONVERSATION: { className: 'Conversation', useSQLite: true },
+	BUSINESS: { className: 'Business', useSQLite: true },
+	WATCHLIST: { className: 'Watchlist', useSQLite: true },
+	INVITATIONS: { className: 'Invitations', useSQLite: true },
+	CONSOLE_HUB: { className: 'ConsoleHub', useSQLite: true },
 }

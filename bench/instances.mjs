@@ -6,6 +6,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto'
 import http from 'node:http'
 import { gzipSync } from 'node:zlib'
+import { PRODUCT_DURABLE_OBJECTS } from './bundle.mjs'
 
 export const OUT = 'bench/.build'
 export const MSP_ID = 'bench-msp'
@@ -36,13 +37,7 @@ export const productOptions = ({ secret, adminToken, appleUrl }) => ({
 		ENVIRONMENT: 'development',
 		APPLE_GATEWAY_URL: appleUrl,
 	},
-	durableObjects: {
-		CONVERSATION: { className: 'Conversation', useSQLite: true },
-		BUSINESS: { className: 'Business', useSQLite: true },
-		WATCHLIST: { className: 'Watchlist', useSQLite: true },
-		INVITATIONS: { className: 'Invitations', useSQLite: true },
-		CONSOLE_HUB: { className: 'ConsoleHub', useSQLite: true },
-	},
+	durableObjects: PRODUCT_DURABLE_OBJECTS,
 	// Producer only: the benchmarks measure the inbound path up to the durable enqueue, like
 	// the DO + Queue baseline; webhook delivery is not part of Apple's round trip.
 	queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks' },

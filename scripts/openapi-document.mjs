@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Miniflare } from 'miniflare'
-import { bundleWorker } from '../bench/bundle.mjs'
+import { bundleWorker, PRODUCT_DURABLE_OBJECTS } from '../bench/bundle.mjs'
 
 export const DEFAULT_OUT = 'node_modules/.cache/amb-edge/openapi.json'
 const bundle = 'node_modules/.cache/amb-edge/openapi-worker.js'
@@ -29,11 +29,7 @@ export async function writeDocument(out = DEFAULT_OUT) {
 			DATA_ENCRYPTION_KEY: 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=',
 			ENVIRONMENT: 'development',
 		},
-		durableObjects: {
-			CONVERSATION: { className: 'Conversation', useSQLite: true },
-			BUSINESS: { className: 'Business', useSQLite: true },
-			WATCHLIST: { className: 'Watchlist', useSQLite: true },
-		},
+		durableObjects: PRODUCT_DURABLE_OBJECTS,
 		queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks' },
 		r2Buckets: ['ATTACHMENTS'],
 	})

@@ -7,7 +7,7 @@
 import { Miniflare } from 'miniflare'
 import { chromium, type Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bundleWorker } from '../../bench/bundle.mjs'
+import { bundleWorker, PRODUCT_DURABLE_OBJECTS } from '../../bench/bundle.mjs'
 import { copyAssets } from '../../scripts/assets.mjs'
 
 const BUNDLE = 'node_modules/.cache/amb-edge-browser/docs-worker.js'
@@ -33,11 +33,7 @@ beforeAll(async () => {
 			ENVIRONMENT: 'development',
 			APPLE_GATEWAY_URL: 'http://127.0.0.1:9',
 		},
-		durableObjects: {
-			CONVERSATION: { className: 'Conversation', useSQLite: true },
-			BUSINESS: { className: 'Business', useSQLite: true },
-			WATCHLIST: { className: 'Watchlist', useSQLite: true },
-		},
+		durableObjects: PRODUCT_DURABLE_OBJECTS,
 		queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks' },
 		r2Buckets: ['ATTACHMENTS'],
 		host: '127.0.0.1',

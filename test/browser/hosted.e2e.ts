@@ -10,7 +10,7 @@
  * the Origin check and the synchronizer token stand in the way).
  */
 import { SignJWT } from 'jose'
-import { bundleWorker } from '../../bench/bundle.mjs'
+import { bundleWorker, PRODUCT_DURABLE_OBJECTS } from '../../bench/bundle.mjs'
 import { Miniflare } from 'miniflare'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -95,12 +95,7 @@ beforeAll(async () => {
 			ENVIRONMENT: 'development',
 			APPLE_GATEWAY_URL: 'http://127.0.0.1:9',
 		},
-		durableObjects: {
-			CONVERSATION: { className: 'Conversation', useSQLite: true },
-			BUSINESS: { className: 'Business', useSQLite: true },
-			WATCHLIST: { className: 'Watchlist', useSQLite: true },
-			CONSOLE_HUB: { className: 'ConsoleHub', useSQLite: true },
-		},
+		durableObjects: PRODUCT_DURABLE_OBJECTS,
 		queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks' },
 		queueConsumers: {
 			'amb-webhooks': { maxBatchTimeout: 0.05, maxRetries: 15, deadLetterQueue: 'amb-webhooks-dlq' },

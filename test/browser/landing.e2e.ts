@@ -6,7 +6,7 @@
  * without the id, which leads on through a form; and an account already linked to another
  * business, refused with a way back. The Worker runs in Miniflare (workerd) on loopback.
  */
-import { bundleWorker } from '../../bench/bundle.mjs'
+import { bundleWorker, PRODUCT_DURABLE_OBJECTS } from '../../bench/bundle.mjs'
 import { Miniflare } from 'miniflare'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -34,12 +34,7 @@ beforeAll(async () => {
 			ENVIRONMENT: 'development',
 			APPLE_GATEWAY_URL: 'http://127.0.0.1:9',
 		},
-		durableObjects: {
-			CONVERSATION: { className: 'Conversation', useSQLite: true },
-			BUSINESS: { className: 'Business', useSQLite: true },
-			WATCHLIST: { className: 'Watchlist', useSQLite: true },
-			CONSOLE_HUB: { className: 'ConsoleHub', useSQLite: true },
-		},
+		durableObjects: PRODUCT_DURABLE_OBJECTS,
 		queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks' },
 		r2Buckets: ['ATTACHMENTS'],
 		host: '127.0.0.1',

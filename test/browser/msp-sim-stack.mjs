@@ -10,7 +10,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Miniflare } from 'miniflare'
-import { bundleWorker } from '../../bench/bundle.mjs'
+import { bundleWorker, PRODUCT_DURABLE_OBJECTS } from '../../bench/bundle.mjs'
 
 function freePort() {
 	return new Promise((resolve, reject) => {
@@ -53,13 +53,7 @@ export async function startMspAndSimulator({ mspId, secret, adminToken }) {
 			APPLE_GATEWAY_URL: simUrl,
 			APPLE_PAY_GATEWAY_URL: simUrl,
 		},
-		durableObjects: {
-			CONVERSATION: { className: 'Conversation', useSQLite: true },
-			BUSINESS: { className: 'Business', useSQLite: true },
-			WATCHLIST: { className: 'Watchlist', useSQLite: true },
-			INVITATIONS: { className: 'Invitations', useSQLite: true },
-			CONSOLE_HUB: { className: 'ConsoleHub', useSQLite: true },
-		},
+		durableObjects: PRODUCT_DURABLE_OBJECTS,
 		queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks' },
 		queueConsumers: {
 			'amb-webhooks': { maxBatchTimeout: 0.05, maxRetries: 15, deadLetterQueue: 'amb-webhooks-dlq' },

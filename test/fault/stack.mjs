@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { Miniflare } from 'miniflare'
-import { bundleWorker } from '../../bench/bundle.mjs'
+import { bundleWorker, PRODUCT_DURABLE_OBJECTS } from '../../bench/bundle.mjs'
 
 const BUNDLE = 'node_modules/.cache/amb-edge-fault/worker.js'
 export const MSP_ID = 'fault-msp'
@@ -116,13 +116,7 @@ export async function startMsp({ stateDir, gatewayUrl }) {
 			APPLE_GATEWAY_URL: gatewayUrl,
 			APPLE_PAY_GATEWAY_URL: gatewayUrl,
 		},
-		durableObjects: {
-			CONVERSATION: { className: 'Conversation', useSQLite: true },
-			BUSINESS: { className: 'Business', useSQLite: true },
-			WATCHLIST: { className: 'Watchlist', useSQLite: true },
-			INVITATIONS: { className: 'Invitations', useSQLite: true },
-			CONSOLE_HUB: { className: 'ConsoleHub', useSQLite: true },
-		},
+		durableObjects: PRODUCT_DURABLE_OBJECTS,
 		// As in wrangler.toml.
 		queueProducers: { WEBHOOK_QUEUE: 'amb-webhooks' },
 		queueConsumers: {

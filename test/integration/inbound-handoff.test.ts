@@ -83,7 +83,7 @@ describe('inbound handoff', () => {
 		vi.spyOn(env.WEBHOOK_QUEUE, 'send').mockImplementation(() => {
 			sends++
 			// Far later than the route waits (a promise that never settles would be reported as a hung request).
-			return new Promise<void>((resolve) => setTimeout(resolve, DOORBELL_WAIT_MS * 3))
+			return new Promise((resolve) => setTimeout(() => resolve(undefined as never), DOORBELL_WAIT_MS * 3))
 		})
 		const c = customerId()
 		const started = Date.now()
