@@ -12,6 +12,18 @@ import { INLINE_EVENT_LIMIT, type DeliverWebhook, type WebhookEvent } from '../d
 /** How long a handed-off event may wait for the consumer before the conversation delivers it itself. */
 export const HANDOFF_GRACE_MS = 60_000
 
+/**
+ * How long a rung doorbell counts as still coming: a message whose events join a line that
+ * a doorbell rang for this recently, and that no one has tried yet, rides on that doorbell
+ * instead of ringing again (`doorbellToRide`). The queue hands a batch over within a second
+ * (wrangler.toml `max_batch_timeout`); past this the line rings anew, so a lost doorbell
+ * strands a message for at most this window, until the watchdog.
+ */
+export const DOORBELL_RIDE_MS = 5_000
+
+/** `handed_off` values: not yet (the object rings), rung for this event, riding on an earlier event's doorbell. */
+export const HANDOFF = { none: 0, rung: 1, riding: 2 } as const
+
 const newEventId = () => `msg_${crypto.randomUUID().replace(/-/g, '')}`
 
 /**
@@ -24,9 +36,10 @@ export function insertEvent(
 	seq: number,
 	e: WebhookEvent,
 	nowIso: string,
-	opts: { blocked?: boolean; handedOff?: boolean; nowMs?: number } = {},
+	opts: { blocked?: boolean; handedOff?: boolean; nowMs?: number; ridesUntil?: number | null } = {},
 ): StoredEvent {
 	const eventId = newEventId()
+	const riding = opts.handedOff === true && opts.ridesUntil != null
 	const payload = JSON.stringify(e)
 	sql.exec(
 		`INSERT INTO events (event_id, seq, type, payload, created_at, blocked, state, attempts, due_at, handed_off)
@@ -37,8 +50,9 @@ export function insertEvent(
 		payload,
 		nowIso,
 		opts.blocked ? 1 : 0,
-		(opts.nowMs ?? Date.now()) + HANDOFF_GRACE_MS,
-		opts.handedOff ? 1 : 0,
+		// A rider shares the watchdog of the doorbell it rides on: the line goes together.
+		riding ? opts.ridesUntil : (opts.nowMs ?? Date.now()) + HANDOFF_GRACE_MS,
+		riding ? HANDOFF.riding : opts.handedOff ? HANDOFF.rung : HANDOFF.none,
 	)
 	return { eventId, type: e.type, seq, payload, event: e }
 }
@@ -102,10 +116,29 @@ export function deliverableEvents(sql: SqlStorage, limit: number): PendingEvent[
 	return held === -1 ? rows : rows.slice(0, held)
 }
 
+/**
+ * The doorbell a new message's events can ride on, as its watchdog time, or null when they
+ * must ring. The newest pending event tells (one step down the `events_open` index): if its
+ * doorbell rang, or it rides on one, less than DOORBELL_RIDE_MS ago and it was never tried,
+ * the consumer is still to come (or is delivering right now) and delivers the whole line in
+ * order, the new events included; a single ring per conversation per window spares the
+ * route its queue send when the consumer falls behind (docs/ARCHITECTURE.md "Delivery").
+ */
+export function doorbellToRide(sql: SqlStorage, now: number): number | null {
+	const head = sql
+		.exec<{ handed_off: number; attempts: number; due_at: number; blocked: number }>(
+			`SELECT handed_off, attempts, due_at, blocked FROM events WHERE state = 'pending' ORDER BY seq DESC, rowid DESC LIMIT 1`,
+		)
+		.toArray()[0]
+	if (!head || head.handed_off === HANDOFF.none || head.attempts > 0 || head.blocked === 1) return null
+	// due_at is the ring's time plus the grace (a rider carries its doorbell's).
+	return head.due_at - HANDOFF_GRACE_MS > now - DOORBELL_RIDE_MS ? head.due_at : null
+}
+
 /** Queue bodies for events not yet handed off (the consumer's doorbell); `conversationId` null for business-level events (the invitations object). */
 export function handoffBodies(sql: SqlStorage, conversationId: string | null, businessId: string, route: DeliverWebhook['route']): DeliverWebhook[] {
 	return deliverableEvents(sql, 100)
-		.filter((p) => p.handed_off === 0 && p.attempts === 0)
+		.filter((p) => p.handed_off === HANDOFF.none && p.attempts === 0)
 		.map((p) => queueBody({ eventId: p.event_id, type: p.type, seq: p.seq, payload: p.payload }, conversationId, businessId, route))
 }
 

@@ -12,7 +12,7 @@ import { log } from '../lib/log'
 import { makeEvent } from './events'
 import { eventsFor, interactiveDedupeKey, type StoredRequest } from './inbound-events'
 import type { StagingJob } from './inbound-staging'
-import { HANDOFF_GRACE_MS, insertEvent, queueBody } from './outbox'
+import { doorbellToRide, HANDOFF_GRACE_MS, insertEvent, queueBody } from './outbox'
 import { WATCHDOG_MS } from './schedule'
 import { readRow, toState, type ConversationRow } from './schema'
 
@@ -189,11 +189,14 @@ export function recordInbound(sql: SqlStorage, conversationId: string, rec: Inbo
 	const nowMs = Date.now()
 	// Without staging the caller rings for these events; otherwise the object rings once they are released.
 	const handedOff = staging === null
+	// A doorbell still on its way delivers these too (outbox.ts `doorbellToRide`); a new
+	// conversation always rings, its doorbell feeds the business's index.
+	const ridesUntil = handedOff && !isNew && !isReopen && events.length > 0 ? doorbellToRide(sql, nowMs) : null
 	let doorbell: DeliverWebhook | null = null
 	for (const e of events) {
 		// The event that waits for attachments / a by-reference reply is held, and with it every later one.
 		const held = staging !== null && (e.type === 'message.received' || e.type === 'interactive.received')
-		const stored = insertEvent(sql, seq, e, now, { blocked: held, handedOff, nowMs })
+		const stored = insertEvent(sql, seq, e, now, { blocked: held, handedOff, nowMs, ridesUntil })
 		if (held) {
 			sql.exec(
 				'INSERT INTO staging (seq, event_id, job, attempts, next_attempt_at) VALUES (?, ?, ?, 0, ?)',
@@ -204,7 +207,7 @@ export function recordInbound(sql: SqlStorage, conversationId: string, rec: Inbo
 			)
 		}
 		// One doorbell per message; conversation.started's carries the index feed (delivery/webhook-consumer.ts).
-		if (handedOff && (doorbell === null || e.type === 'conversation.started')) {
+		if (handedOff && ridesUntil === null && (doorbell === null || e.type === 'conversation.started')) {
 			doorbell = queueBody(stored, conversationId, rec.businessId, { intent: conv.intent, group: conv.grp })
 		}
 	}
@@ -216,8 +219,9 @@ export function recordInbound(sql: SqlStorage, conversationId: string, rec: Inbo
 		doorbell: doorbell && JSON.stringify(doorbell),
 		summary: null,
 		storedAlarm: conv.alarm_at,
-		// A staging job is looked at WATCHDOG_MS after its write, an event HANDOFF_GRACE_MS after.
-		addedDue: nowMs + (staging ? WATCHDOG_MS : HANDOFF_GRACE_MS),
+		// A staging job is looked at WATCHDOG_MS after its write, an event HANDOFF_GRACE_MS after
+		// (a rider when its doorbell's watchdog is due).
+		addedDue: staging ? nowMs + WATCHDOG_MS : (ridesUntil ?? nowMs + HANDOFF_GRACE_MS),
 		recorded: { type: m.type, payload, at: now, row: updated },
 	}
 }

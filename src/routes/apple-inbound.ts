@@ -91,7 +91,8 @@ appleInbound.post('/message', async (c) => {
 	const replyData = message.type === 'interactive' ? (message as InboundInteractive).interactiveData?.data : undefined
 	const pending = await findHostedRequest(c.env, businessId, replyData)
 	const hostedReply = pending !== null
-	const result = await conversationByCustomer(c.env, businessId, customerId).receive({
+	const conversation = conversationByCustomer(c.env, businessId, customerId)
+	const result = await conversation.receive({
 		businessId,
 		customerId,
 		messageId,
@@ -106,16 +107,25 @@ appleInbound.post('/message', async (c) => {
 		...(invitationId ? { invitationId } : {}),
 	})
 	if (result.doorbell) {
-		// The events are durable and marked handed off; if this send fails, the conversation's
-		// alarm delivers them itself (docs/ARCHITECTURE.md "Delivery"), so Apple gets its 200
-		// either way. Awaited, so that under load a request's work stays inside it and the caller
+		// The events are durable and marked handed off; if this send fails, the route rings the
+		// conversation itself, and its alarm covers that too (docs/ARCHITECTURE.md "Delivery"),
+		// so Apple gets its 200 either way. Awaited, so that under load a request's work stays inside it and the caller
 		// feels backpressure, where sends left to waitUntil pile up behind new requests
 		// (docs/performance.md "The inbound path against the floor"); but never longer than
 		// DOORBELL_WAIT_MS: a slow queue must not hold Apple's answer (the send goes on).
 		const doorbell = JSON.parse(result.doorbell) as DeliverWebhook
-		const sent = c.env.WEBHOOK_QUEUE.send(doorbell, { contentType: 'json' }).catch((err: unknown) =>
-			log.warn('queue handoff failed; the conversation delivers', { businessId, conversationId: result.conversationId, error: errorText(err) }),
-		)
+		const sent = c.env.WEBHOOK_QUEUE.send(doorbell, { contentType: 'json' }).catch((err: unknown) => {
+			// Ring the conversation directly: later messages may ride on this doorbell
+			// (outbox.ts `doorbellToRide`), and none of them should wait for the watchdog.
+			log.warn('queue handoff failed; ringing the conversation', { businessId, conversationId: result.conversationId, error: errorText(err) })
+			c.executionCtx.waitUntil(
+				conversation
+					.deliver()
+					.catch((e: unknown) =>
+						log.warn('conversation not rung; the alarm delivers', { businessId, conversationId: result.conversationId, error: errorText(e) }),
+					),
+			)
+		})
 		c.executionCtx.waitUntil(sent)
 		let timer: ReturnType<typeof setTimeout> | undefined
 		await Promise.race([sent, new Promise((resolve) => (timer = setTimeout(resolve, DOORBELL_WAIT_MS)))])

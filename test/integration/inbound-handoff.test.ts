@@ -7,7 +7,7 @@
 import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { handoffBodies } from '../../src/conversation/outbox'
+import { DOORBELL_RIDE_MS, HANDOFF, handoffBodies } from '../../src/conversation/outbox'
 import type { DeliverWebhook } from '../../src/delivery/queue-messages'
 import { DOORBELL_WAIT_MS } from '../../src/routes/apple-inbound'
 import { FLUSH_MS, reportToHub } from '../../src/live/hub-feed'
@@ -31,14 +31,28 @@ afterEach(() => {
 const inbox = (businessId: string) => consoleHubStub(env, businessId).list({ status: 'all', search: null, limit: 50 })
 
 describe('inbound handoff', () => {
-	it('one doorbell per message, sent by the route; the first carries conversation.started for the index', async () => {
+	it('one doorbell per message, sent by the route; the first carries conversation.started for the index, a message behind a doorbell still coming rides on it', async () => {
 		// Held by the spy: the events stay pending, so what the object would ring later shows.
 		const send = vi.spyOn(env.WEBHOOK_QUEUE, 'send').mockResolvedValue(undefined as never)
 		const sendBatch = vi.spyOn(env.WEBHOOK_QUEUE, 'sendBatch')
 		const c = customerId()
+		const stub = conversationOf(biz.businessId, c)
 		expect((await postApple(textMessage(biz.businessId, c, 'first'))).status).toBe(200)
 		await vi.waitFor(() => expect(send).toHaveBeenCalledTimes(1))
-		expect((await postApple(textMessage(biz.businessId, c, 'second '.repeat(500)))).status).toBe(200)
+		// The first doorbell rang a moment ago and no one has tried its events: the second rides.
+		expect((await postApple(textMessage(biz.businessId, c, 'second'))).status).toBe(200)
+		let rows = await eventRows(stub)
+		expect(rows.map((r) => [r.type, r.state, r.handed_off])).toEqual([
+			['conversation.started', 'pending', HANDOFF.rung],
+			['message.received', 'pending', HANDOFF.rung],
+			['message.received', 'pending', HANDOFF.riding],
+		])
+		// The rider shares its doorbell's watchdog: if that doorbell is lost, the line goes together.
+		expect(rows[2]!.due_at).toBe(rows[0]!.due_at)
+		expect(send).toHaveBeenCalledTimes(1)
+		// Past DOORBELL_RIDE_MS without the consumer, the next message rings anew.
+		await runInDurableObject(stub, (_i, s) => s.storage.sql.exec('UPDATE events SET due_at = due_at - ?', DOORBELL_RIDE_MS))
+		expect((await postApple(textMessage(biz.businessId, c, 'third '.repeat(500)))).status).toBe(200)
 		await vi.waitFor(() => expect(send).toHaveBeenCalledTimes(2))
 		const bodies = send.mock.calls.map((call) => call[0] as DeliverWebhook)
 		expect(bodies.map((b) => b.eventType)).toEqual(['conversation.started', 'message.received'])
@@ -47,22 +61,47 @@ describe('inbound handoff', () => {
 		// conversation, so the doorbell is the same few hundred bytes whatever the customer wrote.
 		expect(bodies[1]!.event).toBeNull()
 		expect(JSON.stringify(bodies[1]).length).toBeLessThan(400)
-		expect(bodies.map((b) => b.sequence)).toEqual([1, 2])
+		expect(bodies.map((b) => b.sequence)).toEqual([1, 3])
 		expect(sendBatch).not.toHaveBeenCalled()
 
-		const stub = conversationOf(biz.businessId, c)
-		const rows = await eventRows(stub)
-		expect(rows.map((r) => [r.type, r.state, r.handed_off])).toEqual([
-			['conversation.started', 'pending', 1],
-			['message.received', 'pending', 1],
-			['message.received', 'pending', 1],
-		])
+		rows = await eventRows(stub)
+		expect(rows.map((r) => r.handed_off)).toEqual([HANDOFF.rung, HANDOFF.rung, HANDOFF.riding, HANDOFF.rung])
 		// The marks are in storage: a fresh instance (after eviction) would ring for none of them.
 		const again = await runInDurableObject(stub, (_i, s) => handoffBodies(s.storage.sql, 'x', biz.businessId, { intent: null, group: null }))
 		expect(again).toEqual([])
 	})
 
-	it("a lost first doorbell: the next one delivers both events and the conversation still reaches the business's index", async () => {
+	it('riders are delivered by the doorbell they ride on, in order; once the line is delivered the next message rings', async () => {
+		const send = env.WEBHOOK_QUEUE.send.bind(env.WEBHOOK_QUEUE)
+		const held: DeliverWebhook[] = []
+		const spy = vi.spyOn(env.WEBHOOK_QUEUE, 'send').mockImplementation(async (body) => {
+			held.push(body as DeliverWebhook)
+			return undefined as never
+		})
+		const c = customerId()
+		for (const text of ['one', 'two', 'three']) expect((await postApple(textMessage(biz.businessId, c, text))).status).toBe(200)
+		expect(held.map((b) => b.eventType)).toEqual(['conversation.started'])
+		expect(hooks.received.filter((x) => x.json.data.customerId === c)).toEqual([])
+		// The one doorbell arrives: the consumer rings the conversation, which delivers the line.
+		await send(held[0]!, { contentType: 'json' })
+		const mine = (r: typeof hooks.received) => r.filter((x) => x.json.data.customerId === c)
+		const got = mine(await hooks.until((r) => mine(r).length === 4))
+		expect(got.map((x) => [x.json.type, x.json.data.text ?? null])).toEqual([
+			['conversation.started', null],
+			['message.received', 'one'],
+			['message.received', 'two'],
+			['message.received', 'three'],
+		])
+		await vi.waitFor(async () => expect((await eventRows(conversationOf(biz.businessId, c))).every((r) => r.state === 'delivered')).toBe(true))
+		spy.mockImplementation(send)
+		expect((await postApple(textMessage(biz.businessId, c, 'four'))).status).toBe(200)
+		expect(spy).toHaveBeenCalledTimes(2)
+		expect((spy.mock.calls[1]![0] as DeliverWebhook).eventType).toBe('message.received')
+		const after = mine(await hooks.until((r) => mine(r).length === 5))
+		expect(after.at(-1)?.json.data.text).toBe('four')
+	})
+
+	it("a lost first doorbell: the route rings the conversation itself, so both events go at once and the conversation still reaches the business's index", async () => {
 		const c = customerId()
 		const send = env.WEBHOOK_QUEUE.send.bind(env.WEBHOOK_QUEUE)
 		let calls = 0
