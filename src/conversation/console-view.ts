@@ -33,8 +33,7 @@ function previewOf(type: string, direction: string, payload: string): string {
 
 /** One statement (each costs about as much as a small write in workerd; docs/performance.md). */
 const SUMMARY_SQL = `SELECT c.*,
-	l.direction AS last_direction, l.type AS last_type, l.payload AS last_payload, l.created_at AS last_at,
-	(SELECT type FROM messages WHERE direction = 'inbound' ORDER BY seq DESC LIMIT 1) AS latest_inbound_type
+	l.direction AS last_direction, l.type AS last_type, l.payload AS last_payload, l.created_at AS last_at
  FROM conversation c
  LEFT JOIN (SELECT direction, type, payload, created_at FROM messages
 	WHERE type NOT IN ('typing_start', 'typing_end', 'typing') ORDER BY seq DESC LIMIT 1) l ON 1
@@ -45,7 +44,6 @@ type SummaryRow = ConversationRow & {
 	last_type: string | null
 	last_payload: string | null
 	last_at: string | null
-	latest_inbound_type: string | null
 }
 
 interface LastMessage {
@@ -62,7 +60,7 @@ export function inboxSummary(sql: SqlStorage, conversationId: string): InboxSumm
 		conv.last_type !== null && conv.last_direction !== null && conv.last_payload !== null && conv.last_at !== null
 			? { direction: conv.last_direction, type: conv.last_type, payload: conv.last_payload, created_at: conv.last_at }
 			: null
-	return summaryOf(conversationId, conv, last, conv.latest_inbound_type)
+	return summaryOf(conversationId, conv, last)
 }
 
 const TYPING = new Set(['typing_start', 'typing_end', 'typing'])
@@ -78,11 +76,11 @@ export function inboxSummaryAfterInbound(
 	message: { type: string; payload: string; at: string; row: ConversationRow },
 ): InboxSummary {
 	const conv = message.row
-	if (TYPING.has(message.type)) return inboxSummary(sql, conversationId) ?? summaryOf(conversationId, conv, null, message.type)
-	return summaryOf(conversationId, conv, { direction: 'inbound', type: message.type, payload: message.payload, created_at: message.at }, message.type)
+	if (TYPING.has(message.type)) return inboxSummary(sql, conversationId) ?? summaryOf(conversationId, conv, null)
+	return summaryOf(conversationId, conv, { direction: 'inbound', type: message.type, payload: message.payload, created_at: message.at })
 }
 
-function summaryOf(conversationId: string, conv: ConversationRow, last: LastMessage | null, latestInboundType: string | null): InboxSummary {
+function summaryOf(conversationId: string, conv: ConversationRow, last: LastMessage | null): InboxSummary {
 	return {
 		conversationId,
 		customerId: conv.customer_id,
@@ -101,7 +99,9 @@ function summaryOf(conversationId: string, conv: ConversationRow, last: LastMess
 				}
 			: null,
 		inboundCount: conv.inbound_count,
-		customerTyping: latestInboundType === 'typing_start',
+		// Stored with each inbound write: reading the latest inbound message back would walk every
+		// business message since (docs/performance.md "Outbound under a long line").
+		customerTyping: conv.customer_typing === 1,
 		updatedAt: last?.created_at ?? conv.updated_at,
 	}
 }

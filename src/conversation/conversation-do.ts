@@ -25,7 +25,7 @@ import { deliverHead, reopenEvent, type BeforeAttempt, type CourierMode, type Ev
 import { historyPage, type HistoryQuery } from './history'
 import { recordHostedOutcome, type HostedRecordStatus } from './hosted-outcome'
 import { recordInbound, storedRequest, type InboundRecord, type ReceiveResult } from './record-inbound'
-import { handoffBodies, pendingEventCount } from './outbox'
+import { handoffBodies, markRung, pendingEventCount } from './outbox'
 import type { SendRequest, SendResult } from './outbound'
 import { armFor, syncAlarm, earliestDue, type Due } from './schedule'
 import { readRow, toState, FRESH_SCHEMA, MIGRATIONS, type ConversationState } from './schema'
@@ -186,11 +186,12 @@ export class Conversation extends DurableObject<Env> {
 		)
 		if (bodies.length === 0) return
 		await this.env.WEBHOOK_QUEUE.sendBatch(bodies.map((body) => ({ body, contentType: 'json' as const })))
-		// Remembered in memory only: the queue message is a doorbell, not the delivery. What the
-		// business received is the event's stored state, written by the courier; an object that
-		// forgets the ring after eviction delivers the event itself when it falls due
-		// (docs/ARCHITECTURE.md "Delivery"). A write here would double the commits per message.
-		this.remember(bodies.map((b) => b.eventId))
+		// The queue message is a doorbell, not the delivery: what the business received is the
+		// event's stored state, written by the courier. The mark lets later events ride on this
+		// ring; it joins the commit of the run's alarm sync (docs/ARCHITECTURE.md "Delivery").
+		const ids = bodies.map((b) => b.eventId)
+		markRung(this.sql, ids)
+		this.remember(ids)
 	}
 
 	/**

@@ -18,7 +18,7 @@ export function recordHostedOutcome(sql: SqlStorage, conversationId: string, inp
 	if (sql.exec('SELECT 1 FROM messages WHERE dedupe_key = ?', dedupeKey).toArray().length > 0) return 'duplicate'
 	const seq = conv.last_seq + 1
 	const messageId = `hosted_${input.kind}_${input.requestId}`
-	sql.exec('UPDATE conversation SET last_seq = ?, updated_at = ?, inbound_count = inbound_count + 1 WHERE id = 1', seq, input.at)
+	sql.exec('UPDATE conversation SET last_seq = ?, updated_at = ?, inbound_count = inbound_count + 1, customer_typing = 0 WHERE id = 1', seq, input.at)
 	// The history keeps the outcome, not an access token the business may have asked for.
 	const { accessToken: _token, ...summary } = input.data
 	sql.exec(

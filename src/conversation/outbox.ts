@@ -3,9 +3,10 @@
  * caused it, and stays `pending` until it is delivered, dead-lettered or dropped
  * (docs/ARCHITECTURE.md "Delivery"). Handing events to the queue is only a doorbell for
  * the consumer. Inbound events are written already marked handed off (the route rings once
- * the object answered), so an evicted object never rings for them again; `due_at` says when
- * the conversation delivers an event itself if no one came for it (a local queue loses what
- * it holds on a restart).
+ * the object answered), so an evicted object never rings for them again; events the object
+ * rings for are marked once the queue took the doorbell; an event behind a doorbell still
+ * coming rides on it (`doorbellToRide`). `due_at` says when the conversation delivers an event
+ * itself if no one came for it (a local queue loses what it holds on a restart).
  */
 import { INLINE_EVENT_LIMIT, type DeliverWebhook, type WebhookEvent } from '../delivery/queue-messages'
 
@@ -137,9 +138,28 @@ export function doorbellToRide(sql: SqlStorage, now: number): number | null {
 
 /** Queue bodies for events not yet handed off (the consumer's doorbell); `conversationId` null for business-level events (the invitations object). */
 export function handoffBodies(sql: SqlStorage, conversationId: string | null, businessId: string, route: DeliverWebhook['route']): DeliverWebhook[] {
-	return deliverableEvents(sql, 100)
+	// Only what is not rung yet, and the holds that stop the line: a long line of rung or riding
+	// events (a consumer behind, an endpoint down) is walked inside SQLite, not read into the
+	// isolate on every handoff; only conversation.started's payload travels.
+	const rows = sql
+		.exec<{ event_id: string; seq: number; type: string; payload: string | null; blocked: number; attempts: number; handed_off: number }>(
+			`SELECT event_id, seq, type, CASE WHEN type = 'conversation.started' THEN payload END AS payload, blocked, attempts, handed_off
+			 FROM events WHERE state = 'pending' AND (handed_off = ? OR blocked = 1) ORDER BY seq, rowid LIMIT 100`,
+			HANDOFF.none,
+		)
+		.toArray()
+	const held = rows.findIndex((r) => r.blocked === 1)
+	return (held === -1 ? rows : rows.slice(0, held))
 		.filter((p) => p.handed_off === HANDOFF.none && p.attempts === 0)
-		.map((p) => queueBody({ eventId: p.event_id, type: p.type, seq: p.seq, payload: p.payload }, conversationId, businessId, route))
+		.map((p) => queueBody({ eventId: p.event_id, type: p.type, seq: p.seq, payload: p.payload ?? '' }, conversationId, businessId, route))
+}
+
+/**
+ * Marks the events whose doorbell the object just rang, so that later events can ride on it
+ * (`doorbellToRide`). Written in the same turn as the run's alarm sync, so it shares that commit.
+ */
+export function markRung(sql: SqlStorage, eventIds: string[]): void {
+	for (const id of eventIds) sql.exec('UPDATE events SET handed_off = ? WHERE event_id = ? AND handed_off = ?', HANDOFF.rung, id, HANDOFF.none)
 }
 
 export function pendingEventCount(sql: SqlStorage): number {

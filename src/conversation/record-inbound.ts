@@ -129,7 +129,7 @@ export function recordInbound(sql: SqlStorage, conversationId: string, rec: Inbo
 		.exec<ConversationRow>(
 			`UPDATE conversation SET last_seq = ?, capabilities = ?, device_agent = COALESCE(?, device_agent),
 			locale = COALESCE(?, locale), updated_at = ?, apple_business_id = COALESCE(?, apple_business_id),
-			inbound_count = inbound_count + ?,
+			inbound_count = inbound_count + ?, customer_typing = ?,
 			status = CASE WHEN ? THEN 'closed' ELSE status END,
 			closed_at = CASE WHEN ? THEN ? ELSE closed_at END
 		 WHERE id = 1 RETURNING *`,
@@ -140,6 +140,7 @@ export function recordInbound(sql: SqlStorage, conversationId: string, rec: Inbo
 			now,
 			rec.appleBusinessId ?? null,
 			m.type === 'typing_start' || m.type === 'typing_end' ? 0 : 1,
+			m.type === 'typing_start' ? 1 : 0,
 			closing ? 1 : 0,
 			closing ? 1 : 0,
 			now,

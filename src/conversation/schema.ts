@@ -63,6 +63,10 @@ export const MIGRATIONS = [
 	// "Live updates"): inbound messages but typing indicators, kept with each write.
 	`ALTER TABLE conversation ADD COLUMN inbound_count INTEGER NOT NULL DEFAULT 0;
 	 UPDATE conversation SET inbound_count = (SELECT count(*) FROM messages WHERE direction = 'inbound' AND type NOT IN ('typing_start', 'typing_end'));`,
+	// Whether the customer's latest message is typing_start, kept with each inbound write, so the
+	// inbox row is read without walking the business's messages since (docs/performance.md).
+	`ALTER TABLE conversation ADD COLUMN customer_typing INTEGER NOT NULL DEFAULT 0;
+	 UPDATE conversation SET customer_typing = COALESCE((SELECT type = 'typing_start' FROM messages WHERE direction = 'inbound' ORDER BY seq DESC LIMIT 1), 0);`,
 ] as const
 
 /**
@@ -77,7 +81,7 @@ export const FRESH_SCHEMA = `CREATE TABLE conversation (
 		last_seq INTEGER NOT NULL DEFAULT 0,
 		started_at TEXT NOT NULL, updated_at TEXT NOT NULL, closed_at TEXT,
 		apple_business_id TEXT, alarm_at INTEGER, watched INTEGER NOT NULL DEFAULT 0,
-		inbound_count INTEGER NOT NULL DEFAULT 0);
+		inbound_count INTEGER NOT NULL DEFAULT 0, customer_typing INTEGER NOT NULL DEFAULT 0);
 	 ${MESSAGES_TABLES}
 	 CREATE TABLE events (
 		event_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, type TEXT NOT NULL,
@@ -108,6 +112,8 @@ export interface ConversationRow {
 	alarm_at: number | null
 	watched: number
 	inbound_count: number
+	/** 1 while the customer's latest message is typing_start. */
+	customer_typing: number
 	[k: string]: SqlStorageValue
 }
 

@@ -14,7 +14,7 @@ import { getConfig, type Env } from '../context'
 import { errorText, log } from '../lib/log'
 import { outboundToken } from '../lib/outbound-token'
 import { makeEvent } from './events'
-import { insertEvent } from './outbox'
+import { doorbellToRide, insertEvent } from './outbox'
 import { nextSendAttemptAt, type OutboundJob } from './outbound'
 import { readRow } from './schema'
 
@@ -91,7 +91,9 @@ export async function sendHead(deps: SendLineDeps, now = Date.now()): Promise<bo
 						{ ...common, appleStatus: result.status, appleBody: result.error, reason: result.outcome === 'rejected' ? 'apple_rejected' : 'retries_exhausted' },
 						at,
 					)
-		insertEvent(sql, head.seq, event, at.toISOString())
+		// Behind a doorbell still coming it rides on it; otherwise the object rings after this run.
+		const ridesUntil = doorbellToRide(sql, at.getTime())
+		insertEvent(sql, head.seq, event, at.toISOString(), { handedOff: ridesUntil !== null, ridesUntil, nowMs: at.getTime() })
 	})
 	if (retryAt !== null) return false
 	if (job.attachmentIds?.length) deps.waitUntil(unpinJob(deps, job))

@@ -6,11 +6,13 @@
  */
 import { createExecutionContext, createScheduledController, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import worker from '../../src/index'
+import { DOORBELL_RIDE_MS, HANDOFF } from '../../src/conversation/outbox'
 import { WATCH_SHARDS, watchlistStub } from '../../src/conversation/watchlist-do'
+import type { DeliverWebhook } from '../../src/delivery/queue-messages'
 import { customerId, postApple, textMessage } from '../helpers/apple'
-import { conversationOf, letTimePass, storedAlarm } from '../helpers/conversation'
+import { conversationOf, eventRows, letTimePass, storedAlarm } from '../helpers/conversation'
 import { FakeApple } from '../helpers/fake-apple'
 import { businessFetch, createBusiness, type CreatedBusiness } from '../helpers/platform'
 import { WebhookReceiver } from '../helpers/webhook-receiver'
@@ -161,3 +163,51 @@ async function pins(attachmentId: string): Promise<string[]> {
 		.filter((k) => k.includes(attachmentId))
 		.sort()
 }
+
+describe('conversation core: doorbells of sends', () => {
+	it("a send's event rides on a doorbell still coming; otherwise the object rings and marks it in storage, and the next rides on that", async () => {
+		// Doorbells held by the spies: the events stay pending, so what rings and what rides shows.
+		const queueSend = vi.spyOn(env.WEBHOOK_QUEUE, 'send').mockResolvedValue(undefined as never)
+		const queueBatch = vi.spyOn(env.WEBHOOK_QUEUE, 'sendBatch').mockResolvedValue(undefined as never)
+		try {
+			const { c, stub } = await startConversation()
+			expect(queueSend).toHaveBeenCalledTimes(1)
+			const rows = async () => (await eventRows(stub)).map((r) => [r.type, r.handed_off])
+			const sentEvents = async (n: number) => expect.poll(async () => (await eventRows(stub)).filter((r) => r.type === 'message.sent').length).toBe(n)
+			// The conversation's first doorbell rang a moment ago and no one has come: the send's event rides on it.
+			expect((await send(c, { type: 'text', text: 'one' })).status).toBe(202)
+			await sentEvents(1)
+			expect(await rows()).toEqual([
+				['conversation.started', HANDOFF.rung],
+				['message.received', HANDOFF.rung],
+				['message.sent', HANDOFF.riding],
+			])
+			// Past DOORBELL_RIDE_MS without the consumer, the object rings for the next one itself...
+			await runInDurableObject(stub, (_i, s) => s.storage.sql.exec('UPDATE events SET due_at = due_at - ?', DOORBELL_RIDE_MS))
+			expect((await send(c, { type: 'text', text: 'two' })).status).toBe(202)
+			await sentEvents(2)
+			await expect.poll(() => queueBatch.mock.calls.length).toBe(1)
+			const rung = queueBatch.mock.calls[0]![0].map((m) => m.body as DeliverWebhook)
+			expect(rung.map((b) => [b.eventType, b.sequence])).toEqual([['message.sent', 3]])
+			await expect.poll(async () => (await rows()).at(-1)).toEqual(['message.sent', HANDOFF.rung])
+			// ...and the one after rides on that ring: nothing more reaches the queue.
+			expect((await send(c, { type: 'text', text: 'three' })).status).toBe(202)
+			await sentEvents(3)
+			expect((await rows()).at(-1)).toEqual(['message.sent', HANDOFF.riding])
+			expect(queueBatch).toHaveBeenCalledTimes(1)
+			expect(queueSend).toHaveBeenCalledTimes(1)
+			// The doorbells come: the whole line reaches the business, in order.
+			await stub.deliver()
+			const mine = hooks.received.filter((r) => r.json.data.customerId === c)
+			expect(mine.map((r) => [r.json.type, r.json.data.sequence])).toEqual([
+				['conversation.started', 1],
+				['message.received', 1],
+				['message.sent', 2],
+				['message.sent', 3],
+				['message.sent', 4],
+			])
+		} finally {
+			vi.restoreAllMocks()
+		}
+	})
+})

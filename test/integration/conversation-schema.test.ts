@@ -64,6 +64,31 @@ describe('conversation schema', () => {
 		expect(a).toEqual(b.schema)
 	})
 
+	it("the customer_typing migration takes it from the customer's latest message, past the business's since", async () => {
+		const stub = conversationOf('schema-business', customerId())
+		const typing = await runInDurableObject(stub, (_i, s) => {
+			const sql = s.storage.sql
+			dropAll(sql)
+			migrate(sql, MIGRATIONS.slice(0, -1))
+			sql.exec("INSERT INTO conversation (id, business_id, customer_id, status, last_seq, started_at, updated_at) VALUES (1, 'b', 'c', 'open', 4, 'x', 'x')")
+			const message = (seq: number, direction: string, type: string) =>
+				sql.exec(
+					"INSERT INTO messages (seq, id, direction, type, payload, status, created_at, updated_at) VALUES (?, ?, ?, ?, '{}', 'received', 'x', 'x')",
+					seq,
+					`m${seq}`,
+					direction,
+					type,
+				)
+			message(1, 'inbound', 'text')
+			message(2, 'inbound', 'typing_start')
+			message(3, 'outbound', 'text')
+			message(4, 'outbound', 'text')
+			migrate(sql, MIGRATIONS)
+			return sql.exec<{ t: number }>('SELECT customer_typing AS t FROM conversation').one().t
+		})
+		expect(typing).toBe(1)
+	})
+
 	it('a new object records its schema version as the last migration: nothing runs twice', async () => {
 		const stub = conversationOf('schema-business', customerId())
 		const version = await runInDurableObject(stub, (_i, s) => {
