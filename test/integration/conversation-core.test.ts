@@ -187,7 +187,7 @@ describe('conversation core: doorbells of sends', () => {
 			expect((await send(c, { type: 'text', text: 'two' })).status).toBe(202)
 			await sentEvents(2)
 			await expect.poll(() => queueBatch.mock.calls.length).toBe(1)
-			const rung = queueBatch.mock.calls[0]![0].map((m) => m.body as DeliverWebhook)
+			const rung = [...queueBatch.mock.calls[0]![0]].map((m) => m.body as DeliverWebhook)
 			expect(rung.map((b) => [b.eventType, b.sequence])).toEqual([['message.sent', 3]])
 			await expect.poll(async () => (await rows()).at(-1)).toEqual(['message.sent', HANDOFF.rung])
 			// ...and the one after rides on that ring: nothing more reaches the queue.
