@@ -10,7 +10,7 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { Env } from '../context'
 import { deliverHead, reopenEvent, type CourierMode, type EventOwner } from '../conversation/courier'
-import { handoffBodies, pendingEventCount } from '../conversation/outbox'
+import { handoffBodies, markRung, pendingEventCount } from '../conversation/outbox'
 import { watchlistStub, WATCH_SHARDS } from '../conversation/watchlist-do'
 import { Coalesced } from '../lib/coalesced'
 import { errorText, log } from '../lib/log'
@@ -169,8 +169,13 @@ export class Invitations extends DurableObject<Env> {
 		const bodies = handoffBodies(this.sql, null, meta.business_id, { intent: null, group: null }).filter((b) => !this.rung.has(b.eventId))
 		if (bodies.length === 0) return
 		await this.env.WEBHOOK_QUEUE.sendBatch(bodies.map((body) => ({ body, contentType: 'json' as const })))
-		// The queue message is only a doorbell; an object that forgets the ring delivers the event
-		// itself when it falls due (the stored state is what prevents duplicates).
+		// The queue message is only a doorbell; the mark keeps a long line from ringing again
+		// (an object evicted before it delivers the event itself when it falls due; the stored
+		// state is what prevents duplicates).
+		markRung(
+			this.sql,
+			bodies.map((b) => b.eventId),
+		)
 		if (this.rung.size > 10_000) this.rung.clear()
 		for (const b of bodies) this.rung.add(b.eventId)
 	}
