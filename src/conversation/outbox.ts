@@ -138,19 +138,20 @@ export function doorbellToRide(sql: SqlStorage, now: number): number | null {
 
 /** Queue bodies for events not yet handed off (the consumer's doorbell); `conversationId` null for business-level events (the invitations object). */
 export function handoffBodies(sql: SqlStorage, conversationId: string | null, businessId: string, route: DeliverWebhook['route']): DeliverWebhook[] {
-	// Only what is not rung yet, and the holds that stop the line: a long line of rung or riding
-	// events (a consumer behind, an endpoint down) is walked inside SQLite, not read into the
-	// isolate on every handoff; only conversation.started's payload travels.
+	// Only what is not rung yet, holds included (a held event is never rung: it rings once
+	// released), by the `events_unrung` index: a long line of rung or riding events (a consumer
+	// behind, an endpoint down) is not walked on every handoff (docs/performance.md "Outbound
+	// under a long line"). Only conversation.started's payload travels. The literal 0 lets
+	// SQLite match the partial index.
 	const rows = sql
-		.exec<{ event_id: string; seq: number; type: string; payload: string | null; blocked: number; attempts: number; handed_off: number }>(
-			`SELECT event_id, seq, type, CASE WHEN type = 'conversation.started' THEN payload END AS payload, blocked, attempts, handed_off
-			 FROM events WHERE state = 'pending' AND (handed_off = ? OR blocked = 1) ORDER BY seq, rowid LIMIT 100`,
-			HANDOFF.none,
+		.exec<{ event_id: string; seq: number; type: string; payload: string | null; blocked: number; attempts: number }>(
+			`SELECT event_id, seq, type, CASE WHEN type = 'conversation.started' THEN payload END AS payload, blocked, attempts
+			 FROM events WHERE state = 'pending' AND handed_off = 0 ORDER BY seq, rowid LIMIT 100`,
 		)
 		.toArray()
 	const held = rows.findIndex((r) => r.blocked === 1)
 	return (held === -1 ? rows : rows.slice(0, held))
-		.filter((p) => p.handed_off === HANDOFF.none && p.attempts === 0)
+		.filter((p) => p.attempts === 0)
 		.map((p) => queueBody({ eventId: p.event_id, type: p.type, seq: p.seq, payload: p.payload ?? '' }, conversationId, businessId, route))
 }
 

@@ -67,6 +67,9 @@ export const MIGRATIONS = [
 	// inbox row is read without walking the business's messages since (docs/performance.md).
 	`ALTER TABLE conversation ADD COLUMN customer_typing INTEGER NOT NULL DEFAULT 0;
 	 UPDATE conversation SET customer_typing = COALESCE((SELECT type = 'typing_start' FROM messages WHERE direction = 'inbound' ORDER BY seq DESC LIMIT 1), 0);`,
+	// The events the object still has to ring for (holds included: they are never rung), so a
+	// handoff does not walk a long line of rung ones (outbox.ts handoffBodies).
+	`CREATE INDEX events_unrung ON events (seq) WHERE state = 'pending' AND handed_off = 0;`,
 ] as const
 
 /**
@@ -91,6 +94,7 @@ export const FRESH_SCHEMA = `CREATE TABLE conversation (
 		handed_off INTEGER NOT NULL DEFAULT 0, last_status INTEGER, last_error TEXT, settled_at TEXT);
 	 CREATE INDEX events_open ON events (seq) WHERE state = 'pending';
 	 CREATE INDEX events_by_seq ON events (seq);
+	 CREATE INDEX events_unrung ON events (seq) WHERE state = 'pending' AND handed_off = 0;
 	 ${SENDS_TABLES}
 	 ${REQUESTS_TABLES}
 	 ${STAGING_TABLES}`

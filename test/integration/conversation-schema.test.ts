@@ -69,7 +69,13 @@ describe('conversation schema', () => {
 		const typing = await runInDurableObject(stub, (_i, s) => {
 			const sql = s.storage.sql
 			dropAll(sql)
-			migrate(sql, MIGRATIONS.slice(0, -1))
+			migrate(
+				sql,
+				MIGRATIONS.slice(
+					0,
+					MIGRATIONS.findIndex((m) => m.includes('customer_typing')),
+				),
+			)
 			sql.exec("INSERT INTO conversation (id, business_id, customer_id, status, last_seq, started_at, updated_at) VALUES (1, 'b', 'c', 'open', 4, 'x', 'x')")
 			const message = (seq: number, direction: string, type: string) =>
 				sql.exec(
@@ -87,6 +93,19 @@ describe('conversation schema', () => {
 			return sql.exec<{ t: number }>('SELECT customer_typing AS t FROM conversation').one().t
 		})
 		expect(typing).toBe(1)
+	})
+
+	it('a handoff finds the events still to ring by their index, not by walking the pending line', async () => {
+		const stub = conversationOf('schema-business', customerId())
+		const plan = await runInDurableObject(stub, (_i, s) => {
+			migrate(s.storage.sql, MIGRATIONS, FRESH_SCHEMA)
+			return s.storage.sql
+				.exec<{ detail: string }>("EXPLAIN QUERY PLAN SELECT event_id FROM events WHERE state = 'pending' AND handed_off = 0 ORDER BY seq, rowid LIMIT 100")
+				.toArray()
+				.map((r) => r.detail)
+				.join('\n')
+		})
+		expect(plan).toContain('events_unrung')
 	})
 
 	it('a new object records its schema version as the last migration: nothing runs twice', async () => {
